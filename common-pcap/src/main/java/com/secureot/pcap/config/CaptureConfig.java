@@ -1,0 +1,34 @@
+package com.secureot.pcap.config;
+
+/**
+ * {@code capture}: the interface, its BPF filter and the libpcap options.
+ *
+ * @param bpfFilter null when everything is captured
+ * @param bufferSizeBytes the kernel ring; tens of MiB so a burst waits in the kernel, not on the wire
+ * @param nanoTimestamps ask libpcap for nanosecond timestamps (falls back to micro if refused)
+ * @param timeoutMillis how long libpcap holds a partly filled block; never 0 (see docs/tuning.md)
+ * @param queueBytes memory between the capture thread and the writer/forwarder threads
+ */
+public record CaptureConfig(String interfaceName, String bpfFilter, int snaplen, boolean promiscuous,
+                            int bufferSizeBytes, boolean nanoTimestamps, int timeoutMillis, long queueBytes) {
+
+    static CaptureConfig read(ConfigNode n) {
+        String itf = n.requiredString("interface");
+        if (itf != null && itf.isBlank()) {
+            n.error("interface", "must not be empty");
+        }
+        String bpf = n.string("bpf_filter", null);
+        if (bpf != null && bpf.isBlank()) {
+            bpf = null;
+        }
+        int snaplen = (int) n.integer("snaplen", 262144, 64, 262144);
+        boolean promisc = n.bool("promiscuous", true);
+        int bufMb = (int) n.integer("buffer_size_mb", 64, 1, 2047);
+        String precision = n.choice("timestamp_precision", "micro", "micro", "nano");
+        int timeout = (int) n.integer("timeout_ms", 50, 1, 10_000);
+        long queueMb = n.integer("queue_size_mb", 32, 2, 4096);
+        n.finish();
+        return new CaptureConfig(itf, bpf, snaplen, promisc, bufMb << 20, precision.equals("nano"), timeout,
+                queueMb << 20);
+    }
+}

@@ -1,0 +1,237 @@
+package com.secureot.pcap.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A YAML mapping read key by key. Each read records the key as known, so that {@link #finish()}
+ * can report the keys nobody asked for: a typo must not be silently ignored. Problems are
+ * collected in a shared list, so one run reports every error of the file, each naming its path.
+ */
+public final class ConfigNode {
+    private final String path;
+    private final Map<String, Object> values;
+    private final Set<String> known = new LinkedHashSet<>();
+    private final List<String> errors;
+
+    private ConfigNode(String path, Map<String, Object> values, List<String> errors) {
+        this.path = path;
+        this.values = values;
+        this.errors = errors;
+    }
+
+    /** The document root; {@code errors} receives every problem found below it. */
+    public static ConfigNode root(Map<String, Object> values, List<String> errors) {
+        return new ConfigNode("", values, errors);
+    }
+
+    public String path(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public void error(String key, String message) {
+        errors.add(path(key) + ": " + message);
+    }
+
+    public boolean has(String key) {
+        known.add(key);
+        return values.get(key) != null;
+    }
+
+    private Object raw(String key) {
+        known.add(key);
+        return values.get(key);
+    }
+
+    /** A string, or {@code fallback} when absent or null. Numbers and booleans are not strings. */
+    public String string(String key, String fallback) {
+        Object v = raw(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof String s) {
+            return s;
+        }
+        error(key, quote(v) + " is not a string");
+        return fallback;
+    }
+
+    public String requiredString(String key) {
+        Object v = raw(key);
+        if (v == null) {
+            error(key, "is required");
+            return null;
+        }
+        return string(key, null);
+    }
+
+    public boolean bool(String key, boolean fallback) {
+        Object v = raw(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        error(key, quote(v) + " is not true or false");
+        return fallback;
+    }
+
+    /** An integer within [min, max], or {@code fallback} when absent. */
+    public long integer(String key, long fallback, long min, long max) {
+        Object v = raw(key);
+        if (v == null) {
+            return fallback;
+        }
+        long n;
+        if (v instanceof Integer || v instanceof Long) {
+            n = ((Number) v).longValue();
+        } else {
+            error(key, quote(v) + " is not an integer");
+            return fallback;
+        }
+        if (n < min || n > max) {
+            error(key, n + " is out of range (expected " + min + ".." + max + ")");
+            return fallback;
+        }
+        return n;
+    }
+
+    /** A number (integer or decimal) within [min, max], or {@code fallback} when absent. */
+    public double number(String key, double fallback, double min, double max) {
+        Object v = raw(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Number num) || v instanceof java.math.BigInteger) {
+            error(key, quote(v) + " is not a number");
+            return fallback;
+        }
+        double d = num.doubleValue();
+        if (Double.isNaN(d) || d < min || d > max) {
+            error(key, v + " is out of range (expected " + trim(min) + ".." + trim(max) + ")");
+            return fallback;
+        }
+        return d;
+    }
+
+    /** One of {@code choices} (case-insensitive), returned in lower case. */
+    public String choice(String key, String fallback, String... choices) {
+        String v = string(key, null);
+        if (v == null) {
+            return fallback;
+        }
+        for (String c : choices) {
+            if (c.equalsIgnoreCase(v.trim())) {
+                return c;
+            }
+        }
+        error(key, quote(v) + " is not one of " + String.join(", ", choices));
+        return fallback;
+    }
+
+    /** A nested mapping; an absent or null key reads as an empty mapping so defaults apply. */
+    public ConfigNode child(String key) {
+        Object v = raw(key);
+        if (v == null) {
+            return new ConfigNode(path(key), Collections.emptyMap(), errors);
+        }
+        if (v instanceof Map<?, ?> m) {
+            return new ConfigNode(path(key), stringKeys(m, path(key)), errors);
+        }
+        error(key, quote(v) + " is not a mapping");
+        return new ConfigNode(path(key), Collections.emptyMap(), errors);
+    }
+
+    /** A list of mappings ({@code routing_rules[0]}, ...); absent reads as empty. */
+    public List<ConfigNode> children(String key) {
+        Object v = raw(key);
+        List<ConfigNode> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        if (!(v instanceof List<?> list)) {
+            error(key, quote(v) + " is not a list");
+            return out;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            String p = path(key) + "[" + i + "]";
+            Object item = list.get(i);
+            if (item instanceof Map<?, ?> m) {
+                out.add(new ConfigNode(p, stringKeys(m, p), errors));
+            } else {
+                errors.add(p + ": " + quote(item) + " is not a mapping");
+            }
+        }
+        return out;
+    }
+
+    /** A list of strings; absent reads as empty. */
+    public List<String> strings(String key) {
+        Object v = raw(key);
+        List<String> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        if (!(v instanceof List<?> list)) {
+            error(key, quote(v) + " is not a list");
+            return out;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            Object item = list.get(i);
+            if (item instanceof String s) {
+                out.add(s);
+            } else {
+                errors.add(path(key) + "[" + i + "]: " + quote(item) + " is not a string");
+            }
+        }
+        return out;
+    }
+
+    /** Reports every key of this mapping that no reader asked for. */
+    public void finish() {
+        for (String k : values.keySet()) {
+            if (!known.contains(k)) {
+                errors.add(path(k) + ": unknown key");
+            }
+        }
+    }
+
+    private Map<String, Object> stringKeys(Map<?, ?> m, String where) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (e.getKey() instanceof String s) {
+                out.put(s, e.getValue());
+            } else {
+                errors.add(where + ": key " + quote(e.getKey()) + " is not a string");
+            }
+        }
+        return out;
+    }
+
+    public static String quote(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof String s) {
+            return "\"" + s.replace("\"", "\\\"") + "\"";
+        }
+        if (v instanceof Map || v instanceof List) {
+            return v instanceof Map ? "a mapping" : "a list";
+        }
+        return String.valueOf(v);
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+}

@@ -1,0 +1,34 @@
+package com.secureot.pcap.config;
+
+/**
+ * {@code metrics}: an optional Prometheus endpoint ({@code listen: "127.0.0.1:9108"}, off when
+ * null) and the period of the INFO summary line.
+ */
+public record MetricsConfig(String listenHost, int listenPort, int logIntervalSeconds) {
+
+    public boolean endpointEnabled() {
+        return listenHost != null;
+    }
+
+    static MetricsConfig read(ConfigNode n) {
+        String listen = n.string("listen", null);
+        String host = null;
+        int port = 0;
+        if (listen != null && !listen.isBlank()) {
+            int colon = listen.lastIndexOf(':');
+            String p = colon < 0 ? "" : listen.substring(colon + 1);
+            if (colon <= 0 || !p.matches("\\d{1,5}") || Integer.parseInt(p) > 65535) {
+                n.error("listen", ConfigNode.quote(listen) + " is not host:port (example: \"127.0.0.1:9108\")");
+            } else {
+                host = listen.substring(0, colon);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                port = Integer.parseInt(p);
+            }
+        }
+        int interval = (int) n.integer("log_interval_seconds", 60, 0, 86400);
+        n.finish();
+        return new MetricsConfig(host, port, interval);
+    }
+}

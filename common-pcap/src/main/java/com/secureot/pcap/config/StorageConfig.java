@@ -1,0 +1,68 @@
+package com.secureot.pcap.config;
+
+import com.secureot.pcap.route.IpPrefix;
+import com.secureot.pcap.route.PrefixTemplate;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where packets are stored: the routing rules, the default prefix, the output folder, rotation
+ * and retention. The same keys, at the top level, for every daemon.
+ */
+public record StorageConfig(List<RoutingRule> rules, PrefixTemplate defaultPrefix, Path outputDir,
+                            RotationConfig rotation, RetentionConfig retention) {
+
+    /** Reads the storage keys of {@code root}; {@code placeholders} are the ones this daemon renders. */
+    public static StorageConfig read(ConfigNode root, Set<String> placeholders) {
+        List<RoutingRule> rules = new ArrayList<>();
+        for (ConfigNode r : root.children("routing_rules")) {
+            String ip = r.requiredString("ip");
+            String prefix = r.requiredString("output_prefix");
+            r.finish();
+            Optional<IpPrefix> net = ip == null ? Optional.empty() : IpPrefix.parse(ip);
+            if (ip != null && net.isEmpty()) {
+                r.error("ip", ConfigNode.quote(ip) + " is not an IP address or CIDR");
+            }
+            PrefixTemplate t = template(r, "output_prefix", prefix, placeholders);
+            if (net.isPresent() && t != null) {
+                rules.add(new RoutingRule(net.get(), t));
+            }
+        }
+        PrefixTemplate def = template(root, "default_output_prefix",
+                root.requiredString("default_output_prefix"), placeholders);
+        ConfigNode dirs = root.child("output_directories");
+        String out = dirs.requiredString("pcap_raw_output_path");
+        dirs.finish();
+        Path outputDir = null;
+        if (out != null) {
+            if (out.isBlank()) {
+                dirs.error("pcap_raw_output_path", "must not be empty");
+            } else {
+                try {
+                    outputDir = Path.of(out);
+                } catch (RuntimeException e) {
+                    dirs.error("pcap_raw_output_path", ConfigNode.quote(out) + " is not a valid path");
+                }
+            }
+        }
+        RotationConfig rotation = RotationConfig.read(root.child("rotation"));
+        RetentionConfig retention = RetentionConfig.read(root.child("retention"));
+        return new StorageConfig(List.copyOf(rules), def, outputDir, rotation, retention);
+    }
+
+    private static PrefixTemplate template(ConfigNode n, String key, String value, Set<String> allowed) {
+        if (value == null) {
+            return null;
+        }
+        String problem = PrefixTemplate.problem(value, allowed);
+        if (problem != null) {
+            n.error(key, problem);
+            return null;
+        }
+        return PrefixTemplate.of(value);
+    }
+}

@@ -1,0 +1,173 @@
+package com.secureot.pcap.daemon;
+
+import com.secureot.pcap.capture.CaptureFilterException;
+import com.secureot.pcap.capture.CaptureOpenException;
+import com.secureot.pcap.capture.FileReplay;
+import com.secureot.pcap.capture.LiveCapture;
+import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.SpanConfig;
+import com.secureot.pcap.config.StorageConfig;
+import com.secureot.pcap.io.CaptureFormatException;
+import com.secureot.pcap.metrics.CaptureMetrics;
+import com.secureot.pcap.metrics.DropReason;
+import com.secureot.pcap.metrics.ForwardDropReason;
+import com.secureot.pcap.packet.BatchPool;
+import com.secureot.pcap.pipeline.BatchConsumer;
+import com.secureot.pcap.pipeline.BatchPublisher;
+import com.secureot.pcap.pipeline.ConsumerWorker;
+import com.secureot.pcap.pipeline.StoreWriter;
+import com.secureot.pcap.route.AddressRouter;
+import com.secureot.pcap.store.RotatingPcapStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a capture daemon: a source (live interface or replayed file) on the calling thread, a
+ * store thread writing routed hourly files, and optionally a forwarding thread. Shared by
+ * {@code sniffer-span-pcap} and {@code sniffer-span-forwarder}.
+ */
+public final class CaptureDaemon {
+    private static final Logger log = LoggerFactory.getLogger(CaptureDaemon.class);
+    private static final int BATCH_BYTES = 1 << 20;
+    private static final int BATCH_PACKETS = 8192;
+    /** A live batch is handed on at the latest this long after its first packet. */
+    private static final long BATCH_MAX_AGE_MILLIS = 20;
+
+    private final SpanConfig config;
+    private final CaptureMetrics metrics;
+    private final Clock clock;
+
+    public CaptureDaemon(SpanConfig config, CaptureMetrics metrics, Clock clock) {
+        this.config = config;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /**
+     * Captures until {@code shutdown}, or replays {@code readFile} to its end; returns the exit status.
+     *
+     * @param forwarder the forwarding consumer, or null; it gets its own, shorter queue
+     * @param bpfExclusion traffic never to capture (the forwarder's own), or null
+     */
+    public int run(Path readFile, double replaySpeed, BatchConsumer forwarder, String bpfExclusion,
+                   Shutdown shutdown) throws ConfigException, CaptureOpenException, CaptureFilterException,
+            InterruptedException {
+        StorageConfig storage = config.storage();
+        LiveCapture live = null;
+        if (readFile == null) {
+            live = LiveCapture.open(config.capture(), com.secureot.pcap.capture.BpfFilters.and(
+                    config.capture().bpfFilter(), bpfExclusion));
+        }
+        try {
+            OutputFolder.create(storage.outputDir());
+            RotatingPcapStore store = new RotatingPcapStore(storage.outputDir(), storage.rotation(),
+                    storage.retention(), metrics, clock, readFile == null);
+            AddressRouter router = new AddressRouter(storage.rules(), storage.defaultPrefix(), store);
+            int batches = (int) Math.max(4, config.capture().queueBytes() / BATCH_BYTES);
+            int batchBytes = Math.max(BATCH_BYTES, config.capture().snaplen());
+            BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
+            List<ConsumerWorker> workers = new ArrayList<>();
+            workers.add(new ConsumerWorker("store", new StoreWriter(router, store, metrics), batches));
+            if (forwarder != null) {
+                workers.add(new ConsumerWorker("forward", forwarder, Math.max(1, batches / 2)));
+            }
+            workers.forEach(ConsumerWorker::start);
+            BatchPublisher publisher = new BatchPublisher(pool, workers, metrics, readFile != null,
+                    BATCH_MAX_AGE_MILLIS);
+            boolean withForward = forwarder != null;
+            try (SummaryLogger summary = new SummaryLogger(config.metrics().logIntervalSeconds(),
+                    () -> metrics.summary(withForward))) {
+                int status = readFile == null ? capture(live, publisher, shutdown) : replay(readFile, replaySpeed,
+                        publisher, shutdown);
+                for (int i = workers.size() - 1; i >= 0; i--) {
+                    workers.get(i).close();
+                }
+                log.info("final: {}", metrics.summary(withForward));
+                for (ConsumerWorker w : workers) {
+                    if (w.failure() != null) {
+                        return ExitCodes.SOFTWARE;
+                    }
+                }
+                return status == ExitCodes.OK && readFile != null ? replayOutcome(withForward) : status;
+            }
+        } finally {
+            if (live != null) {
+                live.close();
+            }
+        }
+    }
+
+    private int capture(LiveCapture live, BatchPublisher publisher, Shutdown shutdown) throws CaptureOpenException {
+        shutdown.onStop(live::stop);
+        live.run(publisher, metrics);
+        return ExitCodes.OK;
+    }
+
+    private int replay(Path file, double speed, BatchPublisher publisher, Shutdown shutdown)
+            throws InterruptedException {
+        FileReplay replay = new FileReplay(file, speed);
+        shutdown.onStop(replay::stop);
+        try {
+            long n = replay.run(publisher, publisher::flush);
+            publisher.flush();
+            log.info("replayed {} packets from {}", n, file);
+            return ExitCodes.OK;
+        } catch (CaptureFormatException e) {
+            publisher.flush();
+            log.error("{}", e.getMessage());
+            System.err.println("error: " + e.getMessage());
+            return ExitCodes.USAGE;
+        } catch (IOException e) {
+            publisher.flush();
+            String m = "cannot read " + file + ": " + e.getMessage();
+            log.error("{}", m);
+            System.err.println("error: " + m);
+            return ExitCodes.USAGE;
+        } catch (InterruptedException e) {
+            publisher.flush();
+            if (shutdown.requested()) {
+                return ExitCodes.OK;
+            }
+            throw e;
+        }
+    }
+
+    /** After a replay: 0 only if every packet was stored (and forwarded, for the forwarder). */
+    private int replayOutcome(boolean withForward) {
+        long notStored = metrics.droppedTotal();
+        if (notStored > 0) {
+            StringBuilder why = new StringBuilder();
+            for (DropReason r : DropReason.values()) {
+                if (metrics.dropped(r) > 0) {
+                    why.append(why.length() == 0 ? "" : ", ").append(r.label()).append('=').append(metrics.dropped(r));
+                }
+            }
+            String m = notStored + " of " + metrics.captured.get() + " packets were not stored (" + why + ")";
+            log.error("{}", m);
+            System.err.println("error: " + m);
+            return ExitCodes.IO_ERROR;
+        }
+        long notForwarded = withForward ? metrics.forwardDroppedTotal() : 0;
+        if (notForwarded > 0) {
+            StringBuilder why = new StringBuilder();
+            for (ForwardDropReason r : ForwardDropReason.values()) {
+                if (metrics.forwardDropped(r) > 0) {
+                    why.append(why.length() == 0 ? "" : ", ").append(r.label()).append('=')
+                            .append(metrics.forwardDropped(r));
+                }
+            }
+            String m = notForwarded + " of " + metrics.captured.get() + " packets were not forwarded (" + why
+                    + "); the local files are complete";
+            log.error("{}", m);
+            System.err.println("error: " + m);
+            return ExitCodes.NOT_FORWARDED;
+        }
+        return ExitCodes.OK;
+    }
+}

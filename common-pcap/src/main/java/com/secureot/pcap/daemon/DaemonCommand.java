@@ -1,0 +1,41 @@
+package com.secureot.pcap.daemon;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/**
+ * Runs a daemon's picocli command with the shared exit-code contract: 64 for a bad command line
+ * (one line plus usage), 70 for an unexpected error (one line; the trace only at DEBUG).
+ */
+public final class DaemonCommand {
+    private DaemonCommand() {
+    }
+
+    public static int execute(Object command, String... args) {
+        CommandLine cl = new CommandLine(command);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("error: " + ex.getMessage());
+            c.usage(c.getErr());
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            PrintWriter err = line.getErr();
+            err.println("internal error: " + ex);
+            org.slf4j.LoggerFactory.getLogger(command.getClass()).debug("internal error", ex);
+            err.flush();
+            return ExitCodes.SOFTWARE;
+        });
+        return cl.execute(args);
+    }
+
+    /** Reads the version from the jar manifest. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = DaemonCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"${COMMAND-NAME} " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

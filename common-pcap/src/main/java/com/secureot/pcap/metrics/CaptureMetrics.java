@@ -1,0 +1,107 @@
+package com.secureot.pcap.metrics;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The counters of one daemon, in one place. Each counter has one writing thread (the source,
+ * the writer or the sender); readers (the summary line, the metrics endpoint) may read any time.
+ * At any moment: captured = written + dropped + in flight (in queues or in file buffers).
+ */
+public final class CaptureMetrics {
+    // Source side (libpcap, a replayed file, or the collector's sockets).
+    public final AtomicLong captured = new AtomicLong();
+    public final AtomicLong capturedBytes = new AtomicLong();
+    /** libpcap's ps_drop: the kernel ring was full. */
+    public final AtomicLong kernelDropped = new AtomicLong();
+    /** libpcap's ps_ifdrop: dropped by the interface or driver. */
+    public final AtomicLong interfaceDropped = new AtomicLong();
+
+    // Storage side.
+    public final AtomicLong written = new AtomicLong();
+    public final AtomicLong writtenBytes = new AtomicLong();
+    public final AtomicLong filesOpen = new AtomicLong();
+    public final AtomicLong filesCreated = new AtomicLong();
+    public final AtomicLong filesDeleted = new AtomicLong();
+    private final Map<DropReason, AtomicLong> dropped = new EnumMap<>(DropReason.class);
+
+    // Forwarding side.
+    public final AtomicLong forwarded = new AtomicLong();
+    public final AtomicLong forwardedBytes = new AtomicLong();
+    public final AtomicLong forwardConnected = new AtomicLong();
+    public final AtomicLong forwardConnects = new AtomicLong();
+    private final Map<ForwardDropReason, AtomicLong> forwardDropped = new EnumMap<>(ForwardDropReason.class);
+
+    public CaptureMetrics() {
+        for (DropReason r : DropReason.values()) {
+            dropped.put(r, new AtomicLong());
+        }
+        for (ForwardDropReason r : ForwardDropReason.values()) {
+            forwardDropped.put(r, new AtomicLong());
+        }
+    }
+
+    public void drop(DropReason reason, long packets) {
+        dropped.get(reason).addAndGet(packets);
+    }
+
+    public long dropped(DropReason reason) {
+        return dropped.get(reason).get();
+    }
+
+    public long droppedTotal() {
+        long t = 0;
+        for (AtomicLong a : dropped.values()) {
+            t += a.get();
+        }
+        return t;
+    }
+
+    public void forwardDrop(ForwardDropReason reason, long packets) {
+        forwardDropped.get(reason).addAndGet(packets);
+    }
+
+    public long forwardDropped(ForwardDropReason reason) {
+        return forwardDropped.get(reason).get();
+    }
+
+    public long forwardDroppedTotal() {
+        long t = 0;
+        for (AtomicLong a : forwardDropped.values()) {
+            t += a.get();
+        }
+        return t;
+    }
+
+    /** Packets received but neither written nor dropped yet: in queues or in file buffers. */
+    public long inFlight() {
+        return captured.get() - written.get() - droppedTotal();
+    }
+
+    /** One line with every figure, for the periodic and final log lines. */
+    public String summary(boolean withForward) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("captured=").append(captured.get())
+                .append(" bytes=").append(capturedBytes.get())
+                .append(" kernel_dropped=").append(kernelDropped.get())
+                .append(" if_dropped=").append(interfaceDropped.get())
+                .append(" written=").append(written.get())
+                .append(" in_flight=").append(inFlight())
+                .append(" files_open=").append(filesOpen.get())
+                .append(" files_created=").append(filesCreated.get())
+                .append(" files_deleted=").append(filesDeleted.get());
+        for (DropReason r : DropReason.values()) {
+            sb.append(" dropped_").append(r.label()).append('=').append(dropped(r));
+        }
+        if (withForward) {
+            sb.append(" forwarded=").append(forwarded.get())
+                    .append(" connected=").append(forwardConnected.get() > 0)
+                    .append(" connects=").append(forwardConnects.get());
+            for (ForwardDropReason r : ForwardDropReason.values()) {
+                sb.append(" fwd_dropped_").append(r.label()).append('=').append(forwardDropped(r));
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,21 @@
+package com.secureot.pcap.metrics;
+
+/** Why a packet was not stored; the label an operator sees in logs and metrics. */
+public enum DropReason {
+    /** The capture outran the writer: every batch between them was in use. */
+    QUEUE_FULL("queue_full"),
+    /** The file system had no space left. */
+    DISK_FULL("disk_full"),
+    /** Any other error creating or writing a file. */
+    WRITE_ERROR("write_error");
+
+    private final String label;
+
+    DropReason(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+}

@@ -1,0 +1,23 @@
+package com.secureot.pcap.metrics;
+
+/** Why a packet stored locally was not forwarded to the collector. */
+public enum ForwardDropReason {
+    /** The network was slower than the capture and the forwarding queue was full. */
+    QUEUE_FULL("queue_full"),
+    /** No connection to the collector when the packet's turn came (or at the end of a replay). */
+    NOT_CONNECTED("not_connected"),
+    /** The socket refused the packet (UDP send error, TCP reset while writing it). */
+    SEND_ERROR("send_error"),
+    /** The packet's link type differs from the stream's (PCAP-over-IP carries one link type). */
+    LINK_TYPE_MISMATCH("link_type_mismatch");
+
+    private final String label;
+
+    ForwardDropReason(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+}

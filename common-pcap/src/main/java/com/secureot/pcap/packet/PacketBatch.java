@@ -1,0 +1,102 @@
+package com.secureot.pcap.packet;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Packets handed from a source thread to the threads that store or forward them. The bytes of
+ * all packets sit in one array so that a capture burst costs one hand-off, not one per packet.
+ * A batch is reused: its consumers release it, and the last one returns it to its pool.
+ */
+public final class PacketBatch {
+    public final byte[] data;
+    public final int[] offset;
+    public final int[] capLen;
+    public final int[] origLen;
+    public final int[] linkType;
+    public final long[] tsSeconds;
+    public final int[] tsNanos;
+    /** True when the source had nanosecond timestamps (the file keeps that precision). */
+    public final boolean[] nanoPrecision;
+    public final int[] snaplen;
+    /** Who sent the packet (the collector routes by it); null for captured packets. */
+    public final Object[] origin;
+    public int count;
+    public int used;
+
+    private final AtomicInteger references = new AtomicInteger();
+    private final BatchPool pool;
+
+    PacketBatch(BatchPool pool, int dataBytes, int maxPackets) {
+        this.pool = pool;
+        data = new byte[dataBytes];
+        offset = new int[maxPackets];
+        capLen = new int[maxPackets];
+        origLen = new int[maxPackets];
+        linkType = new int[maxPackets];
+        tsSeconds = new long[maxPackets];
+        tsNanos = new int[maxPackets];
+        nanoPrecision = new boolean[maxPackets];
+        snaplen = new int[maxPackets];
+        origin = new Object[maxPackets];
+    }
+
+    public boolean fits(int length) {
+        return count < offset.length && used + length <= data.length;
+    }
+
+    /** Appends one packet; the caller has checked {@link #fits}. */
+    public void add(byte[] src, int srcOff, int length, int originalLength, int link, long sec, int nanos,
+                    boolean nano, int snap, Object from) {
+        int i = count++;
+        System.arraycopy(src, srcOff, data, used, length);
+        offset[i] = used;
+        capLen[i] = length;
+        origLen[i] = originalLength;
+        linkType[i] = link;
+        tsSeconds[i] = sec;
+        tsNanos[i] = nanos;
+        nanoPrecision[i] = nano;
+        snaplen[i] = snap;
+        origin[i] = from;
+        used += length;
+    }
+
+    /** Appends one packet whose bytes the caller wrote at {@code data[used..used+length)} already. */
+    public void commit(int length, int originalLength, int link, long sec, int nanos, boolean nano, int snap,
+                       Object from) {
+        int i = count++;
+        offset[i] = used;
+        capLen[i] = length;
+        origLen[i] = originalLength;
+        linkType[i] = link;
+        tsSeconds[i] = sec;
+        tsNanos[i] = nanos;
+        nanoPrecision[i] = nano;
+        snaplen[i] = snap;
+        origin[i] = from;
+        used += length;
+    }
+
+    public long bytes() {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            total += capLen[i];
+        }
+        return total;
+    }
+
+    /** Sets how many consumers will {@link #release} this batch. */
+    public void retainFor(int consumers) {
+        references.set(consumers);
+    }
+
+    /** Called once by each consumer when done with the batch. */
+    public void release() {
+        if (references.decrementAndGet() == 0) {
+            count = 0;
+            used = 0;
+            java.util.Arrays.fill(origin, null);
+            pool.give(this);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package com.secureot.pcap.pipeline;
+
+import com.secureot.pcap.metrics.CaptureMetrics;
+import com.secureot.pcap.metrics.DropReason;
+import com.secureot.pcap.packet.BatchPool;
+import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.packet.PacketHandler;
+
+import java.util.List;
+
+/**
+ * The source side of a pipeline: copies packets into pooled batches and hands full (or old)
+ * batches to every consumer. Owned by the source thread. A live source must never wait, so when
+ * no batch is free the packet is dropped and counted; a replay or a TCP sender waits instead.
+ */
+public final class BatchPublisher implements PacketHandler {
+    private final BatchPool pool;
+    private final List<ConsumerWorker> consumers;
+    private final CaptureMetrics metrics;
+    private final boolean waitWhenFull;
+    private final long maxAgeNanos;
+    private PacketBatch current;
+    private long currentSince;
+    private long pendingPackets;
+    private long pendingBytes;
+
+    /**
+     * @param maxAgeMillis a batch is handed over at the latest this long after its first packet
+     *                     (checked by {@link #flushIfOlder}), so a quiet link is still written
+     */
+    public BatchPublisher(BatchPool pool, List<ConsumerWorker> consumers, CaptureMetrics metrics,
+                          boolean waitWhenFull, long maxAgeMillis) {
+        this.pool = pool;
+        this.consumers = List.copyOf(consumers);
+        this.metrics = metrics;
+        this.waitWhenFull = waitWhenFull;
+        this.maxAgeNanos = maxAgeMillis * 1_000_000L;
+    }
+
+    @Override
+    public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
+                       int snaplen) throws InterruptedException {
+        add(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen, null);
+    }
+
+    /** Adds one packet; {@code origin} names its sender (collector), or null. */
+    public void add(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
+                    int snaplen, Object origin) throws InterruptedException {
+        if (current != null && !current.fits(capLen)) {
+            flush();
+        }
+        if (current == null && !acquire()) {
+            metrics.captured.incrementAndGet();
+            metrics.capturedBytes.addAndGet(capLen);
+            metrics.drop(DropReason.QUEUE_FULL, 1);
+            return;
+        }
+        if (!current.fits(capLen)) {
+            throw new IllegalArgumentException("packet of " + capLen + " bytes is larger than a batch");
+        }
+        current.add(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen, origin);
+        pendingPackets++;
+        pendingBytes += capLen;
+    }
+
+    private boolean acquire() throws InterruptedException {
+        PacketBatch b = pool.poll();
+        while (b == null && waitWhenFull) {
+            b = pool.poll(100);
+        }
+        if (b == null) {
+            return false;
+        }
+        current = b;
+        currentSince = System.nanoTime();
+        return true;
+    }
+
+    /** Hands the current batch over if it has waited longer than the maximum age. */
+    public void flushIfOlder() {
+        if (current != null && System.nanoTime() - currentSince >= maxAgeNanos) {
+            flush();
+        }
+    }
+
+    /** Hands the current batch, if any, to every consumer. */
+    public void flush() {
+        PacketBatch b = current;
+        if (b == null) {
+            return;
+        }
+        current = null;
+        if (b.count == 0) {
+            b.retainFor(1);
+            b.release();
+            return;
+        }
+        // Count before handing over, so that captured >= written + dropped at every moment.
+        metrics.captured.addAndGet(pendingPackets);
+        metrics.capturedBytes.addAndGet(pendingBytes);
+        pendingPackets = 0;
+        pendingBytes = 0;
+        b.retainFor(consumers.size());
+        for (ConsumerWorker c : consumers) {
+            c.offer(b);
+        }
+    }
+}

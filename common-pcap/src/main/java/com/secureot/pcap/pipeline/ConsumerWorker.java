@@ -1,0 +1,100 @@
+package com.secureot.pcap.pipeline;
+
+import com.secureot.pcap.packet.PacketBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A thread that owns one consumer and feeds it the batches of its queue. A lossless worker
+ * (storage) is given a queue as large as the pool, so a publish never fails; a lossy one
+ * (forwarding) has a shorter queue, and a batch that does not fit is counted by the consumer and
+ * released at once, so a slow network never starves the local copy.
+ */
+public final class ConsumerWorker implements AutoCloseable {
+    static final long TICK_MILLIS = 100;
+    private static final Logger log = LoggerFactory.getLogger(ConsumerWorker.class);
+
+    private final BatchConsumer consumer;
+    private final ArrayBlockingQueue<PacketBatch> queue;
+    private final Thread thread;
+    private volatile boolean ending;
+    private volatile Throwable failure;
+    private boolean closed;
+
+    public ConsumerWorker(String name, BatchConsumer consumer, int capacity) {
+        this.consumer = consumer;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.thread = new Thread(this::run, name);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Hands a batch over, or has the consumer count it as lost when the queue is full. */
+    boolean offer(PacketBatch b) {
+        if (failure == null && queue.offer(b)) {
+            return true;
+        }
+        consumer.rejected(b);
+        b.release();
+        return false;
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                PacketBatch b = queue.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                if (b != null) {
+                    try {
+                        consumer.accept(b);
+                    } finally {
+                        b.release();
+                    }
+                } else if (ending) {
+                    break;
+                }
+                consumer.tick();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            failure = t;
+            log.error("internal error in {}: {}", thread.getName(), t.toString(), t);
+            // Keep releasing what arrives so the source never waits for a dead consumer.
+            PacketBatch b;
+            while ((b = queue.poll()) != null) {
+                consumer.rejected(b);
+                b.release();
+            }
+        } finally {
+            try {
+                consumer.close();
+            } catch (Throwable t) {
+                log.error("internal error closing {}: {}", thread.getName(), t.toString(), t);
+                if (failure == null) {
+                    failure = t;
+                }
+            }
+        }
+    }
+
+    /** The error that stopped this worker, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Processes what is queued, closes the consumer and ends the thread. Safe to call twice. */
+    @Override
+    public void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ending = true;
+        thread.join();
+    }
+}

@@ -1,0 +1,47 @@
+package com.secureot.pcap.pipeline;
+
+import com.secureot.pcap.metrics.CaptureMetrics;
+import com.secureot.pcap.metrics.DropReason;
+import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.route.PacketRouter;
+import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.RotatingPcapStore;
+
+/** Routes each packet to its file series and stores it; runs on the store's own thread. */
+public final class StoreWriter implements BatchConsumer {
+    private final PacketRouter router;
+    private final RotatingPcapStore store;
+    private final CaptureMetrics metrics;
+
+    public StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics) {
+        this.router = router;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void accept(PacketBatch b) {
+        for (int i = 0; i < b.count; i++) {
+            OutputSeries s = router.route(b, i);
+            store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsNanos[i],
+                    b.data, b.offset[i], b.capLen[i], b.origLen[i]);
+        }
+        store.tick();
+    }
+
+    @Override
+    public void tick() {
+        store.tick();
+    }
+
+    @Override
+    public void rejected(PacketBatch b) {
+        // Only after the writer itself failed: the packets cannot be stored.
+        metrics.drop(DropReason.WRITE_ERROR, b.count);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

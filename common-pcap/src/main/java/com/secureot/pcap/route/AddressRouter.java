@@ -1,0 +1,137 @@
+package com.secureot.pcap.route;
+
+import com.secureot.pcap.config.RoutingRule;
+import com.secureot.pcap.packet.FrameParser;
+import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.RotatingPcapStore;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routes captured frames by their IP addresses, with the earlier agents' semantics: the first
+ * rule, in configuration order, whose network holds the source or the destination address wins;
+ * otherwise the default prefix. Frames without a readable IP header go to the default prefix
+ * with {@code {src_ip}}/{@code {dst_ip}} rendered as {@code non-ip}.
+ */
+public final class AddressRouter implements PacketRouter {
+    public static final String NON_IP = "non-ip";
+    private static final int CACHE_ENTRIES = 1 << 16;
+
+    private final RotatingPcapStore store;
+    private final IpPrefix[] networks;
+    private final Target[] targets;
+    private final Target fallback;
+    private int generation;
+
+    /** The files of one rule (or of the default prefix) and, for templates, per-address caches. */
+    private final class Target {
+        final PrefixTemplate template;
+        OutputSeries constant;
+        final LongObjectCache<OutputSeries> v4 = new LongObjectCache<>(CACHE_ENTRIES);
+        final Map<String, OutputSeries> other = new HashMap<>();
+
+        Target(PrefixTemplate template) {
+            this.template = template;
+        }
+
+        OutputSeries v4(long src, long dst) {
+            if (template.isConstant()) {
+                return constantSeries();
+            }
+            long key = template.usesSrc() && template.usesDst() ? (src << 32) | dst : template.usesSrc() ? src : dst;
+            OutputSeries s = v4.get(key);
+            if (s == null) {
+                s = store.series(template.render(IpAddresses.renderV4(src), IpAddresses.renderV4(dst), null));
+                v4.put(key, s);
+            }
+            return s;
+        }
+
+        OutputSeries rendered(String src, String dst) {
+            if (template.isConstant()) {
+                return constantSeries();
+            }
+            String prefix = template.render(src, dst, null);
+            OutputSeries s = other.get(prefix);
+            if (s == null) {
+                if (other.size() >= CACHE_ENTRIES) {
+                    other.clear();
+                }
+                s = store.series(prefix);
+                other.put(prefix, s);
+            }
+            return s;
+        }
+
+        private OutputSeries constantSeries() {
+            if (constant == null) {
+                constant = store.series(template.toString());
+            }
+            return constant;
+        }
+
+        void forget() {
+            constant = null;
+            v4.clear();
+            other.clear();
+        }
+    }
+
+    public AddressRouter(List<RoutingRule> rules, PrefixTemplate defaultPrefix, RotatingPcapStore store) {
+        this.store = store;
+        networks = new IpPrefix[rules.size()];
+        targets = new Target[rules.size()];
+        for (int i = 0; i < rules.size(); i++) {
+            networks[i] = rules.get(i).network();
+            targets[i] = new Target(rules.get(i).prefix());
+        }
+        fallback = new Target(defaultPrefix);
+        generation = store.generation();
+    }
+
+    @Override
+    public OutputSeries route(PacketBatch b, int i) {
+        if (generation != store.generation()) {
+            for (Target t : targets) {
+                t.forget();
+            }
+            fallback.forget();
+            generation = store.generation();
+        }
+        byte[] d = b.data;
+        int off = b.offset[i];
+        int ip = FrameParser.ipHeaderOffset(b.linkType[i], d, off, b.capLen[i]);
+        if (ip < 0) {
+            return fallback.rendered(NON_IP, NON_IP);
+        }
+        ip += off;
+        if (!FrameParser.isV6(d, ip)) {
+            long src = FrameParser.v4Src(d, ip);
+            long dst = FrameParser.v4Dst(d, ip);
+            for (int r = 0; r < networks.length; r++) {
+                if (networks[r].matchesV4(src) || networks[r].matchesV4(dst)) {
+                    return targets[r].v4(src, dst);
+                }
+            }
+            return fallback.v4(src, dst);
+        }
+        long sHi = FrameParser.u64(d, ip + 8);
+        long sLo = FrameParser.u64(d, ip + 16);
+        long dHi = FrameParser.u64(d, ip + 24);
+        long dLo = FrameParser.u64(d, ip + 32);
+        Target t = fallback;
+        for (int r = 0; r < networks.length; r++) {
+            if (networks[r].matchesV6(sHi, sLo) || networks[r].matchesV6(dHi, dLo)) {
+                t = targets[r];
+                break;
+            }
+        }
+        if (t.template.isConstant()) {
+            return t.rendered(null, null);
+        }
+        return t.rendered(IpAddresses.renderV6ForFileName(sHi, sLo), IpAddresses.renderV6ForFileName(dHi, dLo));
+    }
+}

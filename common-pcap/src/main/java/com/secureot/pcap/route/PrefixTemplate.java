@@ -1,0 +1,127 @@
+package com.secureot.pcap.route;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An output prefix such as {@code traffic_plc} or {@code host_{src_ip}}. Placeholders are
+ * replaced by the rendered address; everything else is literal text.
+ */
+public final class PrefixTemplate {
+    public static final String SRC_IP = "src_ip";
+    public static final String DST_IP = "dst_ip";
+    public static final String SENDER_IP = "sender_ip";
+
+    private final String text;
+    private final List<String> parts = new ArrayList<>();
+    private final boolean usesSrc;
+    private final boolean usesDst;
+    private final boolean usesSender;
+
+    private PrefixTemplate(String text) {
+        this.text = text;
+        int i = 0;
+        while (i < text.length()) {
+            int open = text.indexOf('{', i);
+            if (open < 0) {
+                parts.add(text.substring(i));
+                break;
+            }
+            if (open > i) {
+                parts.add(text.substring(i, open));
+            }
+            int close = text.indexOf('}', open);
+            parts.add(text.substring(open, close + 1));
+            i = close + 1;
+        }
+        usesSrc = parts.contains("{" + SRC_IP + "}");
+        usesDst = parts.contains("{" + DST_IP + "}");
+        usesSender = parts.contains("{" + SENDER_IP + "}");
+    }
+
+    /**
+     * Checks a prefix from the configuration: it must stay inside the output folder and use only
+     * the placeholders of this daemon. Returns an error message, or null when valid.
+     */
+    public static String problem(String prefix, Set<String> allowed) {
+        if (prefix.isBlank()) {
+            return "must not be empty";
+        }
+        if (prefix.contains("/") || prefix.contains("\\") || prefix.contains("..")) {
+            return "\"" + prefix + "\" could escape the output folder (no '/', '\\' or '..')";
+        }
+        if (prefix.startsWith(".") || prefix.startsWith("-")) {
+            return "\"" + prefix + "\" must not start with '.' or '-'";
+        }
+        for (int k = 0; k < prefix.length(); k++) {
+            if (Character.isISOControl(prefix.charAt(k))) {
+                return "\"" + prefix.replaceAll("\\p{Cntrl}", "?") + "\" contains a control character";
+            }
+        }
+        int i = 0;
+        while (true) {
+            int open = prefix.indexOf('{', i);
+            int stray = prefix.indexOf('}', i);
+            if (open < 0) {
+                return stray < 0 ? null : "\"" + prefix + "\" has an unmatched '}'";
+            }
+            if (stray >= 0 && stray < open) {
+                return "\"" + prefix + "\" has an unmatched '}'";
+            }
+            int close = prefix.indexOf('}', open);
+            if (close < 0) {
+                return "\"" + prefix + "\" has an unmatched '{'";
+            }
+            String name = prefix.substring(open + 1, close);
+            if (!allowed.contains(name)) {
+                return "\"" + prefix + "\" uses unknown placeholder {" + name + "} (allowed: "
+                        + String.join(", ", allowed.stream().sorted().map(a -> "{" + a + "}").toList()) + ")";
+            }
+            i = close + 1;
+        }
+    }
+
+    /** Builds a template from a prefix already checked with {@link #problem}. */
+    public static PrefixTemplate of(String prefix) {
+        return new PrefixTemplate(prefix);
+    }
+
+    public boolean isConstant() {
+        return !usesSrc && !usesDst && !usesSender;
+    }
+
+    public boolean usesSrc() {
+        return usesSrc;
+    }
+
+    public boolean usesDst() {
+        return usesDst;
+    }
+
+    public boolean usesSender() {
+        return usesSender;
+    }
+
+    /** The prefix with each placeholder replaced by its already rendered value. */
+    public String render(String src, String dst, String sender) {
+        if (isConstant()) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder(text.length() + 32);
+        for (String p : parts) {
+            switch (p) {
+                case "{" + SRC_IP + "}" -> sb.append(src);
+                case "{" + DST_IP + "}" -> sb.append(dst);
+                case "{" + SENDER_IP + "}" -> sb.append(sender);
+                default -> sb.append(p);
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,31 @@
+package com.secureot.pcap.store;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The files of one resolved prefix ({@code traffic_plc}, {@code host_10.0.0.7}): the ones open
+ * now, and the ones this process closed early (idle, too many open) and may append to again.
+ * Owned by the store's thread.
+ */
+public final class OutputSeries {
+    final String prefix;
+    final List<OpenFile> open = new ArrayList<>(2);
+    final List<OpenFile> reopenable = new ArrayList<>(0);
+    /** The file the last packet went to: the common case costs one comparison. */
+    OpenFile current;
+    /** After a failure to create a file, packets are dropped until this wall-clock time. */
+    long retryAfterMillis;
+
+    OutputSeries(String prefix) {
+        this.prefix = prefix;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    boolean isEmpty() {
+        return open.isEmpty() && reopenable.isEmpty();
+    }
+}

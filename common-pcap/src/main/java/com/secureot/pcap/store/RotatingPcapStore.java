@@ -1,0 +1,421 @@
+package com.secureot.pcap.store;
+
+import com.secureot.pcap.config.RetentionConfig;
+import com.secureot.pcap.config.RotationConfig;
+import com.secureot.pcap.io.PcapFileWriter;
+import com.secureot.pcap.io.PcapFormat;
+import com.secureot.pcap.metrics.CaptureMetrics;
+import com.secureot.pcap.metrics.DropReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Stores packets in {@code <prefix>_<YYYYmmdd>_<HH>[-<n>].pcap} files: one set per resolved
+ * prefix, one file per hour of the packet timestamp, further parts on size limit or restart. An
+ * existing file is never truncated: files are created with CREATE_NEW, and only a file this
+ * process wrote and closed itself, unchanged since, is appended to again.
+ *
+ * <p>The number of open files is bounded (least recently written closed first), buffers are
+ * flushed on a period, files whose hour has ended are closed, and write errors drop and count
+ * packets with one log line per episode. One thread owns a store: all calls come from it.
+ */
+public final class RotatingPcapStore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RotatingPcapStore.class);
+    private static final int BUFFER_BYTES = 64 << 10;
+    /** A file whose hour ended is kept open this long for packets that arrive late. */
+    private static final long HOUR_GRACE_SECONDS = 60;
+    private static final int MAX_PARTS = 100_000;
+    private static final long OPEN_RETRY_MILLIS = 1000;
+    private static final int MAX_SERIES = 100_000;
+
+    private final Path dir;
+    private final RotationConfig rotation;
+    private final CaptureMetrics metrics;
+    private final Clock clock;
+    private final boolean live;
+    private final HourClock hours;
+    private final RetentionSweeper retention;
+    private final Map<String, OutputSeries> series = new HashMap<>();
+    private final ArrayDeque<ByteBuffer> spareBuffers = new ArrayDeque<>();
+    private final Set<Path> openPaths = new HashSet<>();
+    private OpenFile newest;
+    private OpenFile oldest;
+    private int openCount;
+    private long latestPacketSecond = Long.MIN_VALUE;
+    private long nextFlushMillis;
+    private long nextMaintenanceMillis;
+    private int generation;
+    private boolean closed;
+
+    // One log line per episode of write failures, not one per packet.
+    private String failure;
+    private long droppedDuringFailure;
+
+    public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
+                             Clock clock, boolean live) {
+        this.dir = dir;
+        this.rotation = rotation;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.live = live;
+        this.hours = new HourClock(rotation.zone());
+        this.retention = retention.enabled() ? new RetentionSweeper(dir, retention, metrics, openPaths) : null;
+        long now = clock.millis();
+        nextFlushMillis = now + rotation.flushIntervalMillis();
+        nextMaintenanceMillis = now + 1000;
+    }
+
+    /** The series of a resolved prefix; callers may keep it (see {@link #generation()}). */
+    public OutputSeries series(String prefix) {
+        OutputSeries s = series.get(prefix);
+        if (s == null) {
+            if (series.size() >= MAX_SERIES) {
+                series.values().removeIf(OutputSeries::isEmpty);
+                generation++;
+            }
+            s = new OutputSeries(prefix);
+            series.put(prefix, s);
+        }
+        return s;
+    }
+
+    /** Changes when series kept by callers may have been forgotten; they must ask again. */
+    public int generation() {
+        return generation;
+    }
+
+    /** Stores one packet; never throws for I/O, which is counted as a drop instead. */
+    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
+                      byte[] data, int off, int capLen, int origLen) {
+        if (sec > latestPacketSecond) {
+            latestPacketSecond = sec;
+        }
+        OpenFile f = s.current;
+        if (f == null || f.writer == null || !f.holds(sec, linkType, nano)) {
+            f = select(s, linkType, nano, snaplen, sec);
+            if (f == null) {
+                return;
+            }
+        }
+        long max = rotation.maxFileBytes();
+        if (max > 0 && f.writer.size() + PcapFormat.RECORD_HEADER_BYTES + capLen > max
+                && f.writer.size() > PcapFormat.GLOBAL_HEADER_BYTES) {
+            f.sealed = true;
+            closeFile(f);
+            f = select(s, linkType, nano, snaplen, sec);
+            if (f == null) {
+                return;
+            }
+        }
+        try {
+            f.writer.append(sec, nanos, data, off, capLen, origLen);
+            f.bufferedBytes += capLen;
+        } catch (IOException e) {
+            writeFailed(f, e, 1);
+            return;
+        }
+        f.lastWriteMillis = clock.millis();
+        touch(f);
+    }
+
+    private OpenFile select(OutputSeries s, int linkType, boolean nano, int snaplen, long sec) {
+        for (OpenFile o : s.open) {
+            if (!o.sealed && o.holds(sec, linkType, nano)) {
+                s.current = o;
+                return o;
+            }
+        }
+        long now = clock.millis();
+        if (now < s.retryAfterMillis) {
+            drop(DropReason.WRITE_ERROR, 1);
+            return null;
+        }
+        OpenFile f = reopen(s, sec, linkType, nano);
+        if (f == null) {
+            f = create(s, sec, linkType, nano, snaplen, now);
+        }
+        if (f != null) {
+            s.current = f;
+        }
+        return f;
+    }
+
+    /** Appends again to a file this process wrote and closed, if nobody changed it since. */
+    private OpenFile reopen(OutputSeries s, long sec, int linkType, boolean nano) {
+        for (int i = 0; i < s.reopenable.size(); i++) {
+            OpenFile f = s.reopenable.get(i);
+            if (!f.holds(sec, linkType, nano)) {
+                continue;
+            }
+            s.reopenable.remove(i);
+            try {
+                if (Files.size(f.path) != f.closedSize) {
+                    return null; // changed by someone else: start a new part
+                }
+                makeRoom();
+                f.channel = FileChannel.open(f.path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                attach(f, false, f.closedSize);
+                return f;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private OpenFile create(OutputSeries s, long sec, int linkType, boolean nano, int snaplen, long now) {
+        long start = hours.hourStart(sec);
+        long end = hours.hourEnd(start);
+        String base = s.prefix + "_" + hours.label(start);
+        makeRoom();
+        IOException last = null;
+        for (int part = 0; part < MAX_PARTS; part++) {
+            Path p = dir.resolve(part == 0 ? base + ".pcap" : base + "-" + part + ".pcap");
+            if (openPaths.contains(p) || Files.exists(p)) {
+                continue;
+            }
+            try {
+                FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+                OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen);
+                f.channel = ch;
+                attach(f, true, 0);
+                metrics.filesCreated.incrementAndGet();
+                log.debug("opened {}", p);
+                return f;
+            } catch (FileAlreadyExistsException e) {
+                // Created by someone else in between: try the next part.
+            } catch (IOException e) {
+                last = e;
+                break;
+            }
+        }
+        s.retryAfterMillis = now + OPEN_RETRY_MILLIS;
+        IOException why = last != null ? last : new IOException("more than " + MAX_PARTS + " parts of " + base);
+        fail("cannot create a file for " + base + " in " + dir + ": " + describe(why));
+        drop(reasonOf(why), 1);
+        return null;
+    }
+
+    private void attach(OpenFile f, boolean header, long existing) {
+        ByteBuffer b = spareBuffers.poll();
+        f.buffer = b != null ? b : ByteBuffer.allocateDirect(BUFFER_BYTES);
+        f.writer = new PcapFileWriter(f.channel, f.buffer, f.nano, f.linkType, f.snaplen, header, existing);
+        f.bufferedBytes = 0;
+        f.lastWriteMillis = clock.millis();
+        f.series.open.add(f);
+        openPaths.add(f.path);
+        openCount++;
+        metrics.filesOpen.set(openCount);
+        linkNewest(f);
+    }
+
+    private void makeRoom() {
+        while (openCount >= rotation.maxOpenFiles() && oldest != null) {
+            closeFile(oldest);
+        }
+    }
+
+    /** Flushes on the flush period; closes ended and idle files; runs retention. Call often. */
+    public void tick() {
+        long now = clock.millis();
+        if (now >= nextFlushMillis) {
+            flushAll();
+            nextFlushMillis = now + rotation.flushIntervalMillis();
+        }
+        if (now >= nextMaintenanceMillis) {
+            closeEndedAndIdle(now);
+            if (retention != null) {
+                retention.maybeSweep(now);
+            }
+            nextMaintenanceMillis = now + 1000;
+        }
+    }
+
+    private void closeEndedAndIdle(long now) {
+        // Live, the wall clock ends an hour even when no packet comes; a replay only has packet time.
+        long clockSecond = live ? Math.max(latestPacketSecond, now / 1000) : latestPacketSecond;
+        long idleMillis = rotation.idleCloseSeconds() * 1000L;
+        List<OpenFile> toClose = new ArrayList<>();
+        for (OpenFile f = oldest; f != null; f = f.newer) {
+            boolean ended = f.hourEnd + HOUR_GRACE_SECONDS <= clockSecond;
+            if (ended || now - f.lastWriteMillis >= idleMillis) {
+                if (ended) {
+                    f.sealed = true;
+                }
+                toClose.add(f);
+            }
+        }
+        toClose.forEach(this::closeFile);
+        for (OutputSeries s : series.values()) {
+            if (!s.reopenable.isEmpty()) {
+                s.reopenable.removeIf(f -> f.hourEnd + HOUR_GRACE_SECONDS <= clockSecond);
+            }
+        }
+    }
+
+    public void flushAll() {
+        for (OpenFile f = oldest; f != null; f = f.newer) {
+            flush(f);
+        }
+    }
+
+    private void flush(OpenFile f) {
+        try {
+            int n = f.writer.flush();
+            metrics.written.addAndGet(n);
+            metrics.writtenBytes.addAndGet(f.bufferedBytes);
+            f.bufferedBytes = 0;
+            if (failure != null) {
+                log.info("writing works again ({}); {} packets were dropped while it failed", f.path,
+                        droppedDuringFailure);
+                failure = null;
+                droppedDuringFailure = 0;
+            }
+        } catch (IOException e) {
+            writeFailed(f, e, 0);
+        }
+    }
+
+    /** Drops what {@code f} buffered (plus {@code extra} packets not yet in it) and cuts back to the last whole record. */
+    private void writeFailed(OpenFile f, IOException e, int extra) {
+        int lost = f.writer.discardBuffered() + extra;
+        f.bufferedBytes = 0;
+        long good = f.writer.recordBoundary();
+        try {
+            if (f.channel.size() > good) {
+                f.channel.truncate(good);
+            }
+            f.writer.resetDurable(good);
+        } catch (IOException t) {
+            f.sealed = true; // cannot repair now: never append to it again
+        }
+        fail("cannot write " + f.path + ": " + describe(e));
+        drop(reasonOf(e), lost);
+    }
+
+    private void fail(String message) {
+        if (failure == null) {
+            log.error("{}; packets are dropped and counted until writing works again", message);
+            failure = message;
+        }
+    }
+
+    private void drop(DropReason reason, long n) {
+        if (n > 0) {
+            metrics.drop(reason, n);
+            droppedDuringFailure += n;
+        }
+    }
+
+    private static DropReason reasonOf(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("No space left") || m.contains("Disk quota exceeded") ? DropReason.DISK_FULL
+                : DropReason.WRITE_ERROR;
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    private void closeFile(OpenFile f) {
+        if (f.writer == null) {
+            return;
+        }
+        flush(f);
+        // Records that could not be flushed were counted as dropped by flush().
+        f.writer.discardBuffered();
+        try {
+            f.closedSize = f.channel.size();
+            f.channel.close();
+        } catch (IOException e) {
+            f.sealed = true;
+            log.warn("closing {}: {}", f.path, describe(e));
+        }
+        unlink(f);
+        openCount--;
+        metrics.filesOpen.set(openCount);
+        openPaths.remove(f.path);
+        spareBuffers.push(f.buffer);
+        f.buffer = null;
+        f.writer = null;
+        f.channel = null;
+        OutputSeries s = f.series;
+        s.open.remove(f);
+        if (s.current == f) {
+            s.current = null;
+        }
+        if (!f.sealed) {
+            s.reopenable.add(f);
+        }
+    }
+
+    private void touch(OpenFile f) {
+        if (newest != f) {
+            unlink(f);
+            linkNewest(f);
+        }
+    }
+
+    private void linkNewest(OpenFile f) {
+        f.older = newest;
+        f.newer = null;
+        if (newest != null) {
+            newest.newer = f;
+        }
+        newest = f;
+        if (oldest == null) {
+            oldest = f;
+        }
+    }
+
+    private void unlink(OpenFile f) {
+        if (f.older != null) {
+            f.older.newer = f.newer;
+        } else if (oldest == f) {
+            oldest = f.newer;
+        }
+        if (f.newer != null) {
+            f.newer.older = f.older;
+        } else if (newest == f) {
+            newest = f.older;
+        }
+        f.newer = null;
+        f.older = null;
+    }
+
+    public int openFiles() {
+        return openCount;
+    }
+
+    /** Flushes and closes every file. Safe to call twice. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (oldest != null) {
+            OpenFile f = oldest;
+            f.sealed = true;
+            closeFile(f);
+        }
+        series.clear();
+    }
+}

@@ -1,0 +1,98 @@
+package com.secureot.span;
+
+import com.secureot.pcap.capture.BpfFilters;
+import com.secureot.pcap.capture.CaptureFilterException;
+import com.secureot.pcap.capture.CaptureOpenException;
+import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.SpanConfig;
+import com.secureot.pcap.config.YamlDocuments;
+import com.secureot.pcap.daemon.CaptureDaemon;
+import com.secureot.pcap.daemon.DaemonCommand;
+import com.secureot.pcap.daemon.ExitCodes;
+import com.secureot.pcap.daemon.OutputFolder;
+import com.secureot.pcap.daemon.Shutdown;
+import com.secureot.pcap.metrics.CaptureMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+/** {@code sniffer-span-pcap}: captures a SPAN port into routed, hourly PCAP files. */
+@Command(name = "sniffer-span-pcap", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
+        description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
+                + "and split by IP address.",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+            "0:success (SIGTERM/SIGINT: files flushed and closed)",
+            "64:bad command line, or unreadable replay file",
+            "69:interface cannot be opened (missing, no permission)",
+            "70:internal error",
+            "74:replay ended with packets not stored (disk full, write error)",
+            "78:bad configuration (nothing written)"})
+public final class SpanPcapMain implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(SpanPcapMain.class);
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
+    Path config;
+
+    @Option(names = {"-r", "--read-file"}, paramLabel = "FILE",
+            description = "Replay this pcap or pcapng file instead of capturing; exit once every packet is written.")
+    Path readFile;
+
+    @Option(names = "--check-config", description = "Validate the configuration (keys, values, BPF filter, "
+            + "output folder) and exit: 0 when valid, 78 with the errors otherwise.")
+    boolean checkConfig;
+
+    public static void main(String[] args) {
+        System.exit(DaemonCommand.execute(new SpanPcapMain(), args));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        SpanConfig cfg;
+        try {
+            cfg = SpanConfig.from(YamlDocuments.load(config), false);
+            checkFilter(cfg);
+            if (checkConfig) {
+                OutputFolder.check(cfg.storage().outputDir());
+                System.out.println(config + ": configuration OK");
+                return ExitCodes.OK;
+            }
+        } catch (ConfigException e) {
+            return configError(e);
+        }
+        try {
+            return new CaptureDaemon(cfg, new CaptureMetrics(), Clock.systemUTC())
+                    .run(readFile, 0, null, null, Shutdown.install());
+        } catch (ConfigException e) {
+            return configError(e);
+        } catch (CaptureFilterException e) {
+            return configError(new ConfigException(e.getMessage()));
+        } catch (CaptureOpenException e) {
+            log.error("{}", e.getMessage());
+            System.err.println("error: " + e.getMessage());
+            return ExitCodes.UNAVAILABLE;
+        }
+    }
+
+    static void checkFilter(SpanConfig cfg) throws ConfigException {
+        String bpf = cfg.capture().bpfFilter();
+        if (bpf != null) {
+            String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());
+            if (problem != null) {
+                throw new ConfigException("capture.bpf_filter: \"" + bpf + "\" is not a valid BPF filter: " + problem);
+            }
+        }
+    }
+
+    private int configError(ConfigException e) {
+        for (String line : e.errors()) {
+            System.err.println("config error: " + line);
+        }
+        return ExitCodes.CONFIG;
+    }
+}
