@@ -21,6 +21,10 @@ public final class PcapFileWriter {
     /** Bytes up to the end of the last record that fully reached the channel. */
     private long boundary;
     private int bufferedRecords;
+    private long bufferedDataBytes;
+    // Records and their data bytes that reached the channel, not yet taken by the owner.
+    private int flushedRecords;
+    private long flushedDataBytes;
 
     /**
      * @param buffer where records wait for {@link #flush}; its content is replaced
@@ -66,6 +70,7 @@ public final class PcapFileWriter {
             buffer.putInt((int) sec).putInt(nano ? nanos : nanos / 1000).putInt(capLen).putInt(origLen);
             buffer.put(data, off, capLen);
             bufferedRecords++;
+            bufferedDataBytes += capLen;
             return;
         }
         // A record larger than the whole buffer: its header through the buffer, its data directly.
@@ -84,24 +89,30 @@ public final class PcapFileWriter {
         }
         boundary = durableBytes;
         flushedRecords++;
+        flushedDataBytes += capLen;
     }
 
-    private int flushedRecords;
-
-    /** Records written straight through by {@link #append} since the last call; see {@link #flush}. */
-    private int takeDirect() {
+    /** Records that reached the channel since the last call (by {@link #flush} or a full buffer). */
+    public int takeFlushedRecords() {
         int n = flushedRecords;
         flushedRecords = 0;
         return n;
     }
 
+    /** Packet bytes (without headers) of the records counted by {@link #takeFlushedRecords}. */
+    public long takeFlushedDataBytes() {
+        long n = flushedDataBytes;
+        flushedDataBytes = 0;
+        return n;
+    }
+
     /**
-     * Writes what is buffered. Returns the number of records that reached the channel. On an
-     * error the buffer is kept: {@link #discardBuffered} drops it and says how many records.
+     * Writes what is buffered; see {@link #takeFlushedRecords}. On an error the buffer is kept:
+     * {@link #discardBuffered} drops it and says how many records it held.
      */
-    public int flush() throws IOException {
+    public void flush() throws IOException {
         if (buffer.position() == 0) {
-            return takeDirect();
+            return;
         }
         buffer.flip();
         try {
@@ -114,9 +125,10 @@ public final class PcapFileWriter {
         }
         buffer.clear();
         boundary = durableBytes;
-        int n = bufferedRecords + takeDirect();
+        flushedRecords += bufferedRecords;
+        flushedDataBytes += bufferedDataBytes;
         bufferedRecords = 0;
-        return n;
+        bufferedDataBytes = 0;
     }
 
     /** Forgets the buffered records after a failed flush; returns how many there were. */
@@ -124,6 +136,7 @@ public final class PcapFileWriter {
         buffer.clear();
         int n = bufferedRecords;
         bufferedRecords = 0;
+        bufferedDataBytes = 0;
         return n;
     }
 

@@ -18,7 +18,6 @@ final class OpenFile {
     FileChannel channel;
     ByteBuffer buffer;
     PcapFileWriter writer;
-    long bufferedBytes;
     long lastWriteMillis;
     /** Size when last closed by this process; used to check nobody changed it before appending. */
     long closedSize;

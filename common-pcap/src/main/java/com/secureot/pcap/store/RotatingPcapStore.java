@@ -125,7 +125,6 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
         try {
             f.writer.append(sec, nanos, data, off, capLen, origLen);
-            f.bufferedBytes += capLen;
         } catch (IOException e) {
             writeFailed(f, e, 1);
             return;
@@ -216,7 +215,6 @@ public final class RotatingPcapStore implements AutoCloseable {
         ByteBuffer b = spareBuffers.poll();
         f.buffer = b != null ? b : ByteBuffer.allocateDirect(BUFFER_BYTES);
         f.writer = new PcapFileWriter(f.channel, f.buffer, f.nano, f.linkType, f.snaplen, header, existing);
-        f.bufferedBytes = 0;
         f.lastWriteMillis = clock.millis();
         f.series.open.add(f);
         openPaths.add(f.path);
@@ -277,10 +275,8 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     private void flush(OpenFile f) {
         try {
-            int n = f.writer.flush();
-            metrics.written.addAndGet(n);
-            metrics.writtenBytes.addAndGet(f.bufferedBytes);
-            f.bufferedBytes = 0;
+            f.writer.flush();
+            countFlushed(f);
             if (failure != null) {
                 log.info("writing works again ({}); {} packets were dropped while it failed", f.path,
                         droppedDuringFailure);
@@ -292,10 +288,18 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
+    private void countFlushed(OpenFile f) {
+        int n = f.writer.takeFlushedRecords();
+        if (n > 0) {
+            metrics.written.addAndGet(n);
+            metrics.writtenBytes.addAndGet(f.writer.takeFlushedDataBytes());
+        }
+    }
+
     /** Drops what {@code f} buffered (plus {@code extra} packets not yet in it) and cuts back to the last whole record. */
     private void writeFailed(OpenFile f, IOException e, int extra) {
+        countFlushed(f);
         int lost = f.writer.discardBuffered() + extra;
-        f.bufferedBytes = 0;
         long good = f.writer.recordBoundary();
         try {
             if (f.channel.size() > good) {
