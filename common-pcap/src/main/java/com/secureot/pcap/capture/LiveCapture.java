@@ -117,7 +117,9 @@ public final class LiveCapture implements AutoCloseable {
                 } catch (InterruptedException e) {
                     // breakLoop(): stopping is set.
                 }
-                publisher.flushIfOlder();
+                // Hand over what this dispatch delivered: when the link goes quiet, the next
+                // dispatch may block until traffic resumes, and these packets must not wait for it.
+                publisher.flush();
                 long now = System.nanoTime();
                 if (now >= nextStats) {
                     pollStats(metrics);

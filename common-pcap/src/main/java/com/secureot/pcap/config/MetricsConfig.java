@@ -10,7 +10,7 @@ public record MetricsConfig(String listenHost, int listenPort, int logIntervalSe
         return listenHost != null;
     }
 
-    static MetricsConfig read(ConfigNode n) {
+    public static MetricsConfig read(ConfigNode n) {
         String listen = n.string("listen", null);
         String host = null;
         int port = 0;

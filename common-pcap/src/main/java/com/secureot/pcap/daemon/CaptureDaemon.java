@@ -8,7 +8,9 @@ import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.config.SpanConfig;
 import com.secureot.pcap.config.StorageConfig;
 import com.secureot.pcap.io.CaptureFormatException;
+import com.secureot.pcap.config.MetricsConfig;
 import com.secureot.pcap.metrics.CaptureMetrics;
+import com.secureot.pcap.metrics.PrometheusEndpoint;
 import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.metrics.ForwardDropReason;
 import com.secureot.pcap.packet.BatchPool;
@@ -81,7 +83,8 @@ public final class CaptureDaemon {
             BatchPublisher publisher = new BatchPublisher(pool, workers, metrics, readFile != null,
                     BATCH_MAX_AGE_MILLIS);
             boolean withForward = forwarder != null;
-            try (SummaryLogger summary = new SummaryLogger(config.metrics().logIntervalSeconds(),
+            try (PrometheusEndpoint endpoint = startEndpoint(withForward);
+                 SummaryLogger summary = new SummaryLogger(config.metrics().logIntervalSeconds(),
                     () -> metrics.summary(withForward))) {
                 int status = readFile == null ? capture(live, publisher, shutdown) : replay(readFile, replaySpeed,
                         publisher, shutdown);
@@ -101,6 +104,22 @@ public final class CaptureDaemon {
                 live.close();
             }
         }
+    }
+
+    private PrometheusEndpoint startEndpoint(boolean withForward) throws CaptureOpenException {
+        MetricsConfig mc = config.metrics();
+        if (!mc.endpointEnabled()) {
+            return null;
+        }
+        PrometheusEndpoint endpoint = new PrometheusEndpoint(metrics, true, withForward);
+        try {
+            endpoint.start(mc.listenHost(), mc.listenPort());
+        } catch (IOException | RuntimeException e) {
+            throw new CaptureOpenException("metrics.listen: cannot listen on " + mc.listenHost() + ":"
+                    + mc.listenPort() + ": " + e.getMessage());
+        }
+        log.info("metrics on http://{}:{}/metrics", mc.listenHost(), endpoint.port());
+        return endpoint;
     }
 
     private int capture(LiveCapture live, BatchPublisher publisher, Shutdown shutdown) throws CaptureOpenException {

@@ -1,0 +1,102 @@
+package com.secureot.pcap.metrics;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.IOException;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Serves the daemon's counters in the Prometheus text format on {@code metrics.listen}, built on
+ * the official Prometheus Java client. Every metric reads the live counters at scrape time
+ * (callbacks), so the hot path pays nothing for it. Labels only carry bounded values (a drop
+ * reason, a transport): never an IP address, which would explode with per-source files.
+ */
+public final class PrometheusEndpoint implements AutoCloseable {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private HTTPServer server;
+
+    /** Registers the capture/storage/forwarding metrics of {@code m}. */
+    public PrometheusEndpoint(CaptureMetrics m, boolean capture, boolean forward) {
+        if (capture) {
+            counter("secureot_packets_captured_total", "Packets received from libpcap (or read from a replayed file).",
+                    m.captured::get);
+            counter("secureot_bytes_captured_total", "Captured bytes (caplen) received from libpcap.",
+                    m.capturedBytes::get);
+            counter("secureot_kernel_dropped_total",
+                    "Packets the kernel dropped because the capture ring was full (pcap_stats ps_drop).",
+                    m.kernelDropped::get);
+            counter("secureot_interface_dropped_total",
+                    "Packets dropped by the interface or driver (pcap_stats ps_ifdrop).", m.interfaceDropped::get);
+        }
+        counter("secureot_packets_written_total", "Packets written to pcap files.", m.written::get);
+        counter("secureot_bytes_written_total", "Packet bytes (without pcap headers) written to pcap files.",
+                m.writtenBytes::get);
+        CounterWithCallback.builder().name("secureot_packets_dropped_total")
+                .help("Packets received but not stored, by reason (queue_full, disk_full, write_error).")
+                .labelNames("reason")
+                .callback(cb -> {
+                    for (DropReason r : DropReason.values()) {
+                        cb.call(m.dropped(r), r.label());
+                    }
+                }).register(registry);
+        gauge("secureot_packets_in_flight", "Packets received and not yet written or dropped (queues, file buffers).",
+                m::inFlight);
+        gauge("secureot_files_open", "Pcap files open for writing.", m.filesOpen::get);
+        counter("secureot_files_opened_total", "Pcap files created or reopened for appending (new hours, parts, prefixes).",
+                m.filesCreated::get);
+        counter("secureot_files_deleted_total", "Closed pcap files deleted by retention.", m.filesDeleted::get);
+        if (forward) {
+            counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket.", m.forwarded::get);
+            counter("secureot_bytes_forwarded_total", "Packet bytes handed to the collector's socket.",
+                    m.forwardedBytes::get);
+            CounterWithCallback.builder().name("secureot_forward_dropped_total")
+                    .help("Packets stored locally but not forwarded, by reason.")
+                    .labelNames("reason")
+                    .callback(cb -> {
+                        for (ForwardDropReason r : ForwardDropReason.values()) {
+                            cb.call(m.forwardDropped(r), r.label());
+                        }
+                    }).register(registry);
+            gauge("secureot_forward_connected", "1 when the TCP stream to the collector is up (UDP: always 1).",
+                    m.forwardConnected::get);
+            counter("secureot_forward_connects_total", "Successful connections to the collector.",
+                    m.forwardConnects::get);
+        }
+    }
+
+    /** The registry, for daemons that add metrics of their own (the collector's). */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public void counter(String name, String help, DoubleSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble()))
+                .register(registry);
+    }
+
+    public void gauge(String name, String help, DoubleSupplier value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble()))
+                .register(registry);
+    }
+
+    /** Starts serving {@code /metrics}; fails with the reason when the address cannot be bound. */
+    public void start(String host, int port) throws IOException {
+        server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+    }
+
+    /** The bound port (useful with port 0 in tests). */
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+}
