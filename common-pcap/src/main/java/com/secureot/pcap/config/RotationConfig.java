@@ -26,7 +26,7 @@ public record RotationConfig(ZoneId zone, long maxFileBytes, int maxOpenFiles, i
             }
         }
         long maxMb = n.integer("max_file_size_mb", 0, 0, 1 << 20);
-        int maxOpen = (int) n.integer("max_open_files", 1024, 4, 1 << 20);
+        int maxOpen = (int) n.integer("max_open_files", 16384, 4, 1 << 20);
         int idle = (int) n.integer("idle_close_seconds", 300, 1, 86400);
         int flush = (int) n.integer("flush_interval_ms", 1000, 10, 60_000);
         n.finish();

@@ -17,6 +17,7 @@ final class OpenFile {
     final int snaplen;
     FileChannel channel;
     ByteBuffer buffer;
+    int bufferTier;
     PcapFileWriter writer;
     long lastWriteMillis;
     /** Size when last closed by this process; used to check nobody changed it before appending. */

@@ -37,7 +37,12 @@ import java.util.Set;
  */
 public final class RotatingPcapStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RotatingPcapStore.class);
-    private static final int BUFFER_BYTES = 64 << 10;
+    // Per-file write buffers shrink as more files are open, so memory stays bounded with one
+    // file per source IP while the few busy files of a plant still write in large chunks.
+    private static final int[] BUFFER_TIERS = {64 << 10, 16 << 10, 4 << 10};
+    private static final int[] TIER_OPEN_FILES = {256, 2048, Integer.MAX_VALUE};
+    /** File descriptors left for sockets, jars and libraries when sizing max_open_files. */
+    private static final int RESERVED_DESCRIPTORS = 512;
     /** A file whose hour ended is kept open this long for packets that arrive late. */
     private static final long HOUR_GRACE_SECONDS = 60;
     private static final int MAX_PARTS = 100_000;
@@ -52,7 +57,11 @@ public final class RotatingPcapStore implements AutoCloseable {
     private final HourClock hours;
     private final RetentionSweeper retention;
     private final Map<String, OutputSeries> series = new HashMap<>();
-    private final ArrayDeque<ByteBuffer> spareBuffers = new ArrayDeque<>();
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<ByteBuffer>[] spareBuffers = new ArrayDeque[] {
+        new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>()};
+    private int maxOpenFiles;
+    private boolean warnedDescriptors;
     private final Set<Path> openPaths = new HashSet<>();
     private OpenFile newest;
     private OpenFile oldest;
@@ -76,6 +85,12 @@ public final class RotatingPcapStore implements AutoCloseable {
         this.live = live;
         this.hours = new HourClock(rotation.zone());
         this.retention = retention.enabled() ? new RetentionSweeper(dir, retention, metrics, openPaths) : null;
+        this.maxOpenFiles = Math.max(4, Math.min(rotation.maxOpenFiles(),
+                DescriptorLimit.current() - RESERVED_DESCRIPTORS));
+        if (maxOpenFiles < rotation.maxOpenFiles()) {
+            log.info("rotation.max_open_files {} lowered to {}: the process may open {} files (raise LimitNOFILE)",
+                    rotation.maxOpenFiles(), maxOpenFiles, DescriptorLimit.current());
+        }
         long now = clock.millis();
         nextFlushMillis = now + rotation.flushIntervalMillis();
         nextMaintenanceMillis = now + 1000;
@@ -168,7 +183,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                     return null; // changed by someone else: start a new part
                 }
                 makeRoom();
-                f.channel = FileChannel.open(f.path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                f.channel = openChannel(f.path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
                 attach(f, false, f.closedSize);
                 return f;
             } catch (IOException e) {
@@ -190,7 +205,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                 continue;
             }
             try {
-                FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+                FileChannel ch = openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
                 OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen);
                 f.channel = ch;
                 attach(f, true, 0);
@@ -211,9 +226,39 @@ public final class RotatingPcapStore implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Opens a file; when the process is out of descriptors, closes the least recently written
+     * quarter of the open files, lowers the limit to what fits, and tries once more.
+     */
+    private FileChannel openChannel(Path p, StandardOpenOption... options) throws IOException {
+        try {
+            return FileChannel.open(p, options);
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("Too many open files") || openCount < 8) {
+                throw e;
+            }
+            int keep = openCount * 3 / 4;
+            while (openCount > keep && oldest != null) {
+                closeFile(oldest);
+            }
+            maxOpenFiles = Math.max(4, keep);
+            if (!warnedDescriptors) {
+                warnedDescriptors = true;
+                log.warn("out of file descriptors with {} files open: keeping at most {} open (raise LimitNOFILE "
+                        + "or lower rotation.max_open_files)", keep * 4 / 3, maxOpenFiles);
+            }
+            return FileChannel.open(p, options);
+        }
+    }
+
     private void attach(OpenFile f, boolean header, long existing) {
-        ByteBuffer b = spareBuffers.poll();
-        f.buffer = b != null ? b : ByteBuffer.allocateDirect(BUFFER_BYTES);
+        int tier = 0;
+        while (openCount >= TIER_OPEN_FILES[tier]) {
+            tier++;
+        }
+        ByteBuffer b = spareBuffers[tier].poll();
+        f.buffer = b != null ? b : ByteBuffer.allocateDirect(BUFFER_TIERS[tier]);
+        f.bufferTier = tier;
         f.writer = new PcapFileWriter(f.channel, f.buffer, f.nano, f.linkType, f.snaplen, header, existing);
         f.lastWriteMillis = clock.millis();
         f.series.open.add(f);
@@ -224,7 +269,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     private void makeRoom() {
-        while (openCount >= rotation.maxOpenFiles() && oldest != null) {
+        while (openCount >= maxOpenFiles && oldest != null) {
             closeFile(oldest);
         }
     }
@@ -356,7 +401,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         openCount--;
         metrics.filesOpen.set(openCount);
         openPaths.remove(f.path);
-        spareBuffers.push(f.buffer);
+        spareBuffers[f.bufferTier].push(f.buffer);
         f.buffer = null;
         f.writer = null;
         f.channel = null;
