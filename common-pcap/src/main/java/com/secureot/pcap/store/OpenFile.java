@@ -3,7 +3,6 @@ package com.secureot.pcap.store;
 import com.secureot.pcap.io.PcapFileWriter;
 
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /** One pcap file of a series and hour; while open it has a channel, a buffer and a writer. */
@@ -15,7 +14,7 @@ final class OpenFile {
     final int linkType;
     final boolean nano;
     final int snaplen;
-    FileChannel channel;
+    FileOpener.PendingChannel channel;
     ByteBuffer buffer;
     int bufferTier;
     PcapFileWriter writer;

@@ -49,6 +49,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private static final long OPEN_RETRY_MILLIS = 1000;
     private static final int MAX_SERIES = 100_000;
 
+
     private final Path dir;
     private final RotationConfig rotation;
     private final CaptureMetrics metrics;
@@ -63,6 +64,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private int maxOpenFiles;
     private boolean warnedDescriptors;
     private final Set<Path> openPaths = new HashSet<>();
+    private final FileOpener opener = new FileOpener();
     private OpenFile newest;
     private OpenFile oldest;
     private int openCount;
@@ -183,7 +185,8 @@ public final class RotatingPcapStore implements AutoCloseable {
                     return null; // changed by someone else: start a new part
                 }
                 makeRoom();
-                f.channel = openChannel(f.path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                f.channel = new FileOpener.PendingChannel(
+                        openChannel(f.path, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
                 attach(f, false, f.closedSize);
                 return f;
             } catch (IOException e) {
@@ -204,26 +207,38 @@ public final class RotatingPcapStore implements AutoCloseable {
             if (openPaths.contains(p) || Files.exists(p)) {
                 continue;
             }
-            try {
-                FileChannel ch = openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-                OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen);
-                f.channel = ch;
-                attach(f, true, 0);
-                metrics.filesCreated.incrementAndGet();
-                log.debug("opened {}", p);
-                return f;
-            } catch (FileAlreadyExistsException e) {
-                // Created by someone else in between: try the next part.
-            } catch (IOException e) {
-                last = e;
-                break;
+            if (openCount >= maxOpenFiles - 64) {
+                // Near the descriptor limit: open here, where running out can be handled.
+                try {
+                    FileChannel ch = openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+                    return created(s, p, start, end, linkType, nano, snaplen, new FileOpener.PendingChannel(ch));
+                } catch (FileAlreadyExistsException e) {
+                    continue; // created by someone else in between: try the next part
+                } catch (IOException e) {
+                    last = e;
+                    break;
+                }
             }
+            // A name nobody holds: open it in the background (if another process takes it in the
+            // meantime, the first write fails and its packets are counted as write errors).
+            return created(s, p, start, end, linkType, nano, snaplen,
+                    opener.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW));
         }
         s.retryAfterMillis = now + OPEN_RETRY_MILLIS;
         IOException why = last != null ? last : new IOException("more than " + MAX_PARTS + " parts of " + base);
         fail("cannot create a file for " + base + " in " + dir + ": " + describe(why));
         drop(reasonOf(why), 1);
         return null;
+    }
+
+    private OpenFile created(OutputSeries s, Path p, long start, long end, int linkType, boolean nano, int snaplen,
+                             FileOpener.PendingChannel channel) {
+        OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen);
+        f.channel = channel;
+        attach(f, true, 0);
+        metrics.filesCreated.incrementAndGet();
+        log.debug("opened {}", p);
+        return f;
     }
 
     /**
@@ -347,8 +362,9 @@ public final class RotatingPcapStore implements AutoCloseable {
         int lost = f.writer.discardBuffered() + extra;
         long good = f.writer.recordBoundary();
         try {
-            if (f.channel.size() > good) {
-                f.channel.truncate(good);
+            FileChannel ch = f.channel.get();
+            if (ch.size() > good) {
+                ch.truncate(good);
             }
             f.writer.resetDurable(good);
         } catch (IOException t) {
@@ -391,11 +407,13 @@ public final class RotatingPcapStore implements AutoCloseable {
         // Records that could not be flushed were counted as dropped by flush().
         f.writer.discardBuffered();
         try {
-            f.closedSize = f.channel.size();
+            f.closedSize = f.channel.get().size();
             f.channel.close();
         } catch (IOException e) {
             f.sealed = true;
-            log.warn("closing {}: {}", f.path, describe(e));
+            if (!f.channel.failedToOpen()) {
+                log.warn("closing {}: {}", f.path, describe(e));
+            }
         }
         unlink(f);
         openCount--;
@@ -466,5 +484,6 @@ public final class RotatingPcapStore implements AutoCloseable {
             closeFile(f);
         }
         series.clear();
+        opener.close();
     }
 }
