@@ -85,7 +85,7 @@ public final class CaptureDaemon {
             boolean withForward = forwarder != null;
             try (PrometheusEndpoint endpoint = startEndpoint(withForward);
                  SummaryLogger summary = new SummaryLogger(config.metrics().logIntervalSeconds(),
-                    () -> metrics.summary(withForward))) {
+                    () -> metrics.periodic(withForward))) {
                 int status = readFile == null ? capture(live, publisher, shutdown) : replay(readFile, replaySpeed,
                         publisher, shutdown);
                 for (int i = workers.size() - 1; i >= 0; i--) {

@@ -79,6 +79,30 @@ public final class CaptureMetrics {
         return captured.get() - written.get() - droppedTotal();
     }
 
+    private long lastCaptured;
+    private long lastWritten;
+    private long lastForwarded;
+    private long lastNanos = System.nanoTime();
+
+    /**
+     * The summary line preceded by the rates since the previous call; for the periodic log
+     * line, called from one thread.
+     */
+    public synchronized String periodic(boolean withForward) {
+        long now = System.nanoTime();
+        double secs = Math.max(1e-3, (now - lastNanos) / 1e9);
+        long c = captured.get();
+        long w = written.get();
+        long f = forwarded.get();
+        String rates = String.format("rate: captured %.0f/s written %.0f/s%s | ", (c - lastCaptured) / secs,
+                (w - lastWritten) / secs, withForward ? String.format(" forwarded %.0f/s", (f - lastForwarded) / secs) : "");
+        lastCaptured = c;
+        lastWritten = w;
+        lastForwarded = f;
+        lastNanos = now;
+        return rates + summary(withForward);
+    }
+
     /** One line with every figure, for the periodic and final log lines. */
     public String summary(boolean withForward) {
         StringBuilder sb = new StringBuilder(256);
