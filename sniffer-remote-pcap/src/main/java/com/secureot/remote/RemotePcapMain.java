@@ -1,0 +1,75 @@
+package com.secureot.remote;
+
+import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.YamlDocuments;
+import com.secureot.pcap.daemon.DaemonCommand;
+import com.secureot.pcap.daemon.ExitCodes;
+import com.secureot.pcap.daemon.OutputFolder;
+import com.secureot.pcap.daemon.Shutdown;
+import com.secureot.remote.config.CollectorConfig;
+import com.secureot.remote.sender.CollectorMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+/** {@code sniffer-remote-pcap}: the collector storing what many sensors send, in files per sender. */
+@Command(name = "sniffer-remote-pcap", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
+        description = "Receives packets from many sensors (PCAP-over-IP and legacy raw frames over TCP, SOT1 and "
+                + "legacy raw datagrams over UDP) and stores them in PCAP files rotated every hour and split by "
+                + "sender address.",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+            "0:success (SIGTERM/SIGINT: records in flight finished, files flushed and closed)",
+            "64:bad command line",
+            "69:port cannot be bound (in use, no permission, address not on this host)",
+            "70:internal error",
+            "78:bad configuration (nothing written)"})
+public final class RemotePcapMain implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RemotePcapMain.class);
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
+    Path config;
+
+    @picocli.CommandLine.Option(names = "--check-config", description = "Validate the configuration (keys, values, "
+            + "bind address, output folder) and exit: 0 when valid, 78 with the errors otherwise.")
+    boolean checkConfig;
+
+    public static void main(String[] args) {
+        System.exit(DaemonCommand.execute(new RemotePcapMain(), args));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        CollectorConfig cfg;
+        try {
+            cfg = CollectorConfig.from(YamlDocuments.load(config));
+            if (checkConfig) {
+                OutputFolder.check(cfg.storage().outputDir());
+                System.out.println(config + ": configuration OK");
+                return ExitCodes.OK;
+            }
+        } catch (ConfigException e) {
+            return configError(e);
+        }
+        try {
+            return new CollectorDaemon(cfg, new CollectorMetrics(), Clock.systemUTC()).run(Shutdown.install());
+        } catch (ConfigException e) {
+            return configError(e);
+        } catch (CollectorDaemon.BindException e) {
+            log.error("{}", e.getMessage());
+            System.err.println("error: " + e.getMessage());
+            return ExitCodes.UNAVAILABLE;
+        }
+    }
+
+    private int configError(ConfigException e) {
+        for (String line : e.errors()) {
+            System.err.println("config error: " + line);
+        }
+        return ExitCodes.CONFIG;
+    }
+}

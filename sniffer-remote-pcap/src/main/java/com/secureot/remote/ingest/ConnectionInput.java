@@ -1,0 +1,84 @@
+package com.secureot.remote.ingest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+
+/**
+ * The buffered input of one TCP connection. The socket has a short read timeout, so a read that
+ * would block returns to {@link Waiter#waiting} now and then: the connection's thread hands its
+ * pending packets to the writer, and decides on idle timeout and shutdown there.
+ */
+final class ConnectionInput {
+    /** Called each time a read waited a poll period without data. */
+    interface Waiter {
+        /**
+         * @param atBoundary no byte of the current item (record, header) was read yet
+         * @param silentNanos time since the last byte arrived
+         * @return false to stop reading (the read returns what it has)
+         */
+        boolean waiting(boolean atBoundary, long silentNanos) throws StreamRejected;
+    }
+
+    private final InputStream in;
+    private final Waiter waiter;
+    private final byte[] buf = new byte[64 << 10];
+    private int pos;
+    private int limit;
+    private long lastByteNanos = System.nanoTime();
+    private long total;
+
+    ConnectionInput(InputStream in, Waiter waiter) {
+        this.in = in;
+        this.waiter = waiter;
+    }
+
+    /**
+     * Reads exactly {@code len} bytes unless the stream ends (or the waiter stops it) first.
+     *
+     * @param boundary true when this read starts a new item, so that stopping before its first byte loses nothing
+     * @return the number of bytes read: {@code len}, or fewer at end of stream
+     */
+    int read(byte[] dst, int off, int len, boolean boundary) throws IOException, StreamRejected {
+        int done = 0;
+        while (done < len) {
+            if (pos == limit && !fill(boundary && done == 0)) {
+                return done;
+            }
+            int n = Math.min(len - done, limit - pos);
+            System.arraycopy(buf, pos, dst, off + done, n);
+            pos += n;
+            done += n;
+        }
+        return done;
+    }
+
+    /** Bytes received so far on this connection. */
+    long total() {
+        return total;
+    }
+
+    private boolean fill(boolean atBoundary) throws IOException, StreamRejected {
+        while (true) {
+            int n;
+            try {
+                n = in.read(buf, 0, buf.length);
+            } catch (SocketTimeoutException e) {
+                if (!waiter.waiting(atBoundary, System.nanoTime() - lastByteNanos)) {
+                    return false;
+                }
+                continue;
+            }
+            if (n < 0) {
+                return false;
+            }
+            if (n > 0) {
+                pos = 0;
+                limit = n;
+                total += n;
+                lastByteNanos = System.nanoTime();
+                return true;
+            }
+        }
+    }
+}

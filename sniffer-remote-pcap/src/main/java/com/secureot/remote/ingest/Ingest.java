@@ -1,0 +1,27 @@
+package com.secureot.remote.ingest;
+
+import com.secureot.pcap.packet.BatchPool;
+import com.secureot.pcap.pipeline.BatchPublisher;
+import com.secureot.pcap.pipeline.ConsumerWorker;
+import com.secureot.remote.config.CollectorConfig;
+import com.secureot.remote.sender.CollectorMetrics;
+import com.secureot.remote.sender.RejectLog;
+import com.secureot.remote.sender.SenderRegistry;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * What every receiving thread shares: the configuration, the senders, the counters, and the
+ * pipeline to the file writer. Each thread makes its own publisher (a publisher has one owner).
+ */
+public record Ingest(CollectorConfig config, SenderRegistry senders, CollectorMetrics metrics, RejectLog rejects,
+                     BatchPool pool, ConsumerWorker writer, Clock clock) {
+    /** A batch is handed to the writer at the latest this long after its first packet. */
+    static final long BATCH_MAX_AGE_MILLIS = 200;
+
+    BatchPublisher newPublisher() {
+        // Waiting when every batch is in use slows the senders (TCP back-pressure) instead of losing packets.
+        return new BatchPublisher(pool, List.of(writer), metrics.storage, true, BATCH_MAX_AGE_MILLIS);
+    }
+}

@@ -1,0 +1,169 @@
+package com.secureot.remote.ingest;
+
+import com.secureot.pcap.pipeline.BatchPublisher;
+import com.secureot.remote.config.LegacyRawConfig;
+import com.secureot.remote.config.LimitsConfig;
+import com.secureot.remote.sender.CollectorMetrics;
+import com.secureot.remote.sender.RejectLog;
+import com.secureot.remote.sender.RejectReason;
+import com.secureot.remote.sender.Sender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves one TCP connection on its own thread, told apart by its first bytes: a pcap magic
+ * starts a PCAP-over-IP stream, anything else is one legacy raw frame read to the end of the
+ * connection. The connection owns its {@link BatchPublisher}; when a read would block it hands
+ * its pending packets over, so a quiet sender's packets still reach the files.
+ */
+final class TcpConnection implements Runnable {
+    static final int POLL_MILLIS = 100;
+    /** After a shutdown request, a record already started may take this long to arrive. */
+    static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final int PCAPNG_MAGIC = 0x0A0D0D0A;
+    private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
+
+    private final Socket socket;
+    private final Sender sender;
+    private final String where;
+    private final BatchPublisher publisher;
+    private final CollectorMetrics metrics;
+    private final RejectLog rejects;
+    private final LegacyRawConfig legacy;
+    private final LimitsConfig limits;
+    private final Clock clock;
+    private final Runnable onEnd;
+    private volatile long stopRequestedNanos;
+    private volatile boolean stopping;
+
+    TcpConnection(Socket socket, Sender sender, BatchPublisher publisher, CollectorMetrics metrics, RejectLog rejects,
+                  LegacyRawConfig legacy, LimitsConfig limits, Clock clock, Runnable onEnd) {
+        this.socket = socket;
+        this.sender = sender;
+        this.where = "tcp sender " + sender.rendered() + ":" + socket.getPort();
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.rejects = rejects;
+        this.legacy = legacy;
+        this.limits = limits;
+        this.clock = clock;
+        this.onEnd = onEnd;
+    }
+
+    /** Finishes the record in flight (within a grace period), then ends the connection. */
+    void stop() {
+        stopRequestedNanos = System.nanoTime();
+        stopping = true;
+    }
+
+    @Override
+    public void run() {
+        long before = sender.packets.get();
+        try (socket) {
+            socket.setSoTimeout(POLL_MILLIS);
+            ConnectionInput in = new ConnectionInput(socket.getInputStream(), this::waiting);
+            serve(in);
+        } catch (StreamRejected e) {
+            rejects.reject(sender, where, e.reason, e.getMessage());
+        } catch (IOException e) {
+            rejects.reject(sender, where, RejectReason.READ_ERROR, String.valueOf(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            publisher.flush();
+            log.debug("{}: closed after {} packets", where, sender.packets.get() - before);
+            onEnd.run();
+        }
+    }
+
+    private void serve(ConnectionInput in) throws IOException, StreamRejected, InterruptedException {
+        byte[] first = new byte[4];
+        int n = in.read(first, 0, 4, true);
+        if (n == 0) {
+            if (!stopping) {
+                throw new StreamRejected(RejectReason.EMPTY, "closed without sending anything");
+            }
+            return;
+        }
+        int magic = n == 4 ? PcapStreamDecoder.be32(first, 0) : 0;
+        if (n == 4 && PcapStreamDecoder.isPcapMagic(magic)) {
+            new PcapStreamDecoder(in, this::record, limits.maxSnaplen(), () -> stopping).run(first);
+            return;
+        }
+        if (n == 4 && magic == PCAPNG_MAGIC) {
+            throw new StreamRejected(RejectReason.NOT_PCAP,
+                    "pcapng stream; only pcap (PCAP-over-IP, e.g. tcpdump -w -) is accepted");
+        }
+        if (!legacy.enable()) {
+            throw new StreamRejected(RejectReason.NOT_PCAP, "first bytes " + hex(first, n)
+                    + " are not a pcap magic, and legacy raw frames are off (legacy_raw.enable: false)");
+        }
+        legacyFrame(in, first, n);
+    }
+
+    /** The earlier forwarder's format: the whole connection is one frame, stamped on arrival. */
+    private void legacyFrame(ConnectionInput in, byte[] first, int n) throws IOException, StreamRejected,
+            InterruptedException {
+        Instant arrival = clock.instant();
+        int max = legacy.maxFrameBytes();
+        byte[] frame = new byte[Math.min(max + 1, 2048)];
+        System.arraycopy(first, 0, frame, 0, n);
+        int len = n;
+        while (true) {
+            if (len == frame.length) {
+                if (len > max) {
+                    throw new StreamRejected(RejectReason.FRAME_TOO_LARGE, "legacy raw frame longer than "
+                            + "legacy_raw.max_frame_bytes (" + max + "); nothing stored");
+                }
+                frame = java.util.Arrays.copyOf(frame, Math.min(max + 1, frame.length * 2));
+            }
+            len += in.read(frame, len, frame.length - len, false);
+            if (len < frame.length) {
+                break; // the stream ended inside this read
+            }
+        }
+        record(frame, 0, len, len, legacy.linkType(), arrival.getEpochSecond(), arrival.getNano(), true,
+                legacy.maxFrameBytes());
+    }
+
+    private void record(byte[] data, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+                        boolean nano, int snaplen) throws InterruptedException {
+        publisher.add(data, off, capLen, origLen, linkType, sec, nanos, nano, snaplen, sender);
+        sender.received(capLen);
+        metrics.tcpPackets.incrementAndGet();
+        metrics.tcpBytes.addAndGet(capLen);
+        publisher.flushIfOlder();
+    }
+
+    private boolean waiting(boolean atBoundary, long silentNanos) throws StreamRejected {
+        publisher.flush();
+        if (stopping) {
+            if (atBoundary) {
+                return false;
+            }
+            if (System.nanoTime() - stopRequestedNanos > STOP_GRACE_NANOS) {
+                throw new StreamRejected(RejectReason.SHUTDOWN, "record not finished at shutdown; not stored");
+            }
+        }
+        int idle = limits.idleTimeoutSeconds();
+        if (idle > 0 && silentNanos >= TimeUnit.SECONDS.toNanos(idle)) {
+            throw new StreamRejected(RejectReason.IDLE_TIMEOUT, "nothing received for " + idle
+                    + " s (limits.idle_timeout_seconds)");
+        }
+        return true;
+    }
+
+    private static String hex(byte[] b, int n) {
+        StringBuilder sb = new StringBuilder("0x");
+        for (int i = 0; i < n; i++) {
+            sb.append(String.format("%02x", b[i]));
+        }
+        return sb.toString();
+    }
+}

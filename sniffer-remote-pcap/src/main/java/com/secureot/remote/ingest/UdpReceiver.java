@@ -1,0 +1,204 @@
+package com.secureot.remote.ingest;
+
+import com.secureot.pcap.pipeline.BatchPublisher;
+import com.secureot.pcap.wire.Sot1;
+import com.secureot.remote.sender.RejectReason;
+import com.secureot.remote.sender.Sender;
+import com.secureot.remote.sender.SequenceTracker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Receives UDP datagrams on one thread: a SOT1 datagram keeps its timestamp, length and link
+ * type and feeds its sender's loss counter; any other datagram is one legacy raw frame, stamped
+ * on arrival. Sequence numbers are tracked per source address and port, so two forwarders on one
+ * host do not look like losses to each other.
+ */
+public final class UdpReceiver implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(UdpReceiver.class);
+    private static final int MAX_TRACKED_SOURCES = 4096;
+    /** Covers every UDP snaplen a file header may need (a datagram holds at most 65507 bytes). */
+    private static final int UDP_SNAPLEN = 65535;
+    private static final int RECEIVE_BUFFER_BYTES = 16 << 20;
+
+    private final Ingest ingest;
+    private final DatagramChannel channel;
+    private final Selector selector;
+    private final Thread thread;
+    private final ByteBuffer buffer = ByteBuffer.allocate(65536);
+    private final BatchPublisher publisher;
+    private final Map<SocketAddress, SequenceTracker> sequences =
+            new LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<SocketAddress, SequenceTracker> e) {
+                    return size() > MAX_TRACKED_SOURCES;
+                }
+            };
+    private volatile boolean stopping;
+    private boolean closed;
+
+    private UdpReceiver(Ingest ingest, DatagramChannel channel, Selector selector) {
+        this.ingest = ingest;
+        this.channel = channel;
+        this.selector = selector;
+        this.publisher = ingest.newPublisher();
+        this.thread = new Thread(this::receiveLoop, "udp-receive");
+    }
+
+    /** Binds the port; an {@link IOException} here means it cannot be bound. */
+    public static UdpReceiver bind(Ingest ingest, InetSocketAddress address) throws IOException {
+        ProtocolFamily family = address.getAddress().getAddress().length == 16
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        DatagramChannel ch = DatagramChannel.open(family);
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
+            ch.bind(address);
+            ch.configureBlocking(false);
+            Selector sel = Selector.open();
+            ch.register(sel, SelectionKey.OP_READ);
+            return new UdpReceiver(ingest, ch, sel);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    public void start() {
+        thread.start();
+        try {
+            log.info("listening on udp {} (receive buffer {} bytes)", channel.getLocalAddress(),
+                    channel.getOption(StandardSocketOptions.SO_RCVBUF));
+        } catch (IOException e) {
+            log.debug("udp socket: {}", e.getMessage());
+        }
+    }
+
+    private void receiveLoop() {
+        try {
+            while (!stopping) {
+                if (selector.select(TcpConnection.POLL_MILLIS) == 0) {
+                    publisher.flush();
+                    continue;
+                }
+                selector.selectedKeys().clear();
+                SocketAddress from;
+                while (!stopping && (from = channel.receive(buffer)) != null) {
+                    datagram((InetSocketAddress) from, buffer.array(), buffer.position());
+                    buffer.clear();
+                }
+                publisher.flushIfOlder();
+            }
+        } catch (IOException e) {
+            log.error("udp receive failed, no longer receiving: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            publisher.flush();
+        }
+    }
+
+    private void datagram(InetSocketAddress from, byte[] d, int len) throws InterruptedException {
+        Sender sender = ingest.senders().of(from.getAddress());
+        if (!ingest.senders().allowed(sender)) {
+            reject(sender, from, RejectReason.NOT_ALLOWED, "not in allowed_senders");
+            return;
+        }
+        if (len == 0) {
+            reject(sender, from, RejectReason.EMPTY, "empty datagram");
+            return;
+        }
+        if (Sot1.isSot1(d, 0, len)) {
+            Sot1.Header h = Sot1.decode(d, 0, len);
+            if (h.problem() != null) {
+                reject(sender, from, RejectReason.BAD_DATAGRAM, h.problem());
+                return;
+            }
+            int max = ingest.config().limits().maxSnaplen();
+            if (h.dataLength() > max) {
+                reject(sender, from, RejectReason.RECORD_TOO_LARGE, "SOT1 datagram carries " + h.dataLength()
+                        + " bytes, over limits.max_snaplen " + max);
+                return;
+            }
+            sequence(sender, from, h.sequence());
+            store(sender, d, h.dataOffset(), h.dataLength(), (int) h.origLen(), h.linkType(), h.sec(), h.nanos());
+            return;
+        }
+        if (!ingest.config().legacyRaw().enable()) {
+            reject(sender, from, RejectReason.NOT_PCAP,
+                    "datagram is not SOT1 and legacy raw frames are off (legacy_raw.enable: false)");
+            return;
+        }
+        Instant now = ingest.clock().instant();
+        store(sender, d, 0, len, len, ingest.config().legacyRaw().linkType(), now.getEpochSecond(), now.getNano());
+    }
+
+    private void sequence(Sender sender, SocketAddress from, long seq) {
+        SequenceTracker t = sequences.get(from);
+        if (t == null) {
+            t = new SequenceTracker();
+            sequences.put(from, t);
+        }
+        switch (t.accept(seq)) {
+            case GAP -> {
+                sender.sot1Gaps.addAndGet(t.lastGap());
+                ingest.metrics().sot1Gaps.addAndGet(t.lastGap());
+            }
+            case LATE -> {
+                // It was counted as missing when a later number arrived first.
+                sender.sot1Gaps.decrementAndGet();
+                ingest.metrics().sot1Gaps.decrementAndGet();
+            }
+            case RESTART -> {
+                sender.sot1Restarts.incrementAndGet();
+                log.info("udp sender {}: SOT1 sequence restarted at {} (sender restarted)", from, seq);
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void store(Sender sender, byte[] d, int off, int len, int origLen, int linkType, long sec, int nanos)
+            throws InterruptedException {
+        publisher.add(d, off, len, origLen, linkType, sec, nanos, true, UDP_SNAPLEN, sender);
+        sender.received(len);
+        ingest.metrics().udpPackets.incrementAndGet();
+        ingest.metrics().udpBytes.addAndGet(len);
+    }
+
+    private void reject(Sender sender, InetSocketAddress from, RejectReason reason, String detail) {
+        ingest.rejects().reject(sender, "udp sender " + sender.rendered() + ":" + from.getPort(), reason, detail);
+    }
+
+    /** Stops receiving and hands the last packets over. Safe to call twice. */
+    @Override
+    public void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stopping = true;
+        selector.wakeup();
+        thread.join();
+        try {
+            selector.close();
+            channel.close();
+        } catch (IOException e) {
+            log.debug("closing the udp socket: {}", e.getMessage());
+        }
+    }
+}

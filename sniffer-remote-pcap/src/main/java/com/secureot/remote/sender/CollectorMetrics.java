@@ -1,0 +1,66 @@
+package com.secureot.remote.sender;
+
+import com.secureot.pcap.metrics.CaptureMetrics;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The collector's own counters, next to the storage counters of {@link CaptureMetrics}: what
+ * each transport received, the connections, and what was refused and why.
+ */
+public final class CollectorMetrics {
+    public final CaptureMetrics storage = new CaptureMetrics();
+    public final AtomicLong tcpPackets = new AtomicLong();
+    public final AtomicLong tcpBytes = new AtomicLong();
+    public final AtomicLong udpPackets = new AtomicLong();
+    public final AtomicLong udpBytes = new AtomicLong();
+    public final AtomicLong sot1Gaps = new AtomicLong();
+    public final AtomicLong activeConnections = new AtomicLong();
+    public final AtomicLong acceptedConnections = new AtomicLong();
+    private final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
+
+    public CollectorMetrics() {
+        for (RejectReason r : RejectReason.values()) {
+            rejected.put(r, new AtomicLong());
+        }
+    }
+
+    public void reject(RejectReason reason) {
+        rejected.get(reason).incrementAndGet();
+    }
+
+    public long rejected(RejectReason reason) {
+        return rejected.get(reason).get();
+    }
+
+    public long rejectedTotal() {
+        long t = 0;
+        for (AtomicLong a : rejected.values()) {
+            t += a.get();
+        }
+        return t;
+    }
+
+    /** One line with every figure. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder(512);
+        sb.append("tcp_packets=").append(tcpPackets.get())
+                .append(" tcp_bytes=").append(tcpBytes.get())
+                .append(" udp_packets=").append(udpPackets.get())
+                .append(" udp_bytes=").append(udpBytes.get())
+                .append(" sot1_gaps=").append(sot1Gaps.get())
+                .append(" connections_active=").append(activeConnections.get())
+                .append(" connections_accepted=").append(acceptedConnections.get())
+                .append(" rejected=").append(rejectedTotal());
+        for (RejectReason r : RejectReason.values()) {
+            long n = rejected(r);
+            if (n > 0) {
+                sb.append(" rejected_").append(r.label()).append('=').append(n);
+            }
+        }
+        sb.append(' ').append(storage.summary(false));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,81 @@
+package com.secureot.remote.sender;
+
+import com.secureot.pcap.route.IpAddresses;
+
+import java.net.InetAddress;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One sending address: its name in file names and logs, its address in the forms the routing
+ * rules match without allocation, and its counters. Shared by every connection and datagram from
+ * that address; it is what a packet carries in {@code PacketBatch.origin}.
+ */
+public final class Sender {
+    private final String rendered;
+    private final boolean v4;
+    private final long v4Address;
+    private final long hi;
+    private final long lo;
+
+    public final AtomicLong packets = new AtomicLong();
+    public final AtomicLong bytes = new AtomicLong();
+    /** SOT1 sequence numbers never received. */
+    public final AtomicLong sot1Gaps = new AtomicLong();
+    /** SOT1 sequences that started again at 0 (the forwarder restarted). */
+    public final AtomicLong sot1Restarts = new AtomicLong();
+    public final AtomicLong connections = new AtomicLong();
+    public final AtomicLong rejected = new AtomicLong();
+
+    // What the previous periodic line reported; only the (synchronized) report reads and writes them.
+    public long reportedPackets = -1;
+    public long reportedRejected = -1;
+
+    public Sender(InetAddress address) {
+        byte[] b = address.getAddress();
+        rendered = IpAddresses.renderForFileName(address);
+        // A v4 client on a dual-stack socket (::ffff:a.b.c.d) is matched and named as IPv4.
+        if (b.length == 4 || IpAddresses.isV4Mapped(b)) {
+            v4 = true;
+            v4Address = IpAddresses.v4(b, b.length - 4);
+            hi = 0;
+            lo = 0;
+        } else {
+            v4 = false;
+            v4Address = 0;
+            hi = IpAddresses.be64(b, 0);
+            lo = IpAddresses.be64(b, 8);
+        }
+    }
+
+    /** The address as in file names: {@code 192.168.1.10}, {@code fd00--10}. */
+    public String rendered() {
+        return rendered;
+    }
+
+    public boolean isV4() {
+        return v4;
+    }
+
+    public long v4Address() {
+        return v4Address;
+    }
+
+    public long v6High() {
+        return hi;
+    }
+
+    public long v6Low() {
+        return lo;
+    }
+
+    /** Counts one packet received from this sender. */
+    public void received(int capLen) {
+        packets.incrementAndGet();
+        bytes.addAndGet(capLen);
+    }
+
+    @Override
+    public String toString() {
+        return rendered;
+    }
+}

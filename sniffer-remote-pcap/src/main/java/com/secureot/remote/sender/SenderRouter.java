@@ -1,0 +1,73 @@
+package com.secureot.remote.sender;
+
+import com.secureot.pcap.config.RoutingRule;
+import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.route.IpPrefix;
+import com.secureot.pcap.route.PacketRouter;
+import com.secureot.pcap.route.PrefixTemplate;
+import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.RotatingPcapStore;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routes a received packet by the address of its SENDER (not by the addresses inside the packet):
+ * the first rule, in configuration order, whose network holds the sender wins, otherwise the
+ * default prefix; {@code {sender_ip}} becomes the sender's file-name form. The choice is cached
+ * per sender, so routing a packet is one identity lookup. Runs on the store's thread.
+ */
+public final class SenderRouter implements PacketRouter {
+    private static final int CACHE_ENTRIES = 1 << 16;
+
+    private final RotatingPcapStore store;
+    private final IpPrefix[] networks;
+    private final PrefixTemplate[] prefixes;
+    private final PrefixTemplate fallback;
+    private final Map<Sender, OutputSeries> cache = new IdentityHashMap<>();
+    private int generation;
+
+    public SenderRouter(List<RoutingRule> rules, PrefixTemplate defaultPrefix, RotatingPcapStore store) {
+        this.store = store;
+        networks = new IpPrefix[rules.size()];
+        prefixes = new PrefixTemplate[rules.size()];
+        for (int i = 0; i < rules.size(); i++) {
+            networks[i] = rules.get(i).network();
+            prefixes[i] = rules.get(i).prefix();
+        }
+        fallback = defaultPrefix;
+        generation = store.generation();
+    }
+
+    @Override
+    public OutputSeries route(PacketBatch b, int i) {
+        if (generation != store.generation()) {
+            cache.clear();
+            generation = store.generation();
+        }
+        Sender s = (Sender) b.origin[i];
+        OutputSeries series = cache.get(s);
+        if (series == null) {
+            if (cache.size() >= CACHE_ENTRIES) {
+                cache.clear();
+            }
+            series = store.series(prefixOf(s));
+            cache.put(s, series);
+        }
+        return series;
+    }
+
+    /** The resolved file prefix of a sender. */
+    public String prefixOf(Sender s) {
+        PrefixTemplate t = fallback;
+        for (int r = 0; r < networks.length; r++) {
+            IpPrefix n = networks[r];
+            if (s.isV4() ? n.matchesV4(s.v4Address()) : n.matchesV6(s.v6High(), s.v6Low())) {
+                t = prefixes[r];
+                break;
+            }
+        }
+        return t.render(null, null, s.rendered());
+    }
+}
