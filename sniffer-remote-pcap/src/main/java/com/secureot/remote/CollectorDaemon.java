@@ -5,6 +5,7 @@ import com.secureot.pcap.config.StorageConfig;
 import com.secureot.pcap.daemon.ExitCodes;
 import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
+import com.secureot.pcap.metrics.PrometheusEndpoint;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.ConsumerWorker;
 import com.secureot.pcap.pipeline.StoreWriter;
@@ -84,6 +85,19 @@ public final class CollectorDaemon {
             store.close();
             throw e;
         }
+        PrometheusEndpoint endpoint;
+        try {
+            endpoint = CollectorEndpoint.start(config.metrics(), metrics);
+        } catch (BindException e) {
+            if (tcp != null) {
+                tcp.close();
+            }
+            if (udp != null) {
+                udp.close();
+            }
+            store.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         shutdown.onStop(stopped::countDown);
         writer.start();
@@ -104,6 +118,10 @@ public final class CollectorDaemon {
             }
             writer.close();
             report.report("final: ", true);
+        } finally {
+            if (endpoint != null) {
+                endpoint.close();
+            }
         }
         return writer.failure() != null ? ExitCodes.SOFTWARE : ExitCodes.OK;
     }

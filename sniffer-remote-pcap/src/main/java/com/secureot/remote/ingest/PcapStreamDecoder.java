@@ -22,6 +22,7 @@ final class PcapStreamDecoder {
     private final ConnectionInput in;
     private final RecordSink sink;
     private final int maxSnaplen;
+    /** True when the stream must end at the next record boundary even though data keeps coming. */
     private final BooleanSupplier stopping;
     private final byte[] header = new byte[PcapFormat.RECORD_HEADER_BYTES];
     private byte[] data = new byte[2048];

@@ -93,7 +93,7 @@ final class TcpConnection implements Runnable {
         }
         int magic = n == 4 ? PcapStreamDecoder.be32(first, 0) : 0;
         if (n == 4 && PcapStreamDecoder.isPcapMagic(magic)) {
-            new PcapStreamDecoder(in, this::record, limits.maxSnaplen(), () -> stopping).run(first);
+            new PcapStreamDecoder(in, this::record, limits.maxSnaplen(), this::pastGrace).run(first);
             return;
         }
         if (n == 4 && magic == PCAPNG_MAGIC) {
@@ -139,6 +139,14 @@ final class TcpConnection implements Runnable {
         metrics.tcpPackets.incrementAndGet();
         metrics.tcpBytes.addAndGet(capLen);
         publisher.flushIfOlder();
+    }
+
+    /**
+     * A sender that never pauses would keep a stopping connection open forever: past the grace
+     * period it is cut at the next record boundary. Before that, it stops when a read would block.
+     */
+    private boolean pastGrace() {
+        return stopping && System.nanoTime() - stopRequestedNanos > STOP_GRACE_NANOS;
     }
 
     private boolean waiting(boolean atBoundary, long silentNanos) throws StreamRejected {
