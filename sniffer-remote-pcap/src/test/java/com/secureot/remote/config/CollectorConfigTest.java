@@ -1,0 +1,79 @@
+package com.secureot.remote.config;
+
+import com.secureot.pcap.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CollectorConfigTest {
+    private static final String EARLIER = """
+            port: 5000
+            protocol: "tcp"
+            routing_rules:
+              - ip: "192.168.50.100"
+                output_prefix: "remote_sender_site_a"
+            default_output_prefix: "remote_misc_traffic"
+            output_directories:
+              pcap_raw_output_path: "/var/lib/secureot-agent/remote_pcap_raw"
+            """;
+
+    static CollectorConfig parse(String yaml) throws ConfigException {
+        Map<String, Object> doc = new Yaml().load(yaml);
+        return CollectorConfig.from(doc);
+    }
+
+    static List<String> errors(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).errors();
+    }
+
+    @Test
+    void theEarlierCollectorsFileLoadsUnchangedWithItsBehaviour() throws ConfigException {
+        CollectorConfig c = parse(EARLIER);
+        assertEquals(5000, c.tcpPort());
+        assertEquals(0, c.udpPort());
+        assertEquals("0.0.0.0", c.bindAddress());
+        assertTrue(c.allowedSenders().isEmpty());
+        assertTrue(c.legacyRaw().enable());
+        assertEquals(1, c.legacyRaw().linkType());
+        assertEquals(1, c.storage().rules().size());
+    }
+
+    @Test
+    void bothListensOnTcpAndUdpWithOptionalSeparatePorts() throws ConfigException {
+        CollectorConfig c = parse(EARLIER.replace("protocol: \"tcp\"", "protocol: both\nudp_port: 5001"));
+        assertEquals(5000, c.tcpPort());
+        assertEquals(5001, c.udpPort());
+    }
+
+    @Test
+    void everyProblemIsOneLineNamingItsKey() {
+        List<String> e = errors(EARLIER.replace("port: 5000", "port: 70000\nbind_address: \"collector.local\"\n"
+                + "allowed_senders: [\"10.0.0.0/33\"]\nlegacy_raw: {enable: yes-please}\nlimits: {max_snaplen: 10}\n"
+                + "colour: blue"));
+        assertTrue(e.stream().anyMatch(l -> l.startsWith("port: 70000 is out of range")), e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.startsWith("bind_address: \"collector.local\" is not an IP address")),
+                e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.startsWith("allowed_senders[0]: \"10.0.0.0/33\"")), e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.startsWith("legacy_raw.enable:")), e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.startsWith("limits.max_snaplen: 10 is out of range")), e.toString());
+        assertTrue(e.contains("colour: unknown key"), e.toString());
+    }
+
+    @Test
+    void senderIpIsTheOnlyPlaceholder() {
+        List<String> e = errors(EARLIER.replace("remote_misc_traffic", "remote_{src_ip}"));
+        assertTrue(e.get(0).startsWith("default_output_prefix:") && e.get(0).contains("{sender_ip}"), e.toString());
+    }
+
+    @Test
+    void aPortIsRequired() {
+        List<String> e = errors(EARLIER.replace("port: 5000\n", ""));
+        assertEquals(List.of("port: is required (or tcp_port/udp_port for each protocol in use)"), e);
+    }
+}
