@@ -60,7 +60,7 @@ final class CollectorReport implements AutoCloseable {
             }
             shown++;
             log.info("{}sender {}: packets={} bytes={} sot1_gaps={} sot1_restarts={} connections={} rejected={}",
-                    label, s.rendered(), p, s.bytes.get(), s.sot1Gaps.get(), s.sot1Restarts.get(),
+                    label, s.name(), p, s.bytes.get(), s.sot1Gaps.get(), s.sot1Restarts.get(),
                     s.connections.get(), r);
         }
         if (skipped > 0) {

@@ -234,7 +234,7 @@ class CollectorIT {
                 outsider.setSoTimeout(60_000);
                 readToEnd(outsider.getInputStream());
             }
-            c.waitFor(() -> c.logText().contains("sender 127.0.5.4:") && c.logText().contains("sender 127.0.6.66:"),
+            c.waitFor(() -> c.logText().contains("sender 127.0.5.4 port ") && c.logText().contains("sender 127.0.6.66 port "),
                     "the idle and refused connections to be logged");
             // Still serving: the next valid stream is stored exactly.
             try (Socket s = connect("127.0.5.5", c.tcpPort)) {
@@ -375,7 +375,7 @@ class CollectorIT {
     }
 
     static void assertOneLine(String log, String sender, String reason) {
-        long n = log.lines().filter(l -> l.contains("sender " + sender + ":") && l.contains("(" + reason + ")")).count();
+        long n = log.lines().filter(l -> l.contains("sender " + sender + " port ") && l.contains("(" + reason + ")")).count();
         assertEquals(1, n, "one line for " + sender + " refused (" + reason + "):\n" + log);
     }
 

@@ -46,7 +46,7 @@ final class TcpConnection implements Runnable {
                   LegacyRawConfig legacy, LimitsConfig limits, Clock clock, Runnable onEnd) {
         this.socket = socket;
         this.sender = sender;
-        this.where = "tcp sender " + sender.rendered() + ":" + socket.getPort();
+        this.where = "tcp sender " + sender.name() + " port " + socket.getPort();
         this.publisher = publisher;
         this.metrics = metrics;
         this.rejects = rejects;

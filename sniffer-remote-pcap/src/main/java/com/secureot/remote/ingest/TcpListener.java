@@ -69,7 +69,7 @@ public final class TcpListener implements AutoCloseable {
 
     private void admit(Socket s) {
         Sender sender = ingest.senders().of(s.getInetAddress());
-        String where = "tcp sender " + sender.rendered() + ":" + s.getPort();
+        String where = "tcp sender " + sender.name() + " port " + s.getPort();
         if (!ingest.senders().allowed(sender)) {
             closeQuietly(s);
             ingest.rejects().reject(sender, where, RejectReason.NOT_ALLOWED, "not in allowed_senders");
@@ -91,7 +91,7 @@ public final class TcpListener implements AutoCloseable {
                     connections.remove(self[0]);
                     ingest.metrics().activeConnections.decrementAndGet();
                 });
-        Thread t = new Thread(self[0], "tcp-" + sender.rendered() + ":" + s.getPort());
+        Thread t = new Thread(self[0], "tcp-" + sender.name() + "-" + s.getPort());
         t.setDaemon(true);
         connections.put(self[0], t);
         t.start();

@@ -181,7 +181,7 @@ public final class UdpReceiver implements AutoCloseable {
     }
 
     private void reject(Sender sender, InetSocketAddress from, RejectReason reason, String detail) {
-        ingest.rejects().reject(sender, "udp sender " + sender.rendered() + ":" + from.getPort(), reason, detail);
+        ingest.rejects().reject(sender, "udp sender " + sender.name() + " port " + from.getPort(), reason, detail);
     }
 
     /** Stops receiving and hands the last packets over. Safe to call twice. */

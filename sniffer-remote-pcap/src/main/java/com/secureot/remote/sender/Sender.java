@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Sender {
     private final String rendered;
+    private final String name;
     private final boolean v4;
     private final long v4Address;
     private final long hi;
@@ -45,6 +46,12 @@ public final class Sender {
             hi = IpAddresses.be64(b, 0);
             lo = IpAddresses.be64(b, 8);
         }
+        name = v4 ? rendered : IpAddresses.renderV6(hi, lo);
+    }
+
+    /** The address as in logs: {@code 192.168.1.10}, {@code fd00::10}. */
+    public String name() {
+        return name;
     }
 
     /** The address as in file names: {@code 192.168.1.10}, {@code fd00--10}. */
@@ -76,6 +83,6 @@ public final class Sender {
 
     @Override
     public String toString() {
-        return rendered;
+        return name;
     }
 }
