@@ -1,14 +1,21 @@
 package com.secureot.pcap.config;
 
 /**
- * {@code forward}: the collector that receives a copy of every packet.
+ * {@code forward}: the collector that receives a copy of every packet (docs/wire-formats.md).
+ * A key that only one protocol uses is an error under the other, so a setting never silently
+ * does nothing.
  *
  * @param format {@code sot1} (default) or {@code raw} for UDP; TCP always carries PCAP-over-IP
- * @param queuePackets packets waiting for the network before forwarding drops (and counts) them
+ * @param connectTimeoutMillis TCP: how long one connection attempt may take
+ * @param reconnectMinMillis TCP: first wait after a failed attempt or a lost connection
+ * @param reconnectMaxMillis TCP: the doubling wait stops growing here
+ * @param drainTimeoutSeconds at the end of a replay or on SIGTERM: how long queued packets may
+ *                            take to reach the collector before they are counted as not forwarded
  * @param maxDatagramBytes UDP payload limit; a longer packet is cut, its orig_len kept
+ * @param sendBufferBytes the socket's send buffer (SO_SNDBUF)
  */
 public record ForwardConfig(boolean enable, String host, int port, String protocol, String format,
-                            int queuePackets, int reconnectMinMillis, int reconnectMaxMillis,
+                            int connectTimeoutMillis, int reconnectMinMillis, int reconnectMaxMillis,
                             int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes) {
 
     public static final ForwardConfig DISABLED =
@@ -26,11 +33,16 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         }
         int port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
         String protocol = n.choice("protocol", "udp", "udp", "tcp");
-        String format = n.choice("format", "sot1", "sot1", "raw");
-        if (protocol.equals("tcp") && format.equals("raw")) {
-            n.error("format", "\"raw\" is for protocol udp only; TCP always carries PCAP-over-IP");
+        boolean tcp = protocol.equals("tcp");
+        for (String key : tcp ? new String[] {"format", "max_datagram_bytes"}
+                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"}) {
+            if (n.has(key)) {
+                n.error(key, "is for protocol " + (tcp ? "udp" : "tcp") + " only (forward.protocol is "
+                        + protocol + ")");
+            }
         }
-        int queue = (int) n.integer("queue_packets", 65536, 16, 1 << 24);
+        String format = n.choice("format", "sot1", "sot1", "raw");
+        int connect = (int) n.integer("connect_timeout_ms", 3000, 100, 120_000);
         int rmin = (int) n.integer("reconnect_min_ms", 500, 10, 600_000);
         int rmax = (int) n.integer("reconnect_max_ms", 30_000, 10, 3_600_000);
         if (rmax < rmin) {
@@ -40,7 +52,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         int dgram = (int) n.integer("max_datagram_bytes", 65507, 64, 65507);
         int sndbuf = (int) n.integer("send_buffer_kb", 4096, 16, 1 << 20) * 1024;
         n.finish();
-        return new ForwardConfig(enable, host, port, protocol, format, queue, rmin, rmax, drain, dgram, sndbuf);
+        return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf);
     }
 
     private static long requiredPort(ConfigNode n) {

@@ -120,6 +120,7 @@ public final class CaptureMetrics {
         }
         if (withForward) {
             sb.append(" forwarded=").append(forwarded.get())
+                    .append(" fwd_bytes=").append(forwardedBytes.get())
                     .append(" connected=").append(forwardConnected.get() > 0)
                     .append(" connects=").append(forwardConnects.get());
             for (ForwardDropReason r : ForwardDropReason.values()) {

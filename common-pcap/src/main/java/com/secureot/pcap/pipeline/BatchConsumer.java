@@ -14,6 +14,13 @@ public interface BatchConsumer extends AutoCloseable {
     default void rejected(PacketBatch batch) {
     }
 
+    /**
+     * Called once on the closing thread when no more batches will come, before the worker drains
+     * its queue: a consumer that may block (a slow network) bounds its drain from here.
+     */
+    default void draining() {
+    }
+
     /** Called once on the worker thread after the last batch: flush and close everything. */
     @Override
     void close();

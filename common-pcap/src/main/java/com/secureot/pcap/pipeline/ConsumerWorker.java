@@ -94,6 +94,7 @@ public final class ConsumerWorker implements AutoCloseable {
             return;
         }
         closed = true;
+        consumer.draining();
         ending = true;
         thread.join();
     }

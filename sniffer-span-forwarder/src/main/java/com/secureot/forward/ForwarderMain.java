@@ -1,0 +1,149 @@
+package com.secureot.forward;
+
+import com.secureot.pcap.capture.BpfFilters;
+import com.secureot.pcap.capture.CaptureFilterException;
+import com.secureot.pcap.capture.CaptureOpenException;
+import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.SpanConfig;
+import com.secureot.pcap.config.YamlDocuments;
+import com.secureot.pcap.daemon.CaptureDaemon;
+import com.secureot.pcap.daemon.DaemonCommand;
+import com.secureot.pcap.daemon.ExitCodes;
+import com.secureot.pcap.daemon.OutputFolder;
+import com.secureot.pcap.daemon.Shutdown;
+import com.secureot.pcap.metrics.CaptureMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sniffer-span-forwarder}: captures a SPAN port into routed, hourly PCAP files, like
+ * {@code sniffer-span-pcap}, and streams every packet to a collector as it is captured.
+ */
+@Command(name = "sniffer-span-forwarder", mixinStandardHelpOptions = true,
+        versionProvider = DaemonCommand.Version.class,
+        description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
+                + "and split by IP address, and forwards every packet to a collector (forward: block; TCP "
+                + "PCAP-over-IP or UDP SOT1, see docs/wire-formats.md).",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+            "0:success (SIGTERM/SIGINT: files flushed and closed; replay: every packet stored and forwarded)",
+            "64:bad command line, or unreadable replay file",
+            "69:interface cannot be opened, or forward.host cannot be resolved",
+            "70:internal error",
+            "74:replay ended with packets not stored (disk full, write error)",
+            "75:replay ended with packets stored but not forwarded (one line says how many and why)",
+            "78:bad configuration (nothing written)"})
+public final class ForwarderMain implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ForwarderMain.class);
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
+    Path config;
+
+    @Option(names = {"-r", "--read-file"}, paramLabel = "FILE",
+            description = "Replay this pcap or pcapng file instead of capturing; exit once every packet is "
+                    + "written and forwarded (or counted as not forwarded).")
+    Path readFile;
+
+    @Option(names = "--replay-speed", paramLabel = "X", defaultValue = "0",
+            description = "With --read-file: 0 = as fast as possible (default), 1 = the file's own timing, "
+                    + "N = N times faster.")
+    double replaySpeed;
+
+    @Option(names = "--check-config", description = "Validate the configuration (keys, values, collector "
+            + "address, BPF filter with the self-exclusion, output folder) and exit: 0 when valid, 78 otherwise.")
+    boolean checkConfig;
+
+    public static void main(String[] args) {
+        System.exit(DaemonCommand.execute(new ForwarderMain(), args));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!(replaySpeed >= 0) || Double.isInfinite(replaySpeed)) {
+            return usage("--replay-speed: " + replaySpeed + " is not allowed (expected 0 = as fast as possible, "
+                    + "1 = the file's timing, N > 0 = N times faster)");
+        }
+        if (replaySpeed != 0 && readFile == null) {
+            return usage("--replay-speed needs --read-file");
+        }
+        SpanConfig cfg;
+        CollectorEndpoint collector = null;
+        String exclusion = null;
+        try {
+            cfg = SpanConfig.from(YamlDocuments.load(config), true);
+            if (cfg.forward().enable()) {
+                try {
+                    collector = CollectorEndpoint.resolve(cfg.forward());
+                } catch (UnknownHostException e) {
+                    if (checkConfig) {
+                        throw new ConfigException(e.getMessage());
+                    }
+                    // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
+                    return error(e.getMessage(), ExitCodes.UNAVAILABLE);
+                }
+                exclusion = collector.bpfExclusion();
+            }
+            checkFilter(cfg, exclusion);
+            if (checkConfig) {
+                OutputFolder.check(cfg.storage().outputDir());
+                System.out.println(config + ": configuration OK"
+                        + (collector == null ? "" : "; forwarding to " + collector));
+                return ExitCodes.OK;
+            }
+        } catch (ConfigException e) {
+            return configError(e);
+        }
+        CaptureMetrics metrics = new CaptureMetrics();
+        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
+        try {
+            return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
+                    .run(readFile, replaySpeed, sink, exclusion, Shutdown.install());
+        } catch (ConfigException e) {
+            return configError(e);
+        } catch (CaptureFilterException e) {
+            return configError(new ConfigException(e.getMessage()));
+        } catch (CaptureOpenException e) {
+            return error(e.getMessage(), ExitCodes.UNAVAILABLE);
+        }
+    }
+
+    /** The user's filter combined with the self-exclusion, as the capture will install it. */
+    static void checkFilter(SpanConfig cfg, String exclusion) throws ConfigException {
+        String user = cfg.capture().bpfFilter();
+        String bpf = BpfFilters.and(user, exclusion);
+        if (bpf == null) {
+            return;
+        }
+        String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());
+        if (problem != null) {
+            String key = user == null ? "forward.host" : "capture.bpf_filter";
+            throw new ConfigException(key + ": \"" + (user == null ? cfg.forward().host() : user)
+                    + "\" gives an invalid BPF filter \"" + bpf + "\": " + problem);
+        }
+    }
+
+    private static int usage(String message) {
+        System.err.println("error: " + message);
+        return ExitCodes.USAGE;
+    }
+
+    private static int error(String message, int status) {
+        log.error("{}", message);
+        System.err.println("error: " + message);
+        return status;
+    }
+
+    private static int configError(ConfigException e) {
+        for (String line : e.errors()) {
+            System.err.println("config error: " + line);
+        }
+        return ExitCodes.CONFIG;
+    }
+}
