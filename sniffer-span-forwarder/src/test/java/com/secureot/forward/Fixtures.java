@@ -1,0 +1,121 @@
+package com.secureot.forward;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Configurations, shared captures and external tools for the integration tests. */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    /** The shared real captures, or an empty list when the folder is absent. */
+    static List<Path> sharedCaptures() throws IOException {
+        String dir = System.getProperty("shared.pcaps");
+        if (dir == null || !Files.isDirectory(Path.of(dir))) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(Path.of(dir))) {
+            return s.filter(p -> p.toString().endsWith(".pcap")).sorted().toList();
+        }
+    }
+
+    /** A generated capture, nanosecond timestamps, spread over two hours. */
+    static Path generatedNanoCapture(Path dir, int packets) throws Exception {
+        Path out = dir.resolve("generated-nano.pcap");
+        run(DaemonProcess.javaBinary(), "-cp", DaemonProcess.FORWARDER_JAR.toString(),
+                "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(packets), "--hosts", "20",
+                "--hours", "2", "--max-size", "1400", "--nano", out.toString());
+        return out;
+    }
+
+    /** The YAML of a daemon writing to {@code out}; {@code forward} is the forward block, or null. */
+    static Path config(Path dir, String name, String itf, Path out, String forward) throws IOException {
+        String yaml = "capture:\n  interface: " + itf + "\n  queue_size_mb: 64\n"
+                + "routing_rules:\n  - ip: \"10.0.0.0/8\"\n    output_prefix: \"net10_{src_ip}\"\n"
+                + "default_output_prefix: \"{src_ip}\"\n"
+                + "output_directories:\n  pcap_raw_output_path: \"" + out + "\"\n"
+                + "rotation:\n  timezone: UTC\n"
+                + "metrics:\n  log_interval_seconds: 0\n"
+                + (forward == null ? "" : "forward:\n" + forward.indent(2));
+        Path f = dir.resolve(name);
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    static String tcpForward(int port) {
+        return "enable: true\nhost: \"127.0.0.1\"\nport: " + port + "\nprotocol: \"tcp\"\n"
+                + "reconnect_min_ms: 100\nreconnect_max_ms: 1000\ndrain_timeout_seconds: 10\n";
+    }
+
+    /** A loopback port nobody listens on (at the moment of the call). */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Every file below {@code dir}, by relative path, with its bytes. */
+    static Map<String, byte[]> files(Path dir) throws IOException {
+        Map<String, byte[]> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                m.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return m;
+    }
+
+    static void assertSameFiles(Path expectedDir, Path actualDir) throws IOException {
+        Map<String, byte[]> e = files(expectedDir);
+        Map<String, byte[]> a = files(actualDir);
+        assertEquals(e.keySet(), a.keySet(), "file names under " + actualDir);
+        for (String k : e.keySet()) {
+            assertTrue(java.util.Arrays.equals(e.get(k), a.get(k)), k + " differs from sniffer-span-pcap's");
+        }
+    }
+
+    /** All packets of all local files (each file read with the test's own reader). */
+    static List<PcapRecords.Packet> localPackets(Path dir) throws IOException {
+        List<PcapRecords.Packet> all = new ArrayList<>();
+        for (Map.Entry<String, byte[]> f : files(dir).entrySet()) {
+            all.addAll(PcapRecords.read(f.getValue(), false));
+        }
+        return all;
+    }
+
+    /** Runs a command to its end; fails the test on a non-zero status. Returns its output. */
+    static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + ": still running after 300 s");
+        }
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + out);
+        return out;
+    }
+
+    static boolean hasTool(String name) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            if (Files.isExecutable(Path.of(d, name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}
