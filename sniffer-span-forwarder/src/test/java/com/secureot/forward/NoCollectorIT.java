@@ -1,0 +1,58 @@
+package com.secureot.forward;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A replay with nobody listening ends on its own, exit 75, one line counting what was not forwarded. */
+class NoCollectorIT {
+    @TempDir
+    static Path shared;
+    static Path input;
+
+    @BeforeAll
+    static void generate() throws Exception {
+        input = Fixtures.generatedNanoCapture(shared, 5000);
+    }
+
+    @Test
+    void tcpReplayWithoutCollectorExits75AndCountsEveryPacketNotConnected(@TempDir Path dir) throws Exception {
+        List<PcapRecords.Packet> expected = PcapRecords.read(input);
+        Path out = dir.resolve("out");
+        Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, Fixtures.tcpForward(Fixtures.freePort()));
+        try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString(),
+                "--read-file", input.toString())) {
+            assertEquals(75, fwd.exitCode(120), fwd.stderr());
+            String n = String.valueOf(expected.size());
+            fwd.awaitLine("error: " + n + " of " + n + " packets were not forwarded (not_connected=" + n
+                    + "); the local files are complete", 1);
+            assertEquals(expected.size(), fwd.finalFigure("written"));
+        }
+        assertEquals(expected.size(), Fixtures.localPackets(out).size(), "packets in the local files");
+    }
+
+    @Test
+    void udpReplayToAClosedPortExits75WithSendErrorsCounted(@TempDir Path dir) throws Exception {
+        List<PcapRecords.Packet> expected = PcapRecords.read(input);
+        Path out = dir.resolve("out");
+        Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, "enable: true\nhost: \"127.0.0.1\"\nport: "
+                + Fixtures.freePort() + "\nprotocol: \"udp\"\n");
+        try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString(),
+                "--read-file", input.toString())) {
+            assertEquals(75, fwd.exitCode(120), fwd.stderr());
+            long errors = fwd.finalFigure("fwd_dropped_send_error");
+            assertTrue(errors > 0, fwd.stderr());
+            // The datagrams the socket accepted count as forwarded: UDP promises nothing more.
+            assertEquals(expected.size(), fwd.finalFigure("forwarded") + errors);
+            fwd.awaitLine("error: " + errors + " of " + expected.size() + " packets were not forwarded (send_error="
+                    + errors + ")", 1);
+        }
+        assertEquals(expected.size(), Fixtures.localPackets(out).size(), "packets in the local files");
+    }
+}
