@@ -80,7 +80,8 @@ final class DaemonProcess implements AutoCloseable {
 
     /** SIGTERM, then the exit status. */
     int stop(long timeoutSeconds) throws InterruptedException {
-        process.destroy();
+        // Through the handle: Process.destroy() would also close our end of stderr, losing the last lines.
+        process.toHandle().destroy();
         return exitCode(timeoutSeconds);
     }
 

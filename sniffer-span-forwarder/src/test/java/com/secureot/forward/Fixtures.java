@@ -39,6 +39,46 @@ final class Fixtures {
         return out;
     }
 
+    /** A generated capture (microsecond timestamps) of {@code packets} frames; {@code seed} makes it unique. */
+    static Path generatedCapture(Path dir, String name, int packets, int seed) throws Exception {
+        Path out = dir.resolve(name);
+        run(DaemonProcess.javaBinary(), "-cp", DaemonProcess.FORWARDER_JAR.toString(),
+                "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(packets), "--hosts", "20",
+                "--hours", "1", "--max-size", "1400", "--seed", String.valueOf(seed), out.toString());
+        return out;
+    }
+
+    /** Bytes of the PCAP-over-IP stream carrying {@code packets}: global header plus records. */
+    static long streamBytes(List<PcapRecords.Packet> packets) {
+        long n = 24;
+        for (PcapRecords.Packet p : packets) {
+            n += 16 + p.data().length;
+        }
+        return n;
+    }
+
+    /** Waits until {@code file} holds at least {@code bytes}; fails past the bound. */
+    static void awaitSize(Path file, long bytes, long timeoutSeconds) throws Exception {
+        long end = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (!Files.exists(file) || Files.size(file) < bytes) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(file + ": " + (Files.exists(file) ? Files.size(file) : 0)
+                        + " bytes after " + timeoutSeconds + " s (expected " + bytes + ")");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The frames (bytes and orig_len) as a sorted multiset, for captures whose timestamps differ. */
+    static List<String> frames(List<PcapRecords.Packet> packets) {
+        List<String> out = new ArrayList<>();
+        for (PcapRecords.Packet p : packets) {
+            out.add(java.util.HexFormat.of().formatHex(p.data()) + "/" + p.origLen() + "/" + p.linkType());
+        }
+        java.util.Collections.sort(out);
+        return out;
+    }
+
     /** The YAML of a daemon writing to {@code out}; {@code forward} is the forward block, or null. */
     static Path config(Path dir, String name, String itf, Path out, String forward) throws IOException {
         String yaml = "capture:\n  interface: " + itf + "\n  queue_size_mb: 64\n"

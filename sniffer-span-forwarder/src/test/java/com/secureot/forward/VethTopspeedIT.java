@@ -1,0 +1,60 @@
+package com.secureot.forward;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Live on a veth pair at tcpreplay's top speed: every frame is stored locally and forwarded over TCP. */
+class VethTopspeedIT {
+    @Test
+    void everyFrameInjectedAtTopSpeedIsStoredAndForwarded(@TempDir Path dir) throws Exception {
+        assumeTrue(Fixtures.isRoot() && Fixtures.hasTool("tcpreplay"), "needs root and tcpreplay");
+        Path input = Fixtures.generatedCapture(dir, "burst.pcap", 60_000, 5);
+        List<PcapRecords.Packet> sent = PcapRecords.read(input);
+        Path out = dir.resolve("out");
+        try (Veth veth = new Veth("fwd5a", "fwd5b");
+             StreamSaver collector = new StreamSaver(Files.createDirectory(dir.resolve("collector")), 0)) {
+            Path cfg = Fixtures.config(dir, "f.yaml", veth.b, out, Fixtures.tcpForward(collector.port()));
+            try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString())) {
+                fwd.awaitLine("capturing on " + veth.b, 60);
+                Path stream = collector.awaitConnection(1, 60);
+                veth.inject(input);
+                // Every record must reach the collector before the stop, else the stop would cut it.
+                try {
+                    Fixtures.awaitSize(stream, Fixtures.streamBytes(sent), 60);
+                } catch (AssertionError e) {
+                    fwd.stop(60);
+                    throw new AssertionError(e.getMessage() + "; forwarder:\n" + fwd.stderr(), e);
+                }
+                assertEquals(0, fwd.stop(60), fwd.stderr());
+                assertEquals(sent.size(), fwd.finalFigure("captured"), fwd.stderr());
+                assertEquals(sent.size(), fwd.finalFigure("written"), fwd.stderr());
+                assertEquals(sent.size(), fwd.finalFigure("forwarded"), fwd.stderr());
+                assertEquals(0, fwd.finalFigure("kernel_dropped"), fwd.stderr());
+            }
+            List<PcapRecords.Packet> forwarded = PcapRecords.read(collector.awaitStreamsEnded().get(0));
+            assertEquals(sent.size(), forwarded.size());
+            for (int i = 0; i < sent.size(); i++) {
+                assertEquals(true, sent.get(i).sameFrameAs(forwarded.get(i)), "forwarded frame " + i);
+            }
+            List<PcapRecords.Packet> local = Fixtures.localPackets(out);
+            assertEquals(Fixtures.frames(sent), Fixtures.frames(local), "frames in the local files");
+            // The forwarded copy carries the capture timestamps of the local copy.
+            assertEquals(Fixtures.frames(local).size(), forwarded.size());
+            java.util.Set<String> localStamps = new java.util.HashSet<>();
+            for (PcapRecords.Packet p : local) {
+                localStamps.add(p.sec() + "." + p.nanos() + "/" + java.util.Arrays.hashCode(p.data()));
+            }
+            for (PcapRecords.Packet p : forwarded) {
+                assertEquals(true, localStamps.contains(p.sec() + "." + p.nanos() + "/"
+                        + java.util.Arrays.hashCode(p.data())), "forwarded timestamp of " + p + " not stored");
+            }
+        }
+    }
+}
