@@ -81,7 +81,7 @@ final class CollectorProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** A collector counter read from its metrics endpoint, e.g. {@code secureot_collector_packets_received_total{transport="tcp"}}. */
+    /** A collector counter read from its metrics endpoint, e.g. {@code secureot_packets_received_total{transport="tcp"}}. */
     double metric(String series) throws IOException, InterruptedException {
         String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -91,7 +91,7 @@ final class CollectorProcess implements AutoCloseable {
 
     /** Waits until the collector has received {@code packets} packets over {@code transport}. */
     void awaitReceived(String transport, long packets) throws IOException, InterruptedException {
-        String series = "secureot_collector_packets_received_total{transport=\"" + transport + "\"}";
+        String series = "secureot_packets_received_total{transport=\"" + transport + "\"}";
         waitFor(() -> {
             try {
                 return metric(series) >= packets;

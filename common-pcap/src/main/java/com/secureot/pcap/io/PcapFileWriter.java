@@ -17,6 +17,8 @@ public final class PcapFileWriter {
     private final ByteBuffer buffer;
     private final boolean nano;
     private final int linkType;
+    private final int snaplen;
+    private final boolean writesHeader;
     private long durableBytes;
     /** Bytes up to the end of the last record that fully reached the channel. */
     private long boundary;
@@ -40,6 +42,8 @@ public final class PcapFileWriter {
         this.buffer = buffer.clear().order(ByteOrder.LITTLE_ENDIAN);
         this.nano = nano;
         this.linkType = linkType;
+        this.snaplen = snaplen;
+        this.writesHeader = writeHeader;
         this.durableBytes = existingBytes;
         this.boundary = existingBytes;
         if (writeHeader) {
@@ -134,6 +138,10 @@ public final class PcapFileWriter {
     /** Forgets the buffered records after a failed flush; returns how many there were. */
     public int discardBuffered() {
         buffer.clear();
+        if (writesHeader && boundary == 0) {
+            // Not even the global header reached the file: it goes first again.
+            putGlobalHeader(buffer, nano, linkType, snaplen);
+        }
         int n = bufferedRecords;
         bufferedRecords = 0;
         bufferedDataBytes = 0;

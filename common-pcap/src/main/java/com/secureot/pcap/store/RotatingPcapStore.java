@@ -409,6 +409,11 @@ public final class RotatingPcapStore implements AutoCloseable {
         try {
             f.closedSize = f.channel.get().size();
             f.channel.close();
+            if (f.closedSize == 0) {
+                // Created by this process and never written (the disk was full): not a pcap file.
+                f.sealed = true;
+                Files.deleteIfExists(f.path);
+            }
         } catch (IOException e) {
             f.sealed = true;
             if (!f.channel.failedToOpen()) {
