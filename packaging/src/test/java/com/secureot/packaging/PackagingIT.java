@@ -120,6 +120,33 @@ class PackagingIT {
     }
 
     @Test
+    void launcherRunsItsOwnJarWithAHeapCapLibpcapPathAndJavaOptsLast() throws Exception {
+        // A stand-in java that prints the command line it was given.
+        Path javaHome = Files.createDirectories(work.resolve("fake-jdk/bin")).getParent();
+        Path fakeJava = Files.writeString(javaHome.resolve("bin/java"), "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
+        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+        boolean libpcapInstalled = run(List.of("sh", "-c", "ls /usr/lib/*/libpcap.so* /lib/*/libpcap.so*")).out.contains("libpcap.so");
+        for (String d : DAEMONS) {
+            Result r = run(List.of("env", "JAVA_HOME=" + javaHome, "JAVA_OPTS=-Xmx64m -Dx=y",
+                    root.resolve("usr/bin/" + d).toString(), "--check-config", "/etc/secureot/" + d + ".yaml")).assertExit(0);
+            List<String> args = r.out.lines().toList();
+            int heap = args.indexOf("-XX:MaxRAMPercentage=25.0");
+            int opts = args.indexOf("-Xmx64m");
+            int jar = args.indexOf("-jar");
+            assertTrue(heap >= 0 && heap < opts && opts < jar, d + ": defaults, then JAVA_OPTS, then -jar:\n" + r.out);
+            assertEquals(List.of("-jar", root.resolve("usr/share/secureot/" + d + ".jar").toString(), "--check-config",
+                    "/etc/secureot/" + d + ".yaml"), args.subList(jar, args.size()), d + ": jar and arguments");
+            if (libpcapInstalled) {
+                assertTrue(args.stream().anyMatch(a -> a.matches("-Dorg\\.pcap4j\\.core\\.pcapLibName=/.*libpcap\\.so.*")),
+                        d + ": no absolute libpcap path passed:\n" + r.out);
+            }
+        }
+        Result chosen = run(List.of("env", "JAVA_HOME=" + javaHome, "PCAP_LIB=/opt/libpcap.so.1",
+                root.resolve("usr/bin/sniffer-span-pcap").toString(), "x.yaml")).assertExit(0);
+        assertTrue(chosen.out.lines().anyMatch("-Dorg.pcap4j.core.pcapLibName=/opt/libpcap.so.1"::equals), chosen.out);
+    }
+
+    @Test
     void unitsRunAsAnUnprivilegedUserAndStopRestartingOnABadConfig() throws Exception {
         for (String d : DAEMONS) {
             Map<String, String> unit = unitSettings(d);
