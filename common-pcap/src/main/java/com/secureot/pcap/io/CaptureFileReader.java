@@ -157,8 +157,8 @@ public final class CaptureFileReader implements Closeable {
                     ifSnap[n] = buf.getInt(p + 12);
                     ifUnits[n] = tsUnits(p + 16, p + total - 4);
                 }
-                case 6 -> { // Enhanced Packet Block
-                    int itf = buf.getInt(p + 8);
+                case 6, 2 -> { // Enhanced Packet Block, or the obsolete Packet Block (16-bit interface id)
+                    int itf = type == 6 ? buf.getInt(p + 8) : buf.getShort(p + 8) & 0xFFFF;
                     if (itf < 0 || itf >= ifLink.length) {
                         throw new CaptureFormatException(name + ": packet at byte " + consumed + " names interface " + itf + " which is not described");
                     }
@@ -183,22 +183,6 @@ public final class CaptureFileReader implements Closeable {
                         capLen = Math.min(capLen, ifSnap[0]);
                     }
                     handler.packet(a, base + 12, capLen, origLen, ifLink[0], 0, 0, ifUnits[0] != 1_000_000L, ifSnap[0]);
-                    packets++;
-                }
-                case 2 -> { // obsolete Packet Block
-                    int itf = buf.getShort(p + 8) & 0xFFFF;
-                    if (itf >= ifLink.length) {
-                        throw new CaptureFormatException(name + ": packet at byte " + consumed + " names interface " + itf + " which is not described");
-                    }
-                    long ts = ((buf.getInt(p + 12) & 0xFFFFFFFFL) << 32) | (buf.getInt(p + 16) & 0xFFFFFFFFL);
-                    int capLen = buf.getInt(p + 20);
-                    int origLen = buf.getInt(p + 24);
-                    if (capLen < 0 || 28 + capLen > total - 4) {
-                        throw new CaptureFormatException(name + ": packet at byte " + consumed + " claims " + capLen + " bytes in a " + total + "-byte block");
-                    }
-                    long units = ifUnits[itf];
-                    handler.packet(a, base + 28, capLen, origLen, ifLink[itf], seconds(ts, units), nanos(ts, units),
-                            units != 1_000_000L, ifSnap[itf]);
                     packets++;
                 }
                 default -> {

@@ -61,22 +61,6 @@ public final class PacketBatch {
         used += length;
     }
 
-    /** Appends one packet whose bytes the caller wrote at {@code data[used..used+length)} already. */
-    public void commit(int length, int originalLength, int link, long sec, int nanos, boolean nano, int snap,
-                       Object from) {
-        int i = count++;
-        offset[i] = used;
-        capLen[i] = length;
-        origLen[i] = originalLength;
-        linkType[i] = link;
-        tsSeconds[i] = sec;
-        tsNanos[i] = nanos;
-        nanoPrecision[i] = nano;
-        snaplen[i] = snap;
-        origin[i] = from;
-        used += length;
-    }
-
     public long bytes() {
         long total = 0;
         for (int i = 0; i < count; i++) {
