@@ -8,8 +8,6 @@ import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.sender.CollectorMetrics;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -29,7 +27,6 @@ import java.util.concurrent.Callable;
             "70:internal error",
             "78:bad configuration (nothing written)"})
 public final class RemotePcapMain implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(RemotePcapMain.class);
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
     Path config;
@@ -53,23 +50,15 @@ public final class RemotePcapMain implements Callable<Integer> {
                 return ExitCodes.OK;
             }
         } catch (ConfigException e) {
-            return configError(e);
+            return DaemonCommand.configError(e);
         }
         try {
             return new CollectorDaemon(cfg, new CollectorMetrics(), Clock.systemUTC()).run(Shutdown.install());
         } catch (ConfigException e) {
-            return configError(e);
+            return DaemonCommand.configError(e);
         } catch (CollectorDaemon.BindException e) {
-            log.error("{}", e.getMessage());
-            System.err.println("error: " + e.getMessage());
-            return ExitCodes.UNAVAILABLE;
+            return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
         }
     }
 
-    private int configError(ConfigException e) {
-        for (String line : e.errors()) {
-            System.err.println("config error: " + line);
-        }
-        return ExitCodes.CONFIG;
-    }
 }

@@ -12,8 +12,6 @@ import com.secureot.pcap.daemon.ExitCodes;
 import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.CaptureMetrics;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,7 +39,6 @@ import java.util.concurrent.Callable;
             "75:replay ended with packets stored but not forwarded (one line says how many and why)",
             "78:bad configuration (nothing written)"})
 public final class ForwarderMain implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(ForwarderMain.class);
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
     Path config;
@@ -86,7 +83,7 @@ public final class ForwarderMain implements Callable<Integer> {
                         throw new ConfigException(e.getMessage());
                     }
                     // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
-                    return error(e.getMessage(), ExitCodes.UNAVAILABLE);
+                    return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
                 }
                 exclusion = collector.bpfExclusion();
             }
@@ -98,7 +95,7 @@ public final class ForwarderMain implements Callable<Integer> {
                 return ExitCodes.OK;
             }
         } catch (ConfigException e) {
-            return configError(e);
+            return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
         ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
@@ -106,11 +103,11 @@ public final class ForwarderMain implements Callable<Integer> {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(readFile, replaySpeed, sink, exclusion, Shutdown.install());
         } catch (ConfigException e) {
-            return configError(e);
+            return DaemonCommand.configError(e);
         } catch (CaptureFilterException e) {
-            return configError(new ConfigException(e.getMessage()));
+            return DaemonCommand.configError(new ConfigException(e.getMessage()));
         } catch (CaptureOpenException e) {
-            return error(e.getMessage(), ExitCodes.UNAVAILABLE);
+            return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
         }
     }
 
@@ -134,16 +131,5 @@ public final class ForwarderMain implements Callable<Integer> {
         return ExitCodes.USAGE;
     }
 
-    private static int error(String message, int status) {
-        log.error("{}", message);
-        System.err.println("error: " + message);
-        return status;
-    }
 
-    private static int configError(ConfigException e) {
-        for (String line : e.errors()) {
-            System.err.println("config error: " + line);
-        }
-        return ExitCodes.CONFIG;
-    }
 }

@@ -12,8 +12,6 @@ import com.secureot.pcap.daemon.ExitCodes;
 import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.CaptureMetrics;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,7 +32,6 @@ import java.util.concurrent.Callable;
             "74:replay ended with packets not stored (disk full, write error)",
             "78:bad configuration (nothing written)"})
 public final class SpanPcapMain implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(SpanPcapMain.class);
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
     Path config;
@@ -63,19 +60,17 @@ public final class SpanPcapMain implements Callable<Integer> {
                 return ExitCodes.OK;
             }
         } catch (ConfigException e) {
-            return configError(e);
+            return DaemonCommand.configError(e);
         }
         try {
             return new CaptureDaemon(cfg, new CaptureMetrics(), Clock.systemUTC())
                     .run(readFile, 0, null, null, Shutdown.install());
         } catch (ConfigException e) {
-            return configError(e);
+            return DaemonCommand.configError(e);
         } catch (CaptureFilterException e) {
-            return configError(new ConfigException(e.getMessage()));
+            return DaemonCommand.configError(new ConfigException(e.getMessage()));
         } catch (CaptureOpenException e) {
-            log.error("{}", e.getMessage());
-            System.err.println("error: " + e.getMessage());
-            return ExitCodes.UNAVAILABLE;
+            return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
         }
     }
 
@@ -89,10 +84,4 @@ public final class SpanPcapMain implements Callable<Integer> {
         }
     }
 
-    private int configError(ConfigException e) {
-        for (String line : e.errors()) {
-            System.err.println("config error: " + line);
-        }
-        return ExitCodes.CONFIG;
-    }
 }

@@ -30,6 +30,21 @@ public final class DaemonCommand {
         return cl.execute(args);
     }
 
+    /** Prints each configuration error on its own line and returns 78. */
+    public static int configError(com.secureot.pcap.config.ConfigException e) {
+        for (String line : e.errors()) {
+            System.err.println("config error: " + line);
+        }
+        return ExitCodes.CONFIG;
+    }
+
+    /** Logs {@code message}, prints it as one line on stderr (seen even before logging starts) and returns {@code code}. */
+    public static int fail(String message, int code) {
+        org.slf4j.LoggerFactory.getLogger(DaemonCommand.class).error("{}", message);
+        System.err.println("error: " + message);
+        return code;
+    }
+
     /** Reads the version from the jar manifest. */
     public static final class Version implements CommandLine.IVersionProvider {
         @Override
