@@ -36,8 +36,10 @@ import java.util.List;
  */
 public final class CaptureDaemon {
     private static final Logger log = LoggerFactory.getLogger(CaptureDaemon.class);
-    private static final int BATCH_BYTES = 1 << 20;
-    private static final int BATCH_PACKETS = 8192;
+    // Small batches, many of them: live, every libpcap dispatch hands over its own batch, so the
+    // queue must count in batches as well as in bytes.
+    private static final int BATCH_BYTES = 256 << 10;
+    private static final int BATCH_PACKETS = 4096;
     /** A live batch is handed on at the latest this long after its first packet. */
     private static final long BATCH_MAX_AGE_MILLIS = 20;
 
