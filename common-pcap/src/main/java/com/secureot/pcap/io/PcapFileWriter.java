@@ -60,7 +60,9 @@ public final class PcapFileWriter {
     public void append(long sec, int nanos, byte[] data, int off, int capLen, int origLen) throws IOException {
         int need = PcapFormat.RECORD_HEADER_BYTES + capLen;
         if (buffer.remaining() < need) {
-            flush();
+            // Keep the count of what this flush wrote: the owner learns it at its next flush().
+            int reached = flush();
+            flushedRecords += reached;
         }
         if (buffer.remaining() >= need) {
             buffer.putInt((int) sec).putInt(nano ? nanos : nanos / 1000).putInt(capLen).putInt(origLen);
@@ -88,7 +90,7 @@ public final class PcapFileWriter {
 
     private int flushedRecords;
 
-    /** Records written straight through by {@link #append} since the last call; see {@link #flush}. */
+    /** Records that reached the channel inside {@link #append} since the last call; see {@link #flush}. */
     private int takeDirect() {
         int n = flushedRecords;
         flushedRecords = 0;
