@@ -281,7 +281,8 @@ public final class RotatingPcapStore implements AutoCloseable {
             metrics.written.addAndGet(n);
             metrics.writtenBytes.addAndGet(f.bufferedBytes);
             f.bufferedBytes = 0;
-            if (failure != null) {
+            // Only records that reached a file end an episode: flushing an empty buffer proves nothing.
+            if (failure != null && n > 0) {
                 log.info("writing works again ({}); {} packets were dropped while it failed", f.path,
                         droppedDuringFailure);
                 failure = null;
