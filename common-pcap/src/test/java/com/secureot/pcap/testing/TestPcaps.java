@@ -44,6 +44,11 @@ public final class TestPcaps {
             return new Packet(ETHERNET, sec, nanos, data.length, data);
         }
 
+        /** This packet at another second. */
+        public Packet withSecond(long second) {
+            return new Packet(linkType, second, nanos, origLen, data);
+        }
+
         /** This packet with its timestamp cut to microseconds, as a microsecond file stores it. */
         public Packet micro() {
             return new Packet(linkType, sec, nanos / 1000 * 1000, origLen, data);
