@@ -117,7 +117,10 @@ public final class LiveCapture implements AutoCloseable {
                 } catch (InterruptedException e) {
                     // breakLoop(): stopping is set.
                 }
-                publisher.flushIfOlder();
+                // Hand on what this dispatch read, whatever its age: under TPACKET_V3 libpcap's next
+                // dispatch may wait without end on a quiet link (the kernel retires only non-empty
+                // blocks), and the last packets before a pause would sit in the batch until more came.
+                publisher.flush();
                 long now = System.nanoTime();
                 if (now >= nextStats) {
                     pollStats(metrics);
