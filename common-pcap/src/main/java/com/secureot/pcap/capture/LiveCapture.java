@@ -117,8 +117,9 @@ public final class LiveCapture implements AutoCloseable {
                 } catch (InterruptedException e) {
                     // breakLoop(): stopping is set.
                 }
-                // Hand over what this dispatch delivered: when the link goes quiet, the next
-                // dispatch may block until traffic resumes, and these packets must not wait for it.
+                // Hand on what this dispatch read, whatever its age: under TPACKET_V3 libpcap's next
+                // dispatch may wait without end on a quiet link (the kernel retires only non-empty
+                // blocks), and the last packets before a pause would sit in the batch until more came.
                 publisher.flush();
                 long now = System.nanoTime();
                 if (now >= nextStats) {

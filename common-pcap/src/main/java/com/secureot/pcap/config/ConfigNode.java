@@ -27,7 +27,9 @@ public final class ConfigNode {
 
     /** The document root; {@code errors} receives every problem found below it. */
     public static ConfigNode root(Map<String, Object> values, List<String> errors) {
-        return new ConfigNode("", values, errors);
+        // YAML allows keys that are not text (`1: x`); the parsed map's type does not say so.
+        ConfigNode unchecked = new ConfigNode("", Collections.emptyMap(), errors);
+        return new ConfigNode("", unchecked.stringKeys((Map<?, ?>) values, "top level"), errors);
     }
 
     public String path(String key) {

@@ -100,7 +100,7 @@ public final class CaptureFileReader implements Closeable {
                 warning = name + ": last record cut short at byte " + consumed + " (file truncated?)";
                 break;
             }
-            p = buf.position(); // fill() may have moved the bytes
+            p = buf.position(); // fill() may have moved the record to the start of the buffer
             int nanos = nano ? frac : frac * 1000;
             handler.packet(buf.array(), buf.arrayOffset() + p + PcapFormat.RECORD_HEADER_BYTES, capLen, origLen,
                     linkType, sec, nanos, nano, snaplen);
@@ -144,7 +144,7 @@ public final class CaptureFileReader implements Closeable {
                 warning = name + ": last pcapng block cut short at byte " + consumed + " (file truncated?)";
                 break;
             }
-            p = buf.position(); // fill() may have moved the bytes
+            p = buf.position(); // fill() may have moved the block to the start of the buffer
             byte[] a = buf.array();
             int base = buf.arrayOffset() + p;
             switch (type) {

@@ -336,8 +336,9 @@ public final class RotatingPcapStore implements AutoCloseable {
     private void flush(OpenFile f) {
         try {
             f.writer.flush();
-            countFlushed(f);
-            if (failure != null) {
+            int n = countFlushed(f);
+            // Only records that reached a file end an episode: flushing an empty buffer proves nothing.
+            if (failure != null && n > 0) {
                 log.info("writing works again ({}); {} packets were dropped while it failed", f.path,
                         droppedDuringFailure);
                 failure = null;
@@ -348,12 +349,13 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
-    private void countFlushed(OpenFile f) {
+    private int countFlushed(OpenFile f) {
         int n = f.writer.takeFlushedRecords();
         if (n > 0) {
             metrics.written.addAndGet(n);
             metrics.writtenBytes.addAndGet(f.writer.takeFlushedDataBytes());
         }
+        return n;
     }
 
     /** Drops what {@code f} buffered (plus {@code extra} packets not yet in it) and cuts back to the last whole record. */

@@ -1,0 +1,124 @@
+package com.secureot.pcap.store;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.secureot.pcap.config.RetentionConfig;
+import com.secureot.pcap.config.RotationConfig;
+import com.secureot.pcap.metrics.CaptureMetrics;
+import com.secureot.pcap.metrics.DropReason;
+import com.secureot.pcap.testing.FakeClock;
+import com.secureot.pcap.testing.TestPcaps;
+import com.secureot.pcap.testing.TestPcaps.Packet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** A real full disk: a 256 KiB tmpfs (needs root to mount). */
+class RotatingPcapStoreDiskFullIT {
+    @TempDir
+    Path work;
+    private Path disk;
+    private boolean mounted;
+
+    @BeforeEach
+    void mountSmallDisk() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to mount a tmpfs");
+        disk = Files.createDirectory(work.resolve("disk"));
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", disk.toString())
+                .inheritIO().start();
+        mounted = p.waitFor() == 0;
+        assumeTrue(mounted, "cannot mount a tmpfs here");
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mounted) {
+            new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    /** Is {@code part} a subsequence of {@code whole}, in order? */
+    private static boolean inOrder(List<Packet> part, List<Packet> whole) {
+        int i = 0;
+        for (Packet p : whole) {
+            if (i < part.size() && part.get(i).equals(p)) {
+                i++;
+            }
+        }
+        return i == part.size();
+    }
+
+    @Test
+    void aFullDiskDropsAndCountsWithOneLogLineThenResumesWhenSpaceIsBack() throws Exception {
+        Path filler = disk.resolve("filler.bin");
+        Files.write(filler, new byte[128 << 10]);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger storeLog = (Logger) LoggerFactory.getLogger(RotatingPcapStore.class);
+        storeLog.addAppender(logs);
+        CaptureMetrics metrics = new CaptureMetrics();
+        FakeClock clock = new FakeClock(Instant.parse("2024-01-31T13:00:00Z"));
+        RotatingPcapStore s = new RotatingPcapStore(disk, new RotationConfig(ZoneOffset.UTC, 0, 64, 86400, 1000),
+                new RetentionConfig(0, 0, 60), metrics, clock, false);
+        List<Packet> in = new ArrayList<>();
+        List<Packet> after = new ArrayList<>();
+        try {
+            long t = Instant.parse("2024-01-31T13:05:00Z").getEpochSecond();
+            for (int i = 0; i < 2000; i++) {
+                byte[] frame = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 200 + i % 100);
+                Packet p = new Packet(1, t, i * 1000, frame.length, frame);
+                in.add(p);
+                s.write(s.series("plc"), 1, false, 65535, p.sec(), p.nanos(), frame, 0, frame.length, frame.length);
+                if (i % 50 == 49) {
+                    clock.advance(Duration.ofSeconds(1));
+                    s.tick();
+                }
+            }
+            long full = metrics.dropped(DropReason.DISK_FULL);
+            assertTrue(full > 1000, "dropped as disk full: " + full);
+            assertEquals(2000, metrics.written.get() + full, "every packet is written or counted");
+            List<ILoggingEvent> errors = logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).toList();
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).getFormattedMessage().contains("No space left on device"),
+                    errors.get(0).getFormattedMessage());
+            List<Packet> stored = TestPcaps.read(disk.resolve("plc_20240131_13.pcap")).packets();
+            assertEquals(metrics.written.get(), stored.size(), "the file ends on a whole record");
+            assertTrue(inOrder(stored, in));
+
+            Files.delete(filler);
+            for (int i = 0; i < 100; i++) {
+                byte[] frame = TestPcaps.ipv4Frame("10.0.0.3", "10.0.0.2", 100 + i);
+                Packet p = new Packet(1, t + 60, i * 1000, frame.length, frame);
+                after.add(p);
+                s.write(s.series("plc"), 1, false, 65535, p.sec(), p.nanos(), frame, 0, frame.length, frame.length);
+            }
+            clock.advance(Duration.ofSeconds(1));
+            s.tick();
+            assertEquals(full, metrics.dropped(DropReason.DISK_FULL), "nothing dropped once space is back");
+            assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("writing works again")));
+        } finally {
+            s.close();
+            storeLog.detachAppender(logs);
+        }
+        List<Packet> stored = TestPcaps.read(disk.resolve("plc_20240131_13.pcap")).packets();
+        assertEquals(metrics.written.get(), stored.size());
+        assertEquals(after, stored.subList(stored.size() - after.size(), stored.size()),
+                "the packets after the recovery are appended to the same, still valid file");
+    }
+}

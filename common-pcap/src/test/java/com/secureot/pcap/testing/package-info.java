@@ -1,0 +1,2 @@
+/** Test helpers shared through the test-jar: captures built in code, an independent pcap reader, a fake clock. */
+package com.secureot.pcap.testing;
