@@ -12,6 +12,8 @@ final class LongObjectCache<V> {
     private long[] keys;
     private Object[] values;
     private int size;
+    // The one key equal to the empty marker (128.0.0.0 -> 0.0.0.0) lives outside the table.
+    private Object markerValue;
 
     LongObjectCache(int maxEntries) {
         this.maxEntries = maxEntries;
@@ -22,6 +24,9 @@ final class LongObjectCache<V> {
 
     @SuppressWarnings("unchecked")
     V get(long key) {
+        if (key == EMPTY) {
+            return (V) markerValue;
+        }
         int mask = keys.length - 1;
         for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
             long k = keys[i];
@@ -35,6 +40,10 @@ final class LongObjectCache<V> {
     }
 
     void put(long key, V value) {
+        if (key == EMPTY) {
+            markerValue = value;
+            return;
+        }
         if (size >= maxEntries) {
             clear();
         }
@@ -75,6 +84,7 @@ final class LongObjectCache<V> {
     }
 
     void clear() {
+        markerValue = null;
         Arrays.fill(keys, EMPTY);
         Arrays.fill(values, null);
         size = 0;
