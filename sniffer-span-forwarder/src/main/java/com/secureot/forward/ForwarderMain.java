@@ -113,6 +113,7 @@ public final class ForwarderMain implements Callable<Integer> {
 
     /** The user's filter combined with the self-exclusion, as the capture will install it. */
     static void checkFilter(SpanConfig cfg, String exclusion) throws ConfigException {
+        com.secureot.pcap.capture.LiveCaptures.check(cfg.capture());
         String user = cfg.capture().bpfFilter();
         String bpf = BpfFilters.and(user, exclusion);
         if (bpf == null) {

@@ -75,6 +75,7 @@ public final class SpanPcapMain implements Callable<Integer> {
     }
 
     static void checkFilter(SpanConfig cfg) throws ConfigException {
+        com.secureot.pcap.capture.LiveCaptures.check(cfg.capture());
         String bpf = cfg.capture().bpfFilter();
         if (bpf != null) {
             String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());

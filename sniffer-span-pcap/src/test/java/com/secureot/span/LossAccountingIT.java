@@ -3,6 +3,8 @@ package com.secureot.span;
 import com.secureot.pcap.io.CaptureFileReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -70,13 +72,21 @@ class LossAccountingIT {
         }
     }
 
-    @Test
-    void liveMetricsEndpointAndSummaryShowEveryInjectedFrame() throws Exception {
+    /**
+     * Runs on both capture paths: the {@code java} on the PATH (Java 17 here: pcap4j) and the JVM
+     * running the tests (Java 22+ when the build runs on it: the FFM path).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"path", "build"})
+    void liveMetricsEndpointAndSummaryShowEveryInjectedFrame(String whichJava) throws Exception {
         assumeTrue(isRoot() && onPath("tcpreplay"), "needs root and tcpreplay");
+        String java = whichJava.equals("path") ? "java" : Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int feature = javaFeature(java);
+        assumeTrue(whichJava.equals("path") || feature >= 22, "the build's JVM is older than 22: no FFM path to test");
         int injected = 30_000;
         Path input = generate(injected, false);
-        String a = "lossacc0";
-        String b = "lossacc1";
+        String a = "lossacc" + whichJava.charAt(0) + "0";
+        String b = "lossacc" + whichJava.charAt(0) + "1";
         run(-1, "ip", "link", "del", a);
         run(0, "ip", "link", "add", a, "type", "veth", "peer", "name", b);
         try {
@@ -89,7 +99,7 @@ class LossAccountingIT {
                 port = s.getLocalPort();
             }
             Path config = config(tmp.resolve("live"), "127.0.0.1:" + port, b);
-            ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toString(), config.toString())
+            ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString(), config.toString())
                     .redirectError(tmp.resolve("live.log").toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             Process p = pb.start();
             try {
@@ -109,7 +119,10 @@ class LossAccountingIT {
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             }
             assertEquals(0, p.exitValue());
-            Map<String, Long> fin = finalSummary(Files.readString(tmp.resolve("live.log")));
+            String log = Files.readString(tmp.resolve("live.log"));
+            assertTrue(log.contains(feature >= 22 && JAR_HAS_FFM ? "capture path: libpcap through the foreign function API"
+                    : "capture path: pcap4j"), log);
+            Map<String, Long> fin = finalSummary(log);
             assertEquals(injected, fin.get("captured"));
             assertEquals(injected, fin.get("written"));
             assertEquals(0, fin.get("kernel_dropped"));
@@ -119,6 +132,24 @@ class LossAccountingIT {
     }
 
     // ---- helpers
+
+    private static final boolean JAR_HAS_FFM = jarHasFfm();
+
+    private static boolean jarHasFfm() {
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(JAR.toFile())) {
+            return j.getEntry("META-INF/versions/22/com/secureot/pcap/capture/FfmCapture.class") != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int javaFeature(String java) throws Exception {
+        Process p = new ProcessBuilder(java, "-version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Matcher m = Pattern.compile("version \"(\\d+)").matcher(out);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
 
     private record Result(int exit, String stderr) {
     }

@@ -3,7 +3,8 @@ package com.secureot.pcap.daemon;
 import com.secureot.pcap.capture.CaptureFilterException;
 import com.secureot.pcap.capture.CaptureOpenException;
 import com.secureot.pcap.capture.FileReplay;
-import com.secureot.pcap.capture.LiveCapture;
+import com.secureot.pcap.capture.LiveCaptures;
+import com.secureot.pcap.capture.PacketCapture;
 import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.config.SpanConfig;
 import com.secureot.pcap.config.StorageConfig;
@@ -63,9 +64,9 @@ public final class CaptureDaemon {
                    Shutdown shutdown) throws ConfigException, CaptureOpenException, CaptureFilterException,
             InterruptedException {
         StorageConfig storage = config.storage();
-        LiveCapture live = null;
+        PacketCapture live = null;
         if (readFile == null) {
-            live = LiveCapture.open(config.capture(), com.secureot.pcap.capture.BpfFilters.and(
+            live = LiveCaptures.open(config.capture(), com.secureot.pcap.capture.BpfFilters.and(
                     config.capture().bpfFilter(), bpfExclusion));
         }
         try {
@@ -124,7 +125,7 @@ public final class CaptureDaemon {
         return endpoint;
     }
 
-    private int capture(LiveCapture live, BatchPublisher publisher, Shutdown shutdown) throws CaptureOpenException {
+    private int capture(PacketCapture live, BatchPublisher publisher, Shutdown shutdown) throws CaptureOpenException {
         shutdown.onStop(live::stop);
         live.run(publisher, metrics);
         return ExitCodes.OK;

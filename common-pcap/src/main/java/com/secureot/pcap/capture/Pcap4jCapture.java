@@ -17,14 +17,14 @@ import org.slf4j.LoggerFactory;
 import java.sql.Timestamp;
 
 /**
- * Captures from a network interface with libpcap through pcap4j, the one place where pcap4j's
+ * Captures from a network interface with libpcap through pcap4j (the Java 17 path), the one place where pcap4j's
  * checked exceptions are translated. The capture thread only copies packets into batches: no
  * file or network I/O, no waiting, no logging per packet. pcap4j's {@code dispatch} with a raw
  * listener is its cheapest path; kernel drop counters are polled between dispatches, on the same
  * thread, because a handle is not safe for concurrent native calls.
  */
-public final class LiveCapture implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(LiveCapture.class);
+public final class Pcap4jCapture implements PacketCapture {
+    private static final Logger log = LoggerFactory.getLogger(Pcap4jCapture.class);
     private static final long STATS_EVERY_NANOS = 1_000_000_000L;
 
     private final PcapHandle handle;
@@ -33,11 +33,9 @@ public final class LiveCapture implements AutoCloseable {
     private final int snaplen;
     private final boolean nano;
     private volatile boolean stopping;
-    private long lastRecv = -1;
-    private long lastDrop = -1;
-    private long lastIfDrop = -1;
+    private final KernelDropCounter drops = new KernelDropCounter();
 
-    private LiveCapture(PcapHandle handle, String interfaceName, int snaplen, boolean nano) {
+    private Pcap4jCapture(PcapHandle handle, String interfaceName, int snaplen, boolean nano) {
         this.handle = handle;
         this.interfaceName = interfaceName;
         this.linkType = LinkTypes.fromDlt(handle.getDlt().value());
@@ -46,7 +44,7 @@ public final class LiveCapture implements AutoCloseable {
     }
 
     /** Opens {@code config.interfaceName()} and installs {@code bpfFilter} (may be null). */
-    public static LiveCapture open(CaptureConfig config, String bpfFilter)
+    public static Pcap4jCapture open(CaptureConfig config, String bpfFilter)
             throws CaptureOpenException, CaptureFilterException {
         PcapLibrary.configure();
         String itf = config.interfaceName();
@@ -79,22 +77,26 @@ public final class LiveCapture implements AutoCloseable {
                         + itf + ": " + e.getMessage());
             }
         }
-        return new LiveCapture(handle, itf, config.snaplen(), nano);
+        return new Pcap4jCapture(handle, itf, config.snaplen(), nano);
     }
 
+    @Override
     public int linkType() {
         return linkType;
     }
 
+    @Override
     public boolean nanoTimestamps() {
         return nano;
     }
 
+    @Override
     public int snaplen() {
         return snaplen;
     }
 
     /** Captures into {@code publisher} until {@link #stop()}; runs on the calling thread. */
+    @Override
     public void run(BatchPublisher publisher, CaptureMetrics metrics) throws CaptureOpenException {
         log.info("capturing on {} (link type {}, snaplen {}, {} timestamps)", interfaceName, linkType, snaplen,
                 nano ? "nanosecond" : "microsecond");
@@ -135,29 +137,17 @@ public final class LiveCapture implements AutoCloseable {
         }
     }
 
-    /** Adds what the kernel dropped since the last poll; the counters are u32 and wrap. */
     private void pollStats(CaptureMetrics metrics) {
         try {
-            PcapStat s = handle.getStats();
-            long recv = s.getNumPacketsReceived() & 0xFFFFFFFFL;
-            long drop = s.getNumPacketsDropped() & 0xFFFFFFFFL;
-            long ifDrop = s.getNumPacketsDroppedByIf() & 0xFFFFFFFFL;
-            if (lastDrop >= 0) {
-                metrics.kernelDropped.addAndGet((drop - lastDrop) & 0xFFFFFFFFL);
-                metrics.interfaceDropped.addAndGet((ifDrop - lastIfDrop) & 0xFFFFFFFFL);
-            } else {
-                metrics.kernelDropped.addAndGet(drop);
-                metrics.interfaceDropped.addAndGet(ifDrop);
-            }
-            lastRecv = recv;
-            lastDrop = drop;
-            lastIfDrop = ifDrop;
+            PcapStat st = handle.getStats();
+            drops.update(st.getNumPacketsDropped(), st.getNumPacketsDroppedByIf(), metrics);
         } catch (PcapNativeException | NotOpenException e) {
             log.debug("pcap_stats on {}: {}", interfaceName, e.getMessage());
         }
     }
 
     /** Asks the capture thread to return; callable from any thread. */
+    @Override
     public void stop() {
         stopping = true;
         try {
