@@ -1,6 +1,8 @@
 package com.secureot.e2e;
 
-import com.secureot.e2e.PcapFile.Packet;
+import com.secureot.pcap.testing.TestPcaps;
+import com.secureot.pcap.testing.TestPcaps.Packet;
+import com.secureot.pcap.testing.TestPcaps.PcapFile;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -69,7 +71,7 @@ class ForwarderToCollectorIT {
     }
 
     private void forwardAndCompare(Path capture, String protocol) throws Exception {
-        PcapFile input = PcapFile.read(capture);
+        PcapFile input = TestPcaps.read(capture);
         try (Collector collector = new Collector(dir, protocol)) {
             List<String> args = new ArrayList<>(List.of("-r", capture.toString()));
             if ("udp".equals(protocol)) {
@@ -131,7 +133,7 @@ class ForwarderToCollectorIT {
             assertEquals(parts.size() - 1, parts.lastKey(), e.getKey() + ": parts numbered without a hole: " + parts.keySet());
             List<Packet> stored = new ArrayList<>();
             for (Path f : parts.values()) {
-                PcapFile file = PcapFile.read(f);
+                PcapFile file = TestPcaps.read(f);
                 assertEquals(input.linkType(), file.linkType(), f.getFileName() + ": link type");
                 if ("tcp".equals(collector.protocol)) {
                     // A pcap stream keeps its precision; SOT1 carries nanoseconds, stored in nanosecond files.
@@ -141,8 +143,19 @@ class ForwarderToCollectorIT {
                 }
                 stored.addAll(file.packets());
             }
-            PcapFile.assertSamePackets(e.getValue(), stored, prefix + " hour " + e.getKey() + " " + parts.keySet());
+            assertSamePackets(e.getValue(), stored, prefix + " hour " + e.getKey() + " " + parts.keySet());
         }
+    }
+
+    /** Every packet equal (bytes, timestamp sec+nanos, orig_len, link type), in order, and the same count. */
+    private static void assertSamePackets(List<Packet> expected, List<Packet> actual, String what) {
+        for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
+            if (!expected.get(i).equals(actual.get(i))) {
+                throw new AssertionError(what + ": packet " + i + " differs: expected " + expected.get(i) + ", got "
+                        + actual.get(i));
+            }
+        }
+        assertEquals(expected.size(), actual.size(), what + ": packets stored");
     }
 
     /** A replay speed that plays {@code packets} in about 3 seconds (never slower than real time). */
