@@ -53,7 +53,7 @@ final class Collector implements AutoCloseable {
      * expected (bound for a hang); the assertions on the files then say what is missing.
      */
     void awaitReceived(long packets, long timeoutSeconds) throws IOException, InterruptedException {
-        String series = "secureot_collector_packets_received_total{transport=\"" + protocol + "\"}";
+        String series = "secureot_packets_received_total{transport=\"" + protocol + "\"}";
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (metric(series) < packets && System.nanoTime() < end && daemon.alive()) {
             Thread.sleep(50);
@@ -64,7 +64,10 @@ final class Collector implements AutoCloseable {
         String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(body);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        if (!m.find()) {
+            throw new AssertionError("no " + series + " on the collector's metrics endpoint:\n" + body);
+        }
+        return Double.parseDouble(m.group(1));
     }
 
     /** SIGTERM: the collector writes what it holds, closes its files and exits. */
