@@ -7,29 +7,50 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A YAML mapping read key by key. Each read records the key as known, so that {@link #finish()}
  * can report the keys nobody asked for: a typo must not be silently ignored. Problems are
  * collected in a shared list, so one run reports every error of the file, each naming its path.
+ * The root also keeps the path of every key any node was asked for ({@link #askedPaths()}), so a
+ * test can check that each key a daemon accepts is documented.
  */
 public final class ConfigNode {
+    private static final Pattern INDEX = Pattern.compile("\\[\\d+]");
     private final String path;
     private final Map<String, Object> values;
     private final Set<String> known = new LinkedHashSet<>();
     private final List<String> errors;
+    /** Shared by every node of one document: the key paths asked for, list indexes as {@code []}. */
+    private final Set<String> asked;
 
-    private ConfigNode(String path, Map<String, Object> values, List<String> errors) {
+    private ConfigNode(String path, Map<String, Object> values, List<String> errors, Set<String> asked) {
         this.path = path;
         this.values = values;
         this.errors = errors;
+        this.asked = asked;
     }
 
     /** The document root; {@code errors} receives every problem found below it. */
     public static ConfigNode root(Map<String, Object> values, List<String> errors) {
         // YAML allows keys that are not text (`1: x`); the parsed map's type does not say so.
-        ConfigNode unchecked = new ConfigNode("", Collections.emptyMap(), errors);
-        return new ConfigNode("", unchecked.stringKeys((Map<?, ?>) values, "top level"), errors);
+        ConfigNode unchecked = new ConfigNode("", Collections.emptyMap(), errors, new LinkedHashSet<>());
+        return new ConfigNode("", unchecked.stringKeys((Map<?, ?>) values, "top level"), errors,
+                new LinkedHashSet<>());
+    }
+
+    /**
+     * Every key path read so far anywhere in this document, whether it was set or not, in the
+     * order first asked, with list indexes written {@code []}: {@code routing_rules[].ip}.
+     */
+    public Set<String> askedPaths() {
+        return Collections.unmodifiableSet(asked);
+    }
+
+    /** The problems found so far in this document (the list given to {@link #root}). */
+    public List<String> errors() {
+        return Collections.unmodifiableList(errors);
     }
 
     public String path(String key) {
@@ -45,13 +66,19 @@ public final class ConfigNode {
     }
 
     public boolean has(String key) {
-        known.add(key);
+        know(key);
         return values.get(key) != null;
     }
 
     private Object raw(String key) {
-        known.add(key);
+        know(key);
         return values.get(key);
+    }
+
+    private void know(String key) {
+        if (known.add(key)) {
+            asked.add(INDEX.matcher(path(key)).replaceAll("[]"));
+        }
     }
 
     /** A string, or {@code fallback} when absent or null. Numbers and booleans are not strings. */
@@ -145,13 +172,13 @@ public final class ConfigNode {
     public ConfigNode child(String key) {
         Object v = raw(key);
         if (v == null) {
-            return new ConfigNode(path(key), Collections.emptyMap(), errors);
+            return new ConfigNode(path(key), Collections.emptyMap(), errors, asked);
         }
         if (v instanceof Map<?, ?> m) {
-            return new ConfigNode(path(key), stringKeys(m, path(key)), errors);
+            return new ConfigNode(path(key), stringKeys(m, path(key)), errors, asked);
         }
         error(key, quote(v) + " is not a mapping");
-        return new ConfigNode(path(key), Collections.emptyMap(), errors);
+        return new ConfigNode(path(key), Collections.emptyMap(), errors, asked);
     }
 
     /** A list of mappings ({@code routing_rules[0]}, ...); absent reads as empty. */
@@ -169,7 +196,7 @@ public final class ConfigNode {
             String p = path(key) + "[" + i + "]";
             Object item = list.get(i);
             if (item instanceof Map<?, ?> m) {
-                out.add(new ConfigNode(p, stringKeys(m, p), errors));
+                out.add(new ConfigNode(p, stringKeys(m, p), errors, asked));
             } else {
                 errors.add(p + ": " + quote(item) + " is not a mapping");
             }

@@ -2,7 +2,6 @@ package com.secureot.pcap.config;
 
 import com.secureot.pcap.route.PrefixTemplate;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,16 +16,19 @@ public record SpanConfig(CaptureConfig capture, StorageConfig storage, MetricsCo
      * (the forwarder); without it the block is an unknown key.
      */
     public static SpanConfig from(Map<String, Object> doc, boolean withForward) throws ConfigException {
-        List<String> errors = new java.util.ArrayList<>();
-        ConfigNode root = ConfigNode.root(doc, errors);
+        return from(ConfigNode.root(doc, new java.util.ArrayList<>()), withForward);
+    }
+
+    /** As {@link #from(Map, boolean)}, reading a root the caller keeps (to ask its {@code askedPaths()}). */
+    public static SpanConfig from(ConfigNode root, boolean withForward) throws ConfigException {
         CaptureConfig capture = CaptureConfig.read(root.child("capture"));
         StorageConfig storage = StorageConfig.read(root,
                 Set.of(PrefixTemplate.SRC_IP, PrefixTemplate.DST_IP));
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
         ForwardConfig forward = withForward ? ForwardConfig.read(root.child("forward")) : ForwardConfig.DISABLED;
         root.finish();
-        if (!errors.isEmpty()) {
-            throw new ConfigException(errors);
+        if (!root.errors().isEmpty()) {
+            throw new ConfigException(root.errors());
         }
         return new SpanConfig(capture, storage, metrics, forward);
     }

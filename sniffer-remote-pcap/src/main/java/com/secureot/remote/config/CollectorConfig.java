@@ -29,8 +29,11 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
                               MetricsConfig metrics) {
 
     public static CollectorConfig from(Map<String, Object> doc) throws ConfigException {
-        List<String> errors = new ArrayList<>();
-        ConfigNode root = ConfigNode.root(doc, errors);
+        return from(ConfigNode.root(doc, new ArrayList<>()));
+    }
+
+    /** As {@link #from(Map)}, reading a root the caller keeps (to ask its {@code askedPaths()}). */
+    public static CollectorConfig from(ConfigNode root) throws ConfigException {
         Integer port = root.has("port") ? (int) root.integer("port", 0, 1, 65535) : null;
         String protocol = root.choice("protocol", "tcp", "tcp", "udp", "both");
         int tcpPort = (int) root.integer("tcp_port", 0, 1, 65535);
@@ -73,8 +76,8 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP));
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
         root.finish();
-        if (!errors.isEmpty()) {
-            throw new ConfigException(errors);
+        if (!root.errors().isEmpty()) {
+            throw new ConfigException(root.errors());
         }
         return new CollectorConfig(bind, tcp ? tcpPort : 0, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
                 storage, metrics);

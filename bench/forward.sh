@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmark 3 of docs/performance.md: forwarder to collector on loopback, over TCP and over UDP.
+#   bench/forward.sh [RUNS]      (default 3 runs of each; needs curl, GNU time)
+# Generates its input (2 M Ethernet/IPv4/TCP packets, 60-1000 bytes, 200 hosts, 3 hours; the file
+# of bench/offline.sh), starts sniffer-remote-pcap on 127.0.0.1, and replays the input with
+# `sniffer-span-forwarder -r` (local files routed by "host_{src_ip}", as in bench/offline.sh).
+# End to end = from the forwarder's start until the collector's written counter (metrics endpoint,
+# flushed every 100 ms) stops at its final value. Loss = input - written by the collector.
+# The reference is `sniffer-span-pcap -r` of the same file with the same local configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+PACKETS=${PACKETS:-2000000}
+WORK=${BENCH_DIR:-/tmp/secureot-bench}
+PORT=${PORT:-15870}
+METRICS=${METRICS_PORT:-15871}
+SPAN=sniffer-span-pcap/target/sniffer-span-pcap.jar
+FWD=sniffer-span-forwarder/target/sniffer-span-forwarder.jar
+COL=sniffer-remote-pcap/target/sniffer-remote-pcap.jar
+JAVA=${JAVA:-java}
+[ -f "$SPAN" ] && [ -f "$FWD" ] && [ -f "$COL" ] || mvn -B -q package -DskipTests
+mkdir -p "$WORK"
+
+input="$WORK/in-200.pcap"
+[ -f "$input" ] || "$JAVA" -cp "$SPAN" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts 200 --hours 3 "$input"
+cat "$input" > /dev/null
+
+local_config() { # file out-dir [protocol]
+  cat > "$1" <<YAML
+capture:
+  interface: "unused"
+routing_rules: []
+default_output_prefix: "host_{src_ip}"
+output_directories:
+  pcap_raw_output_path: "$2"
+rotation:
+  timezone: "UTC"
+metrics:
+  log_interval_seconds: 0
+YAML
+  [ -z "${3:-}" ] || cat >> "$1" <<YAML
+forward:
+  enable: true
+  host: "127.0.0.1"
+  port: $PORT
+  protocol: "$3"
+YAML
+}
+
+cat > "$WORK/collector.yaml" <<YAML
+port: $PORT
+protocol: both
+bind_address: "127.0.0.1"
+default_output_prefix: "remote_{sender_ip}"
+output_directories:
+  pcap_raw_output_path: "$WORK/fwd-collector"
+rotation:
+  timezone: "UTC"
+  flush_interval_ms: 100
+metrics:
+  listen: "127.0.0.1:$METRICS"
+  log_interval_seconds: 0
+YAML
+
+cleanup() { [ -n "${col_pid:-}" ] && kill "$col_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+now() { date +%s.%N; }
+written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
+figure() { grep -o " $2=[0-9]*" "$1" | tail -1 | cut -d= -f2; }
+
+# reference: the offline replay rate of sniffer-span-pcap on the same file
+ref=()
+for run in $(seq "$RUNS"); do
+  rm -rf "$WORK/fwd-local"; local_config "$WORK/span.yaml" "$WORK/fwd-local"
+  t0=$(now); "$JAVA" -jar "$SPAN" -r "$input" "$WORK/span.yaml" > /dev/null 2>&1; t1=$(now)
+  ref+=("$(echo "$t1 - $t0" | bc -l)")
+done
+ref_s=$(printf '%s\n' "${ref[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+ref_rate=$(echo "$PACKETS / $ref_s" | bc -l)
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), $("$JAVA" -version 2>&1 | head -1)"
+printf 'reference: sniffer-span-pcap -r, median of %d: %.2f s, %.0f pkt/s\n' "$RUNS" "$ref_s" "$ref_rate"
+for proto in tcp udp; do
+  for run in $(seq "$RUNS"); do
+    rm -rf "$WORK/fwd-collector" "$WORK/fwd-local"; local_config "$WORK/fwd.yaml" "$WORK/fwd-local" "$proto"
+    "$JAVA" -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
+    col_pid=$!
+    for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
+    t0=$(now)
+    "$JAVA" -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" &
+    fwd_pid=$!
+    # Poll until the forwarder has exited and the collector's written count stayed put for 2 s.
+    last=-1; t_last=$t0; still=0
+    while :; do
+      w=$(written); w=${w:-0}
+      if [ "$w" != "$last" ]; then last=$w; t_last=$(now); still=0; else still=$((still + 1)); fi
+      if ! kill -0 "$fwd_pid" 2>/dev/null && [ "$still" -ge 40 ]; then break; fi
+      sleep 0.05
+    done
+    fwd_exit=0; wait "$fwd_pid" || fwd_exit=$?
+    kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=
+    wall=$(echo "$t_last - $t0" | bc -l)
+    stored=$(figure "$WORK/collector.log" written)
+    printf '%s run %d: %7.2f s %9.0f pkt/s end to end | stored %d of %d, loss %d (%.3f%%) | forwarder exit %d, forwarded %d, fwd_dropped_queue_full %d | collector sot1_gaps %d | ratio to offline replay %.2f\n' \
+      "$proto" "$run" "$wall" "$(echo "$stored / $wall" | bc -l)" "$stored" "$PACKETS" "$((PACKETS - stored))" \
+      "$(echo "($PACKETS - $stored) * 100 / $PACKETS" | bc -l)" "$fwd_exit" "$(figure "$WORK/forwarder.log" forwarded)" \
+      "$(figure "$WORK/forwarder.log" fwd_dropped_queue_full)" "$(figure "$WORK/collector.log" sot1_gaps)" \
+      "$(echo "($stored / $wall) / $ref_rate" | bc -l)"
+  done
+done

@@ -1,0 +1,108 @@
+package com.secureot.pcap.config;
+
+import com.secureot.pcap.testing.DocumentedKeys;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every key the capture daemons accept has an entry in the configuration reference (issue 5): a
+ * configuration that sets every section is read, and each key path the reader asked for must be
+ * named in docs/. A key added to a reader without its documentation fails here.
+ */
+class ConfigKeysDocumentedTest {
+    /** sniffer-span-pcap with every section and every key set. */
+    static final String SPAN_FULL = """
+            capture:
+              interface: "eth1"
+              bpf_filter: "tcp port 502"
+              snaplen: 65535
+              promiscuous: true
+              buffer_size_mb: 64
+              timestamp_precision: nano
+              timeout_ms: 50
+              queue_size_mb: 32
+            routing_rules:
+              - ip: "192.168.1.10"
+                output_prefix: "plc_main"
+              - ip: "fd00::/64"
+                output_prefix: "v6_{src_ip}"
+            default_output_prefix: "misc_{dst_ip}"
+            output_directories:
+              pcap_raw_output_path: "/var/lib/secureot-agent/pcap_raw"
+            rotation:
+              timezone: UTC
+              max_file_size_mb: 100
+              max_open_files: 1024
+              idle_close_seconds: 300
+              flush_interval_ms: 1000
+            retention:
+              max_total_size_gb: 500
+              max_age_hours: 720
+              check_interval_seconds: 60
+            metrics:
+              listen: "127.0.0.1:9108"
+              log_interval_seconds: 60
+            """;
+
+    /** The forwarder: the same plus a forward block with every key of its protocol. */
+    static final String FORWARDER_FULL = SPAN_FULL + """
+            forward:
+              enable: true
+              host: "127.0.0.1"
+              port: 5000
+              protocol: tcp
+              connect_timeout_ms: 3000
+              reconnect_min_ms: 500
+              reconnect_max_ms: 30000
+              drain_timeout_seconds: 10
+              send_buffer_kb: 4096
+            """;
+
+    private static Set<String> askedPaths(String yaml, boolean withForward) throws ConfigException {
+        Map<String, Object> doc = new Yaml().load(yaml);
+        ConfigNode root = ConfigNode.root(doc, new ArrayList<>());
+        SpanConfig.from(root, withForward); // a valid file: throws otherwise
+        return root.askedPaths();
+    }
+
+    @Test
+    void everyKeyOfSnifferSpanPcapIsInTheReference() throws Exception {
+        Set<String> asked = askedPaths(SPAN_FULL, false);
+        assertTrue(asked.contains("routing_rules[].output_prefix"), asked.toString());
+        assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
+    }
+
+    @Test
+    void everyKeyOfSnifferSpanForwarderIsInTheReference() throws Exception {
+        Set<String> asked = askedPaths(FORWARDER_FULL, true);
+        // Keys of the other protocol are asked too (to refuse them), so one file covers both.
+        assertTrue(asked.containsAll(List.of("forward.format", "forward.max_datagram_bytes")), asked.toString());
+        assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
+    }
+
+    @Test
+    void askedPathsNameListItemsWithoutIndexAndIncludeKeysLeftOut() {
+        Map<String, Object> doc = new Yaml().load("rules:\n  - ip: a\n  - ip: b\n    extra: c\n");
+        ConfigNode root = ConfigNode.root(doc, new ArrayList<>());
+        for (ConfigNode rule : root.children("rules")) {
+            rule.string("ip", null);
+            rule.string("note", null);
+        }
+        root.child("absent").integer("size", 1, 0, 10);
+        assertEquals(List.of("rules", "rules[].ip", "rules[].note", "absent", "absent.size"),
+                List.copyOf(root.askedPaths()));
+    }
+
+    @Test
+    void theCheckFindsAKeyMissingFromTheReference() throws Exception {
+        assertEquals(List.of("capture.colour"), DocumentedKeys.undocumented(List.of("capture.interface", "capture.colour")));
+    }
+}

@@ -1,0 +1,47 @@
+package com.secureot.pcap.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The configuration reference in {@code docs/}: which key paths it names. A key is documented when
+ * its full path appears in backticks in one of the three references, list items written as the
+ * docs write them: {@code `routing_rules[i].ip`}.
+ */
+public final class DocumentedKeys {
+    static final List<String> REFERENCES =
+            List.of("configuration.md", "configuration-forwarder.md", "configuration-collector.md");
+
+    private DocumentedKeys() {
+    }
+
+    /** The paths (as {@code ConfigNode.askedPaths()} gives them) that no reference names. */
+    public static List<String> undocumented(Collection<String> askedPaths) throws IOException {
+        StringBuilder docs = new StringBuilder();
+        Path dir = docsFolder();
+        for (String name : REFERENCES) {
+            docs.append(Files.readString(dir.resolve(name))).append('\n');
+        }
+        List<String> missing = new ArrayList<>();
+        for (String path : askedPaths) {
+            if (docs.indexOf("`" + path.replace("[]", "[i]") + "`") < 0) {
+                missing.add(path);
+            }
+        }
+        return missing;
+    }
+
+    /** {@code docs/} of the repository: tests run in a module folder, one level below it. */
+    static Path docsFolder() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("docs").resolve(REFERENCES.get(0)))) {
+                return p.resolve("docs");
+            }
+        }
+        throw new IllegalStateException("no docs/" + REFERENCES.get(0) + " above " + Path.of("").toAbsolutePath());
+    }
+}

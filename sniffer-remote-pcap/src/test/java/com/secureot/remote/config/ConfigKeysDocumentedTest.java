@@ -1,0 +1,68 @@
+package com.secureot.remote.config;
+
+import com.secureot.pcap.config.ConfigNode;
+import com.secureot.pcap.testing.DocumentedKeys;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every key the collector accepts has an entry in the configuration reference (issue 5): a file
+ * setting every section is read, and each key path the reader asked for must be named in docs/.
+ */
+class ConfigKeysDocumentedTest {
+    static final String COLLECTOR_FULL = """
+            port: 5000
+            protocol: both
+            tcp_port: 5000
+            udp_port: 5001
+            bind_address: "::"
+            allowed_senders: ["10.20.0.0/16", "192.168.50.100"]
+            routing_rules:
+              - ip: "192.168.50.100"
+                output_prefix: "remote_sender_site_a"
+            default_output_prefix: "remote_{sender_ip}"
+            output_directories:
+              pcap_raw_output_path: "/var/lib/secureot-agent/remote_pcap_raw"
+            legacy_raw:
+              enable: true
+              link_type: 1
+              max_frame_bytes: 65535
+            limits:
+              max_connections: 256
+              max_snaplen: 262144
+              idle_timeout_seconds: 3600
+              queue_size_mb: 64
+            rotation:
+              timezone: UTC
+              max_file_size_mb: 100
+              max_open_files: 1024
+              idle_close_seconds: 300
+              flush_interval_ms: 1000
+            retention:
+              max_total_size_gb: 500
+              max_age_hours: 720
+              check_interval_seconds: 60
+            metrics:
+              listen: "127.0.0.1:9110"
+              log_interval_seconds: 60
+            """;
+
+    @Test
+    void everyKeyOfTheCollectorIsInTheReference() throws Exception {
+        Map<String, Object> doc = new Yaml().load(COLLECTOR_FULL);
+        ConfigNode root = ConfigNode.root(doc, new ArrayList<>());
+        CollectorConfig.from(root); // a valid file: throws otherwise
+        Set<String> asked = root.askedPaths();
+        assertTrue(asked.containsAll(List.of("limits.max_snaplen", "legacy_raw.link_type", "routing_rules[].ip")),
+                asked.toString());
+        assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
+    }
+}
