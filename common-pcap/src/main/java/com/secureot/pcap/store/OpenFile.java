@@ -21,6 +21,7 @@ final class OpenFile {
     long lastWriteMillis;
     /** Size when last closed by this process; used to check nobody changed it before appending. */
     long closedSize;
+    long closedAtMillis;
     /** Full (size rotation) or damaged: never appended to again. */
     boolean sealed;
     // Least-recently-written list of all open files of the store.

@@ -30,9 +30,12 @@ final class RetentionSweeper {
     private final RetentionConfig config;
     private final CaptureMetrics metrics;
     private final Set<Path> openPaths;
+    private final java.util.function.Consumer<String> onDelete;
     private long nextSweepMillis;
 
-    RetentionSweeper(Path dir, RetentionConfig config, CaptureMetrics metrics, Set<Path> openPaths) {
+    RetentionSweeper(Path dir, RetentionConfig config, CaptureMetrics metrics, Set<Path> openPaths,
+                     java.util.function.Consumer<String> onDelete) {
+        this.onDelete = onDelete;
         this.dir = dir;
         this.config = config;
         this.metrics = metrics;
@@ -86,6 +89,7 @@ final class RetentionSweeper {
             }
             try {
                 Files.deleteIfExists(e.path());
+                onDelete.accept(e.path().getFileName().toString());
                 total -= e.size();
                 freed += e.size();
                 deleted++;

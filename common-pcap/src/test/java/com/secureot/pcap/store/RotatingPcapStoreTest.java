@@ -239,6 +239,35 @@ class RotatingPcapStoreTest {
     }
 
     @Test
+    void liveKeepsOneFileForAPastHourThatIsStillBeingWritten() throws IOException {
+        // A sensor whose clock is a day behind sends for three minutes: one file, not a part a second.
+        clock.set(Instant.parse("2024-01-31T13:00:00Z"));
+        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, true);
+        List<Packet> sent = new ArrayList<>();
+        for (int i = 0; i < 180; i++) {
+            Packet p = at("2024-01-30T09:00:00Z", i);
+            p = new Packet(p.linkType(), p.sec() + i, 0, p.origLen(), p.data());
+            write(s, "late", p, false);
+            sent.add(p.micro());
+            clock.advance(Duration.ofSeconds(1));
+            s.tick();
+        }
+        assertEquals(List.of("late_20240130_09.pcap"), files());
+        // Then it goes quiet: closed within a minute; a straggler later is appended, not a new part.
+        clock.advance(Duration.ofSeconds(61));
+        s.tick();
+        assertEquals(0, s.openFiles());
+        byte[] frame = TestPcaps.ipv4Frame("10.0.0.1", "10.0.1.1", 60);
+        Packet straggler = new Packet(1, Instant.parse("2024-01-30T09:59:00Z").getEpochSecond(), 0, frame.length,
+                frame);
+        write(s, "late", straggler, false);
+        sent.add(straggler.micro());
+        s.close();
+        assertEquals(List.of("late_20240130_09.pcap"), files());
+        assertEquals(sent, packets("late_20240130_09.pcap"));
+    }
+
+    @Test
     void aReplayClosesAnHourOnceThePacketsAreAMinutePastIt() throws IOException {
         RotatingPcapStore s = utcStore();
         write(s, "r", at("2024-01-31T13:10:00Z", 1), false);
