@@ -80,7 +80,10 @@ public final class CaptureDaemon {
             List<ConsumerWorker> workers = new ArrayList<>();
             workers.add(new ConsumerWorker("store", new StoreWriter(router, store, metrics), batches));
             if (forwarder != null) {
-                workers.add(new ConsumerWorker("forward", forwarder, Math.max(1, batches / 2)));
+                // Live, a slow network costs forwarded packets, never captured ones; a replay waits
+                // for the network (up to the drain timeout per batch) so that a test delivers all.
+                long wait = readFile == null ? 0 : Math.max(1, config.forward().drainTimeoutSeconds()) * 1000L;
+                workers.add(new ConsumerWorker("forward", forwarder, Math.max(1, batches / 2), wait));
             }
             workers.forEach(ConsumerWorker::start);
             BatchPublisher publisher = new BatchPublisher(pool, workers, metrics, readFile != null,

@@ -18,6 +18,7 @@ public final class ConsumerWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConsumerWorker.class);
 
     private final BatchConsumer consumer;
+    private final long waitMillis;
     private final ArrayBlockingQueue<PacketBatch> queue;
     private final Thread thread;
     private volatile boolean ending;
@@ -25,6 +26,16 @@ public final class ConsumerWorker implements AutoCloseable {
     private boolean closed;
 
     public ConsumerWorker(String name, BatchConsumer consumer, int capacity) {
+        this(name, consumer, capacity, 0);
+    }
+
+    /**
+     * @param waitMillis how long a full queue may hold the source back before the batch counts
+     *                   as lost: 0 live (the capture never waits), longer for a replay, which
+     *                   should deliver everything the consumer can take
+     */
+    public ConsumerWorker(String name, BatchConsumer consumer, int capacity, long waitMillis) {
+        this.waitMillis = waitMillis;
         this.consumer = consumer;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.thread = new Thread(this::run, name);
@@ -36,12 +47,21 @@ public final class ConsumerWorker implements AutoCloseable {
 
     /** Hands a batch over, or has the consumer count it as lost when the queue is full. */
     boolean offer(PacketBatch b) {
-        if (failure == null && queue.offer(b)) {
+        if (failure == null && (queue.offer(b) || waitMillis > 0 && waitToOffer(b))) {
             return true;
         }
         consumer.rejected(b);
         b.release();
         return false;
+    }
+
+    private boolean waitToOffer(PacketBatch b) {
+        try {
+            return queue.offer(b, waitMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void run() {
