@@ -5,6 +5,10 @@
 # 10 000 hosts), replays them with sniffer-span-pcap --read-file and default_output_prefix
 # "host_{src_ip}", and `tcpdump -r IN -w OUT` into one file, alternating, on warm page cache.
 # Prints wall time, packets/s and peak RSS of each, the median ratio, and the 10k/200 ratio.
+# As root, each run writes into a freshly made ext4 file system (a loop-mounted sparse image):
+# a folder where earlier runs created and deleted tens of thousands of files makes ext4's inode
+# allocator scan for free inodes (measured with perf), which would time the benchmark's own
+# history rather than the tools. Both tools get the same fresh file system; `sync` before each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -12,6 +16,8 @@ PACKETS=${PACKETS:-2000000}
 WORK=${BENCH_DIR:-/tmp/secureot-bench}
 JAR=sniffer-span-pcap/target/sniffer-span-pcap.jar
 JAVA=${JAVA:-java}
+# The packaged launchers' JVM options (packaging/src/bin/secureot-launcher) unless told otherwise.
+JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError}
 [ -f "$JAR" ] || mvn -B -q package -DskipTests
 mkdir -p "$WORK"
 
@@ -41,17 +47,33 @@ measure() {
   cat "$WORK/time.txt"
 }
 
+FS="$WORK/fs"
+fresh_fs() { # prints the folder to write into
+  if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 > /dev/null; then
+    mountpoint -q "$FS" && umount "$FS"
+    mkdir -p "$FS"
+    rm -f "$WORK/fs.img"; truncate -s 8G "$WORK/fs.img"
+    mkfs.ext4 -q -F "$WORK/fs.img" && mount -o loop "$WORK/fs.img" "$FS"
+  else
+    rm -rf "$FS"; mkdir -p "$FS"
+  fi
+  sync
+  echo "$FS"
+}
+trap 'mountpoint -q "$FS" && umount "$FS"; rm -f "$WORK/fs.img"' EXIT
+
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 run_case() { # hosts
   local in="$WORK/in-$1.pcap" ours=() theirs=() rss=0
   cat "$in" > /dev/null
   for i in $(seq "$RUNS"); do
-    rm -rf "$WORK/out" "$WORK/td.pcap"; config "$WORK/out"
-    read -r w r < <(measure "$JAVA" -jar "$JAR" -r "$in" "$WORK/bench.yaml")
+    out=$(fresh_fs); config "$out/out"
+    read -r w r < <(measure "$JAVA" $JAVA_OPTS -jar "$JAR" -r "$in" "$WORK/bench.yaml")
     ours+=("$w"); (( r > rss )) && rss=$r
-    files=$(ls "$WORK/out" | wc -l)
-    read -r tw tr < <(measure tcpdump -r "$in" -w "$WORK/td.pcap")
+    files=$(ls "$out/out" | wc -l)
+    out=$(fresh_fs)
+    read -r tw tr < <(measure tcpdump -r "$in" -w "$out/td.pcap")
     theirs+=("$tw")
   done
   local mo mt

@@ -19,7 +19,9 @@ public final class ConsumerWorker implements AutoCloseable {
 
     private final BatchConsumer consumer;
     private final long waitMillis;
-    private final ArrayBlockingQueue<PacketBatch> queue;
+    /** Queued after the last batch so the worker ends at once instead of at its next poll timeout. */
+    private static final Object END = new Object();
+    private final ArrayBlockingQueue<Object> queue;
     private final Thread thread;
     private volatile boolean ending;
     private volatile Throwable failure;
@@ -37,7 +39,7 @@ public final class ConsumerWorker implements AutoCloseable {
     public ConsumerWorker(String name, BatchConsumer consumer, int capacity, long waitMillis) {
         this.waitMillis = waitMillis;
         this.consumer = consumer;
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.queue = new ArrayBlockingQueue<>(capacity + 1);
         this.thread = new Thread(this::run, name);
     }
 
@@ -67,8 +69,11 @@ public final class ConsumerWorker implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                PacketBatch b = queue.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
-                if (b != null) {
+                Object next = queue.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                if (next == END) {
+                    break;
+                }
+                if (next instanceof PacketBatch b) {
                     try {
                         consumer.accept(b);
                     } finally {
@@ -85,10 +90,12 @@ public final class ConsumerWorker implements AutoCloseable {
             failure = t;
             log.error("internal error in {}: {}", thread.getName(), t.toString(), t);
             // Keep releasing what arrives so the source never waits for a dead consumer.
-            PacketBatch b;
-            while ((b = queue.poll()) != null) {
-                consumer.rejected(b);
-                b.release();
+            Object next;
+            while ((next = queue.poll()) != null) {
+                if (next instanceof PacketBatch b) {
+                    consumer.rejected(b);
+                    b.release();
+                }
             }
         } finally {
             try {
@@ -116,6 +123,9 @@ public final class ConsumerWorker implements AutoCloseable {
         closed = true;
         consumer.draining();
         ending = true;
+        if (thread.isAlive()) {
+            queue.put(END);
+        }
         thread.join();
     }
 }
