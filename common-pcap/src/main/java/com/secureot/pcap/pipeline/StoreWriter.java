@@ -12,8 +12,14 @@ public final class StoreWriter implements BatchConsumer {
     private final PacketRouter router;
     private final RotatingPcapStore store;
     private final CaptureMetrics metrics;
+    private final boolean countsRejected;
 
     public StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics) {
+        this(router, store, metrics, true);
+    }
+
+    public StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics, boolean countsRejected) {
+        this.countsRejected = countsRejected;
         this.router = router;
         this.store = store;
         this.metrics = metrics;
@@ -23,6 +29,9 @@ public final class StoreWriter implements BatchConsumer {
     public void accept(PacketBatch b) {
         for (int i = 0; i < b.count; i++) {
             OutputSeries s = router.route(b, i);
+            if (!s.owned()) {
+                continue; // another partition's writer stores it
+            }
             store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsNanos[i],
                     b.data, b.offset[i], b.capLen[i], b.origLen[i]);
         }
@@ -36,8 +45,11 @@ public final class StoreWriter implements BatchConsumer {
 
     @Override
     public void rejected(PacketBatch b) {
-        // Only after the writer itself failed: the packets cannot be stored.
-        metrics.drop(DropReason.WRITE_ERROR, b.count);
+        // Only after this writer failed (an internal error: the daemon exits 70). Its own share of
+        // the batch is unknown without routing on the source thread, so partition 0 counts the batch.
+        if (countsRejected) {
+            metrics.drop(DropReason.WRITE_ERROR, b.count);
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.List;
  */
 public final class OutputSeries {
     final String prefix;
+    private final boolean owned;
     final List<OpenFile> open = new ArrayList<>(2);
     final List<OpenFile> reopenable = new ArrayList<>(0);
     /** The file the last packet went to: the common case costs one comparison. */
@@ -17,8 +18,14 @@ public final class OutputSeries {
     /** After a failure to create a file, packets are dropped until this wall-clock time. */
     long retryAfterMillis;
 
-    OutputSeries(String prefix) {
+    OutputSeries(String prefix, boolean owned) {
         this.prefix = prefix;
+        this.owned = owned;
+    }
+
+    /** False when another store partition writes this prefix: its writer skips the packet. */
+    public boolean owned() {
+        return owned;
     }
 
     public String prefix() {

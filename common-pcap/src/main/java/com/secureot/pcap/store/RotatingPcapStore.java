@@ -66,7 +66,8 @@ public final class RotatingPcapStore implements AutoCloseable {
         new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>()};
     private int maxOpenFiles;
     private boolean warnedDescriptors;
-    private final Set<Path> openPaths = new HashSet<>();
+    private final StorePartition partition;
+    private final Set<Path> openPaths;
     /**
      * Names in the output folder, listed once and kept up to date by this store: asking the file
      * system whether each new name exists costs a metadata lookup that waits behind the journal
@@ -91,21 +92,29 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
                              Clock clock, boolean live) {
+        this(dir, rotation, retention, metrics, clock, live, StorePartition.single());
+    }
+
+    /** A store owning the prefixes of {@code partition} (see {@link OutputSeries#owned()}). */
+    public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
+                             Clock clock, boolean live, StorePartition partition) {
+        this.partition = partition;
+        this.openPaths = partition.openPaths();
         this.dir = dir;
         this.rotation = rotation;
         this.metrics = metrics;
         this.clock = clock;
         this.live = live;
         this.hours = new HourClock(rotation.zone());
-        this.retention = retention.enabled() ? new RetentionSweeper(dir, retention, metrics, openPaths,
+        this.retention = retention.enabled() && partition.index() == 0 ? new RetentionSweeper(dir, retention, metrics, openPaths,
                 name -> {
                     if (existingNames != null) {
                         existingNames.remove(name);
                     }
                 }) : null;
         this.maxOpenFiles = Math.max(4, Math.min(rotation.maxOpenFiles(),
-                DescriptorLimit.current() - RESERVED_DESCRIPTORS));
-        if (maxOpenFiles < rotation.maxOpenFiles()) {
+                DescriptorLimit.current() - RESERVED_DESCRIPTORS) / partition.count());
+        if (maxOpenFiles * partition.count() < rotation.maxOpenFiles() && partition.index() == 0) {
             log.info("rotation.max_open_files {} lowered to {}: the process may open {} files (raise LimitNOFILE)",
                     rotation.maxOpenFiles(), maxOpenFiles, DescriptorLimit.current());
         }
@@ -123,7 +132,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                 series.values().removeIf(OutputSeries::isEmpty);
                 generation++;
             }
-            s = new OutputSeries(prefix);
+            s = new OutputSeries(prefix, partition.owns(prefix));
             series.put(prefix, s);
         }
         return s;
@@ -311,7 +320,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         f.series.open.add(f);
         openPaths.add(f.path);
         openCount++;
-        metrics.filesOpen.set(openCount);
+        metrics.filesOpen.incrementAndGet();
         linkNewest(f);
     }
 
@@ -457,7 +466,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
         unlink(f);
         openCount--;
-        metrics.filesOpen.set(openCount);
+        metrics.filesOpen.decrementAndGet();
         openPaths.remove(f.path);
         spareBuffers[f.bufferTier].push(f.buffer);
         f.buffer = null;
