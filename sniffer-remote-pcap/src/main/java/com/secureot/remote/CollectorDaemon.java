@@ -8,8 +8,7 @@ import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.PrometheusEndpoint;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.ConsumerWorker;
-import com.secureot.pcap.pipeline.StoreWriter;
-import com.secureot.pcap.store.RotatingPcapStore;
+import com.secureot.pcap.pipeline.StoreWorkers;
 import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.ingest.Ingest;
 import com.secureot.remote.ingest.TcpListener;
@@ -58,15 +57,13 @@ public final class CollectorDaemon {
     public int run(Shutdown shutdown) throws ConfigException, BindException, InterruptedException {
         StorageConfig storage = config.storage();
         OutputFolder.create(storage.outputDir());
-        RotatingPcapStore store = new RotatingPcapStore(storage.outputDir(), storage.rotation(), storage.retention(),
-                metrics.storage, clock, true);
-        SenderRouter router = new SenderRouter(storage.rules(), storage.defaultPrefix(), store);
         int batchBytes = Math.max(BATCH_BYTES, config.limits().maxSnaplen());
         int batches = (int) Math.max(8, config.limits().queueBytes() / batchBytes);
         BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
-        ConsumerWorker writer = new ConsumerWorker("store", new StoreWriter(router, store, metrics.storage), batches);
+        StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, true, batches,
+                store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
         SenderRegistry senders = new SenderRegistry(config.allowedSenders());
-        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writer, clock);
+        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writers.workers(), clock);
 
         InetAddress bind = address(config.bindAddress());
         TcpListener tcp = null;
@@ -82,7 +79,7 @@ public final class CollectorDaemon {
             if (tcp != null) {
                 tcp.close();
             }
-            store.close();
+            writers.closeUnstarted();
             throw e;
         }
         PrometheusEndpoint endpoint;
@@ -95,12 +92,12 @@ public final class CollectorDaemon {
             if (udp != null) {
                 udp.close();
             }
-            store.close();
+            writers.closeUnstarted();
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         shutdown.onStop(stopped::countDown);
-        writer.start();
+        writers.workers().forEach(ConsumerWorker::start);
         try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics, senders)) {
             if (tcp != null) {
                 tcp.start();
@@ -116,14 +113,16 @@ public final class CollectorDaemon {
             if (udp != null) {
                 udp.close();
             }
-            writer.close();
+            for (ConsumerWorker w : writers.workers()) {
+                w.close();
+            }
             report.report("final: ", true);
         } finally {
             if (endpoint != null) {
                 endpoint.close();
             }
         }
-        return writer.failure() != null ? ExitCodes.SOFTWARE : ExitCodes.OK;
+        return writers.workers().stream().anyMatch(w -> w.failure() != null) ? ExitCodes.SOFTWARE : ExitCodes.OK;
     }
 
     private TcpListener bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {

@@ -18,10 +18,8 @@ import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.BatchConsumer;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
-import com.secureot.pcap.pipeline.StoreWriter;
+import com.secureot.pcap.pipeline.StoreWorkers;
 import com.secureot.pcap.route.AddressRouter;
-import com.secureot.pcap.store.RotatingPcapStore;
-import com.secureot.pcap.store.StorePartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,17 +73,8 @@ public final class CaptureDaemon {
             int batches = (int) Math.max(4, config.capture().queueBytes() / BATCH_BYTES);
             int batchBytes = Math.max(BATCH_BYTES, config.capture().snaplen());
             BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
-            List<ConsumerWorker> workers = new ArrayList<>();
-            // Each writer thread sees every batch, routes each packet (cheap) and stores only the
-            // prefixes of its partition: files keep a single owner, write(2) time is split.
-            StorePartition[] partitions = StorePartition.of(storage.rotation().writerThreads());
-            for (StorePartition part : partitions) {
-                RotatingPcapStore store = new RotatingPcapStore(storage.outputDir(), storage.rotation(),
-                        storage.retention(), metrics, clock, readFile == null, part);
-                AddressRouter router = new AddressRouter(storage.rules(), storage.defaultPrefix(), store);
-                workers.add(new ConsumerWorker(partitions.length == 1 ? "store" : "store-" + part.index(),
-                        new StoreWriter(router, store, metrics, part.index() == 0), batches));
-            }
+            List<ConsumerWorker> workers = new ArrayList<>(new StoreWorkers(storage, metrics, clock, readFile == null,
+                    batches, store -> new AddressRouter(storage.rules(), storage.defaultPrefix(), store)).workers());
             if (forwarder != null) {
                 // Live, a slow network costs forwarded packets, never captured ones; a replay waits
                 // for the network (up to the drain timeout per batch) so that a test delivers all.

@@ -16,12 +16,12 @@ import java.util.List;
  * pipeline to the file writer. Each thread makes its own publisher (a publisher has one owner).
  */
 public record Ingest(CollectorConfig config, SenderRegistry senders, CollectorMetrics metrics, RejectLog rejects,
-                     BatchPool pool, ConsumerWorker writer, Clock clock) {
+                     BatchPool pool, List<ConsumerWorker> writers, Clock clock) {
     /** A batch is handed to the writer at the latest this long after its first packet. */
     static final long BATCH_MAX_AGE_MILLIS = 200;
 
     BatchPublisher newPublisher() {
         // Waiting when every batch is in use slows the senders (TCP back-pressure) instead of losing packets.
-        return new BatchPublisher(pool, List.of(writer), metrics.storage, true, BATCH_MAX_AGE_MILLIS);
+        return new BatchPublisher(pool, writers, metrics.storage, true, BATCH_MAX_AGE_MILLIS);
     }
 }
