@@ -13,7 +13,7 @@ import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.ingest.Ingest;
 import com.secureot.remote.ingest.TcpListener;
 import com.secureot.remote.ingest.UdpReceiver;
-import com.secureot.remote.sender.CollectorMetrics;
+import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.remote.sender.SenderRegistry;
 import com.secureot.remote.sender.SenderRouter;

@@ -2,9 +2,7 @@ package com.secureot.remote;
 
 import com.secureot.pcap.config.MetricsConfig;
 import com.secureot.pcap.metrics.PrometheusEndpoint;
-import com.secureot.remote.sender.CollectorMetrics;
-import com.secureot.remote.sender.RejectReason;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import com.secureot.pcap.metrics.CollectorMetrics;
 
 import java.io.IOException;
 
@@ -23,30 +21,7 @@ final class CollectorEndpoint {
             return null;
         }
         PrometheusEndpoint e = new PrometheusEndpoint(m.storage, false, false);
-        CounterWithCallback.builder().name("secureot_packets_received_total")
-                .help("Packets received from senders, by transport.").labelNames("transport")
-                .callback(cb -> {
-                    cb.call(m.tcpPackets.get(), "tcp");
-                    cb.call(m.udpPackets.get(), "udp");
-                }).register(e.registry());
-        CounterWithCallback.builder().name("secureot_bytes_received_total")
-                .help("Packet bytes (captured length) received from senders, by transport.").labelNames("transport")
-                .callback(cb -> {
-                    cb.call(m.tcpBytes.get(), "tcp");
-                    cb.call(m.udpBytes.get(), "udp");
-                }).register(e.registry());
-        CounterWithCallback.builder().name("secureot_rejected_total")
-                .help("Connections, streams and datagrams refused, by reason.").labelNames("reason")
-                .callback(cb -> {
-                    for (RejectReason r : RejectReason.values()) {
-                        cb.call(m.rejected(r), r.label());
-                    }
-                }).register(e.registry());
-        e.counter("secureot_sequence_gaps_total", "SOT1 sequence numbers never received (lost datagrams).",
-                m.sot1Gaps::get);
-        e.gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);
-        e.counter("secureot_connections_accepted_total", "TCP connections accepted and served.",
-                m.acceptedConnections::get);
+        e.registerCollector(m);
         try {
             e.start(mc.listenHost(), mc.listenPort());
         } catch (IOException | RuntimeException ex) {

@@ -1,6 +1,6 @@
 package com.secureot.remote;
 
-import com.secureot.remote.sender.CollectorMetrics;
+import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.Sender;
 import com.secureot.remote.sender.SenderRegistry;
 import org.slf4j.Logger;

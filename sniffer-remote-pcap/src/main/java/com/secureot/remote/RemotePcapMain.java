@@ -7,7 +7,7 @@ import com.secureot.pcap.daemon.ExitCodes;
 import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.remote.config.CollectorConfig;
-import com.secureot.remote.sender.CollectorMetrics;
+import com.secureot.pcap.metrics.CollectorMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -115,6 +115,8 @@ class CollectorIT {
             }
             c.awaitReceived("udp", modbus.size() + sot1Count);
             long after = Instant.now().toEpochMilli(); // the collector stamps on receipt, which may lag the send
+            // Issue 6: the endpoint shows exactly the missing sequence numbers as gaps.
+            assertEquals(sot1Count - 1, c.metric("secureot_sequence_gaps_total"));
             assertEquals(0, c.stop());
 
             List<Packet> rawStored = PcapRecords.readSeries(c.out, "remote_127.0.2.1");

@@ -67,7 +67,35 @@ public final class PrometheusEndpoint implements AutoCloseable {
         }
     }
 
-    /** The registry, for daemons that add metrics of their own (the collector's). */
+    /** Adds the collector's metrics: receptions by transport, refusals by reason, SOT1 gaps, connections. */
+    public void registerCollector(CollectorMetrics m) {
+        CounterWithCallback.builder().name("secureot_packets_received_total")
+                .help("Packets received from senders, by transport.").labelNames("transport")
+                .callback(cb -> {
+                    cb.call(m.tcpPackets.get(), "tcp");
+                    cb.call(m.udpPackets.get(), "udp");
+                }).register(registry);
+        CounterWithCallback.builder().name("secureot_bytes_received_total")
+                .help("Packet bytes (captured length) received from senders, by transport.").labelNames("transport")
+                .callback(cb -> {
+                    cb.call(m.tcpBytes.get(), "tcp");
+                    cb.call(m.udpBytes.get(), "udp");
+                }).register(registry);
+        CounterWithCallback.builder().name("secureot_rejected_total")
+                .help("Connections, streams and datagrams refused, by reason.").labelNames("reason")
+                .callback(cb -> {
+                    for (RejectReason r : RejectReason.values()) {
+                        cb.call(m.rejected(r), r.label());
+                    }
+                }).register(registry);
+        counter("secureot_sequence_gaps_total", "SOT1 sequence numbers never received (lost datagrams).",
+                m.sot1Gaps::get);
+        gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);
+        counter("secureot_connections_accepted_total", "TCP connections accepted and served.",
+                m.acceptedConnections::get);
+    }
+
+    /** The registry, for daemons that add metrics of their own. */
     public PrometheusRegistry registry() {
         return registry;
     }

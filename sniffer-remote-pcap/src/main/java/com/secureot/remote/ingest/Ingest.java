@@ -4,7 +4,7 @@ import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
 import com.secureot.remote.config.CollectorConfig;
-import com.secureot.remote.sender.CollectorMetrics;
+import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.remote.sender.SenderRegistry;
 

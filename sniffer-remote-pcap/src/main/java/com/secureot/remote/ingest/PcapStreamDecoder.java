@@ -1,7 +1,7 @@
 package com.secureot.remote.ingest;
 
 import com.secureot.pcap.io.PcapFormat;
-import com.secureot.remote.sender.RejectReason;
+import com.secureot.pcap.metrics.RejectReason;
 
 import java.io.IOException;
 import java.util.function.BooleanSupplier;

@@ -1,6 +1,6 @@
 package com.secureot.remote.ingest;
 
-import com.secureot.remote.sender.RejectReason;
+import com.secureot.pcap.metrics.RejectReason;
 
 /**
  * A TCP stream that must be closed: bad input, a limit reached, silence. The message is the one

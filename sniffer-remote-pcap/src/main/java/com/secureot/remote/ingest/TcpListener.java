@@ -1,6 +1,6 @@
 package com.secureot.remote.ingest;
 
-import com.secureot.remote.sender.RejectReason;
+import com.secureot.pcap.metrics.RejectReason;
 import com.secureot.remote.sender.Sender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

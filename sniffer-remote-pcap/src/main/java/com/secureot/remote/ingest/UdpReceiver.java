@@ -2,7 +2,7 @@ package com.secureot.remote.ingest;
 
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.wire.Sot1;
-import com.secureot.remote.sender.RejectReason;
+import com.secureot.pcap.metrics.RejectReason;
 import com.secureot.remote.sender.Sender;
 import com.secureot.remote.sender.SequenceTracker;
 import org.slf4j.Logger;

@@ -1,5 +1,7 @@
 package com.secureot.remote.sender;
 
+import com.secureot.pcap.metrics.RejectReason;
+import com.secureot.pcap.metrics.CollectorMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

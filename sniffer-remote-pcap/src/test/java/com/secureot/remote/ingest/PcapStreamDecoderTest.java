@@ -1,6 +1,6 @@
 package com.secureot.remote.ingest;
 
-import com.secureot.remote.sender.RejectReason;
+import com.secureot.pcap.metrics.RejectReason;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,4 @@
-package com.secureot.remote.sender;
+package com.secureot.pcap.metrics;
 
 /** Why a connection, stream or datagram was refused; the label an operator sees in logs. */
 public enum RejectReason {

@@ -1,6 +1,4 @@
-package com.secureot.remote.sender;
-
-import com.secureot.pcap.metrics.CaptureMetrics;
+package com.secureot.pcap.metrics;
 
 import java.util.EnumMap;
 import java.util.Map;
