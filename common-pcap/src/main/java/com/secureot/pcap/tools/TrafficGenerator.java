@@ -45,6 +45,22 @@ public final class TrafficGenerator {
                 g.hours, g.out, (System.nanoTime() - t0) / 1e9);
     }
 
+    /**
+     * Writes a capture of {@code packets} packets from {@code hosts} hosts over {@code hours} hours
+     * (deterministic for a seed): for tests that need traffic where no real capture is at hand.
+     */
+    public static void write(Path out, long packets, int hosts, int hours, boolean nano, long seed)
+            throws IOException {
+        TrafficGenerator g = new TrafficGenerator();
+        g.out = out;
+        g.packets = packets;
+        g.hosts = hosts;
+        g.hours = hours;
+        g.nano = nano;
+        g.seed = seed;
+        g.write();
+    }
+
     private void parse(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
