@@ -25,7 +25,17 @@ public record SpanConfig(CaptureConfig capture, StorageConfig storage, MetricsCo
         StorageConfig storage = StorageConfig.read(root,
                 Set.of(PrefixTemplate.SRC_IP, PrefixTemplate.DST_IP));
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
-        ForwardConfig forward = withForward ? ForwardConfig.read(root.child("forward")) : ForwardConfig.DISABLED;
+        ForwardConfig forward = ForwardConfig.DISABLED;
+        if (withForward) {
+            forward = ForwardConfig.read(root.child("forward"));
+        } else if (root.has("forward")) {
+            // A file shared with the forwarder loads (the block is validated, then ignored), but
+            // asking this daemon to forward is a mistake worth stopping for.
+            if (ForwardConfig.read(root.child("forward")).enable()) {
+                root.error("forward.enable", "true, but sniffer-span-pcap does not forward; run "
+                        + "sniffer-span-forwarder with this file");
+            }
+        }
         root.finish();
         if (!root.errors().isEmpty()) {
             throw new ConfigException(root.errors());

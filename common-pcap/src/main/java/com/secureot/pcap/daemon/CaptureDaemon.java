@@ -63,6 +63,11 @@ public final class CaptureDaemon {
                    Shutdown shutdown) throws ConfigException, CaptureOpenException, CaptureFilterException,
             InterruptedException {
         StorageConfig storage = config.storage();
+        if (readFile != null && !java.nio.file.Files.isReadable(readFile)) {
+            // Checked before anything is created: a mistyped -r path leaves no folder behind.
+            return DaemonCommand.fail("cannot read " + readFile + ": "
+                    + (java.nio.file.Files.exists(readFile) ? "permission denied" : "no such file"), ExitCodes.USAGE);
+        }
         PacketCapture live = null;
         if (readFile == null) {
             live = LiveCaptures.open(config.capture(), com.secureot.pcap.capture.BpfFilters.and(

@@ -142,8 +142,17 @@ class SpanConfigTest {
                 errors(EARLIER_AGENT + "default_output_prefx: \"x\"\n"));
         assertEquals(List.of("rotation.max_file_size: unknown key"),
                 errors(EARLIER_AGENT + "rotation:\n  max_file_size: 10\n"));
-        assertEquals(List.of("forward: unknown key"),
-                errors(EARLIER_AGENT + "forward:\n  enable: false\n"), "the span daemon does not forward");
+    }
+
+    @Test
+    void aForwardBlockSharedWithTheForwarderLoadsButAskingToForwardIsAnError() throws Exception {
+        SpanConfig shared = load(EARLIER_AGENT + "forward:\n  enable: false\n  host: \"10.0.0.1\"\n  port: 5000\n");
+        assertFalse(shared.forward().enable(), "a disabled block is validated and ignored");
+        assertEquals(List.of("forward.enable: true, but sniffer-span-pcap does not forward; run sniffer-span-forwarder "
+                        + "with this file"),
+                errors(EARLIER_AGENT + "forward:\n  enable: true\n  host: \"10.0.0.1\"\n  port: 5000\n"));
+        assertEquals(List.of("forward.hots: unknown key"),
+                errors(EARLIER_AGENT + "forward:\n  enable: false\n  hots: \"10.0.0.1\"\n"));
     }
 
     private static List<String> sorted(List<String> l) {
