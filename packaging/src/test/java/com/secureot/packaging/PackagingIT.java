@@ -147,6 +147,31 @@ class PackagingIT {
     }
 
     @Test
+    void onJava25TheLauncherRecordsAnAheadOfTimeCacheOnceAndThenStartsFromIt() throws Exception {
+        Path jdk = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(jdk.resolve("release")), "no JDK 25 here");
+        Path aot = work.resolve("aot");
+        Path capture = samplePcap();
+        String config = "capture:\n  interface: unused\ndefault_output_prefix: \"h_{src_ip}\"\n"
+                + "output_directories:\n  pcap_raw_output_path: \"" + work.resolve("aot-out") + "\"\n";
+        Path yaml = Files.writeString(work.resolve("aot.yaml"), config);
+        List<String> cmd = List.of("env", "JAVA_HOME=" + jdk, "SECUREOT_AOT_DIR=" + aot,
+                root.resolve("usr/bin/sniffer-span-pcap").toString(), "-r", capture.toString(), yaml.toString());
+        run(cmd).assertExit(0); // records
+        List<Path> caches;
+        try (var files = Files.list(aot)) {
+            caches = files.filter(f -> f.toString().endsWith(".aot")).toList();
+        }
+        assertEquals(1, caches.size(), "one cache, named by jar and Java version: " + caches);
+        assertTrue(caches.get(0).getFileName().toString().matches("sniffer-span-pcap-\\d+-java25[0-9.]*\\.aot"),
+                caches.get(0).toString());
+        long recorded = Files.getLastModifiedTime(caches.get(0)).toMillis();
+        Result second = run(cmd).assertExit(0); // starts from it
+        assertEquals(recorded, Files.getLastModifiedTime(caches.get(0)).toMillis(), "the cache is not recorded again");
+        assertFalse(second.out.contains("AOTCache creation"), second.out);
+    }
+
+    @Test
     void unitsRunAsAnUnprivilegedUserAndStopRestartingOnABadConfig() throws Exception {
         for (String d : DAEMONS) {
             Map<String, String> unit = unitSettings(d);
