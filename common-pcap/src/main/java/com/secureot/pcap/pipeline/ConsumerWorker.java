@@ -19,6 +19,12 @@ public final class ConsumerWorker implements AutoCloseable {
 
     private final BatchConsumer consumer;
     private final long waitMillis;
+    /**
+     * Set when a wait timed out: until the queue takes a batch again at once, batches are counted
+     * lost without waiting, so a consumer that stopped (a collector that accepts but never reads)
+     * costs one wait, not one per batch.
+     */
+    private volatile boolean stalled;
     /** Queued after the last batch so the worker ends at once instead of at its next poll timeout. */
     private static final Object END = new Object();
     private final ArrayBlockingQueue<Object> queue;
@@ -49,8 +55,15 @@ public final class ConsumerWorker implements AutoCloseable {
 
     /** Hands a batch over, or has the consumer count it as lost when the queue is full. */
     boolean offer(PacketBatch b) {
-        if (failure == null && (queue.offer(b) || waitMillis > 0 && waitToOffer(b))) {
+        if (failure == null && queue.offer(b)) {
+            stalled = false;
             return true;
+        }
+        if (failure == null && waitMillis > 0 && !stalled) {
+            if (waitToOffer(b)) {
+                return true;
+            }
+            stalled = true;
         }
         consumer.rejected(b);
         b.release();
