@@ -66,6 +66,7 @@ class LossAccountingIT {
             }
             assertEquals(fin.get("written"), stored);
             long errorLines = r.stderr.lines().filter(l -> l.contains(" ERROR ") && l.contains("cannot write")).count();
+            // One ERROR line per writer thread (rotation.writer_threads, at most 2 by default) per minute.
             assertTrue(errorLines <= 2, "one error line per episode, not per packet:\n" + r.stderr);
         } finally {
             run(-1, "umount", "-l", mnt.toString());

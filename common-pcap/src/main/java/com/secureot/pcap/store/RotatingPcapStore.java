@@ -51,6 +51,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     /** A file closed early stays known for appending this long (and at most MAX_REOPENABLE per series). */
     private static final long REOPEN_WINDOW_MILLIS = 3_600_000;
     private static final int MAX_REOPENABLE = 16;
+    private static final long FAILURE_LOG_INTERVAL_MILLIS = 60_000;
 
 
     private final Path dir;
@@ -88,6 +89,8 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     // One log line per episode of write failures, not one per packet.
     private String failure;
+    private boolean failureLogged;
+    private long lastErrorLogMillis;
     private long droppedDuringFailure;
 
     public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
@@ -381,10 +384,13 @@ public final class RotatingPcapStore implements AutoCloseable {
             int n = countFlushed(f);
             // Only records that reached a file end an episode: flushing an empty buffer proves nothing.
             if (failure != null && n > 0) {
-                log.info("writing works again ({}); {} packets were dropped while it failed", f.path,
-                        droppedDuringFailure);
                 failure = null;
-                droppedDuringFailure = 0;
+                if (failureLogged) {
+                    log.info("writing works again ({}); {} packets were dropped while it failed", f.path,
+                            droppedDuringFailure);
+                    failureLogged = false;
+                    droppedDuringFailure = 0;
+                }
             }
         } catch (IOException e) {
             writeFailed(f, e, 0);
@@ -419,9 +425,16 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     private void fail(String message) {
-        if (failure == null) {
+        if (failure != null) {
+            return;
+        }
+        failure = message;
+        // A full disk flaps: cutting a failed file back frees a little space, the next write
+        // fits, the one after fails. One ERROR line per minute at most; the counters say the rest.
+        if (nowMillis - lastErrorLogMillis >= FAILURE_LOG_INTERVAL_MILLIS || lastErrorLogMillis == 0) {
             log.error("{}; packets are dropped and counted until writing works again", message);
-            failure = message;
+            lastErrorLogMillis = Math.max(1, nowMillis);
+            failureLogged = true;
         }
     }
 
