@@ -85,16 +85,25 @@ run_case() { # hosts
   echo "$mo" > "$WORK/median-$1"
 }
 
-# Java 25+: use an ahead-of-time cache as the packaged launcher does (recorded by a first run of
-# the daemon, here a 200 000-packet training replay; AOT=0 turns it off).
+# Start-up cache as the packaged launcher keeps one (recorded by a first run of the daemon, here a
+# 200 000-packet training replay; AOT=0 turns it off): Java 25+ an ahead-of-time cache, Java 13-24
+# a dynamic class-data-sharing archive.
 java_major=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
 aot_note=
-if [ "${java_major:-0}" -ge 25 ] && [ "${AOT:-1}" = 1 ]; then
+if [ "${java_major:-0}" -ge 13 ] && [ "${AOT:-1}" = 1 ]; then
   [ -f "$WORK/train.pcap" ] || "$JAVA" -cp "$JAR" com.secureot.pcap.tools.TrafficGenerator --packets 200000 --hosts 50 --hours 1 --seed 7 "$WORK/train.pcap" 2> /dev/null
-  rm -f "$WORK/aot.aot"; out=$(fresh_fs); config "$out/out"
-  "$JAVA" $JAVA_OPTS -XX:AOTCacheOutput="$WORK/aot.aot" -Xlog:aot=off -Xlog:cds=off -jar "$JAR" -r "$WORK/train.pcap" "$WORK/bench.yaml" > /dev/null 2>&1
-  JAVA_OPTS="$JAVA_OPTS -XX:AOTCache=$WORK/aot.aot -Xlog:aot=off -Xlog:cds=off"
-  aot_note=", with the launcher's ahead-of-time cache"
+  rm -f "$WORK/aot.aot" "$WORK/cds.jsa"; out=$(fresh_fs); config "$out/out"
+  if [ "$java_major" -ge 25 ]; then
+    record="-XX:AOTCacheOutput=$WORK/aot.aot -Xlog:aot=off -Xlog:cds=off"
+    use="-XX:AOTCache=$WORK/aot.aot -Xlog:aot=off -Xlog:cds=off"
+    aot_note=", with the launcher's ahead-of-time cache"
+  else
+    record="-XX:ArchiveClassesAtExit=$WORK/cds.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+    use="-XX:SharedArchiveFile=$WORK/cds.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+    aot_note=", with the launcher's class-data-sharing archive"
+  fi
+  "$JAVA" $JAVA_OPTS $record -jar "$JAR" -r "$WORK/train.pcap" "$WORK/bench.yaml" > /dev/null 2>&1
+  JAVA_OPTS="$JAVA_OPTS $use"
 fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1)"

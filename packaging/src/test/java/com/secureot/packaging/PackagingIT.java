@@ -146,29 +146,42 @@ class PackagingIT {
         assertTrue(chosen.out.lines().anyMatch("-Dorg.pcap4j.core.pcapLibName=/opt/libpcap.so.1"::equals), chosen.out);
     }
 
-    @Test
-    void onJava25TheLauncherRecordsAnAheadOfTimeCacheOnceAndThenStartsFromIt() throws Exception {
-        Path jdk = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(jdk.resolve("release")), "no JDK 25 here");
-        Path aot = work.resolve("aot");
+    /** The JDKs to run the launcher with: the default one (Java 17 here) and a Java 25 when present. */
+    static List<String> jdks() {
+        List<String> out = new java.util.ArrayList<>(List.of("default"));
+        if (Files.isRegularFile(Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/release"))) {
+            out.add("/usr/lib/jvm/temurin-25-jdk-amd64");
+        }
+        return out;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("jdks")
+    void theLauncherRecordsAStartUpCacheOnceAndThenStartsFromIt(String jdk) throws Exception {
+        Path aot = work.resolve("aot-" + jdk.hashCode());
         Path capture = samplePcap();
         String config = "capture:\n  interface: unused\ndefault_output_prefix: \"h_{src_ip}\"\n"
                 + "output_directories:\n  pcap_raw_output_path: \"" + work.resolve("aot-out") + "\"\n";
         Path yaml = Files.writeString(work.resolve("aot.yaml"), config);
-        List<String> cmd = List.of("env", "JAVA_HOME=" + jdk, "SECUREOT_AOT_DIR=" + aot,
-                root.resolve("usr/bin/sniffer-span-pcap").toString(), "-r", capture.toString(), yaml.toString());
-        run(cmd).assertExit(0); // records
+        List<String> cmd = new java.util.ArrayList<>(List.of("env", "SECUREOT_AOT_DIR=" + aot));
+        if (!jdk.equals("default")) {
+            cmd.add("JAVA_HOME=" + jdk);
+        }
+        cmd.addAll(List.of(root.resolve("usr/bin/sniffer-span-pcap").toString(), "-r", capture.toString(),
+                yaml.toString()));
+        Result first = run(cmd).assertExit(0); // records
         List<Path> caches;
         try (var files = Files.list(aot)) {
-            caches = files.filter(f -> f.toString().endsWith(".aot")).toList();
+            caches = files.filter(f -> f.toString().matches(".*\\.(aot|jsa)")).toList();
         }
-        assertEquals(1, caches.size(), "one cache, named by jar and Java version: " + caches);
-        assertTrue(caches.get(0).getFileName().toString().matches("sniffer-span-pcap-\\d+-java25[0-9.]*\\.aot"),
+        assertEquals(1, caches.size(), "one cache, named by jar and Java version: " + caches + "\n" + first.out);
+        assertTrue(caches.get(0).getFileName().toString().matches("sniffer-span-pcap-\\d+-java[0-9.]+\\.(aot|jsa)"),
                 caches.get(0).toString());
         long recorded = Files.getLastModifiedTime(caches.get(0)).toMillis();
         Result second = run(cmd).assertExit(0); // starts from it
         assertEquals(recorded, Files.getLastModifiedTime(caches.get(0)).toMillis(), "the cache is not recorded again");
         assertFalse(second.out.contains("AOTCache creation"), second.out);
+        assertFalse(second.out.contains("[warning]"), "the cache stays quiet:\n" + second.out);
     }
 
     @Test
