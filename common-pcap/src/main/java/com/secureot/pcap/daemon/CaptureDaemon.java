@@ -12,8 +12,6 @@ import com.secureot.pcap.io.CaptureFormatException;
 import com.secureot.pcap.config.MetricsConfig;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.PrometheusEndpoint;
-import com.secureot.pcap.metrics.DropReason;
-import com.secureot.pcap.metrics.ForwardDropReason;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.BatchConsumer;
 import com.secureot.pcap.pipeline.BatchPublisher;
@@ -146,15 +144,10 @@ public final class CaptureDaemon {
             return ExitCodes.OK;
         } catch (CaptureFormatException e) {
             publisher.flush();
-            log.error("{}", e.getMessage());
-            System.err.println("error: " + e.getMessage());
-            return ExitCodes.USAGE;
+            return DaemonCommand.fail(e.getMessage(), ExitCodes.USAGE);
         } catch (IOException e) {
             publisher.flush();
-            String m = "cannot read " + file + ": " + e.getMessage();
-            log.error("{}", m);
-            System.err.println("error: " + m);
-            return ExitCodes.USAGE;
+            return DaemonCommand.fail("cannot read " + file + ": " + e.getMessage(), ExitCodes.USAGE);
         } catch (InterruptedException e) {
             publisher.flush();
             if (shutdown.requested()) {
@@ -168,31 +161,13 @@ public final class CaptureDaemon {
     private int replayOutcome(boolean withForward) {
         long notStored = metrics.droppedTotal();
         if (notStored > 0) {
-            StringBuilder why = new StringBuilder();
-            for (DropReason r : DropReason.values()) {
-                if (metrics.dropped(r) > 0) {
-                    why.append(why.length() == 0 ? "" : ", ").append(r.label()).append('=').append(metrics.dropped(r));
-                }
-            }
-            String m = notStored + " of " + metrics.captured.get() + " packets were not stored (" + why + ")";
-            log.error("{}", m);
-            System.err.println("error: " + m);
-            return ExitCodes.IO_ERROR;
+            return DaemonCommand.fail(notStored + " of " + metrics.captured.get() + " packets were not stored ("
+                    + metrics.drops().nonZero() + ")", ExitCodes.IO_ERROR);
         }
         long notForwarded = withForward ? metrics.forwardDroppedTotal() : 0;
         if (notForwarded > 0) {
-            StringBuilder why = new StringBuilder();
-            for (ForwardDropReason r : ForwardDropReason.values()) {
-                if (metrics.forwardDropped(r) > 0) {
-                    why.append(why.length() == 0 ? "" : ", ").append(r.label()).append('=')
-                            .append(metrics.forwardDropped(r));
-                }
-            }
-            String m = notForwarded + " of " + metrics.captured.get() + " packets were not forwarded (" + why
-                    + "); the local files are complete";
-            log.error("{}", m);
-            System.err.println("error: " + m);
-            return ExitCodes.NOT_FORWARDED;
+            return DaemonCommand.fail(notForwarded + " of " + metrics.captured.get() + " packets were not forwarded ("
+                    + metrics.forwardDrops().nonZero() + "); the local files are complete", ExitCodes.NOT_FORWARDED);
         }
         return ExitCodes.OK;
     }

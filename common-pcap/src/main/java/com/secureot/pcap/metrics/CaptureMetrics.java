@@ -1,7 +1,5 @@
 package com.secureot.pcap.metrics;
 
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,54 +22,47 @@ public final class CaptureMetrics {
     public final AtomicLong filesOpen = new AtomicLong();
     public final AtomicLong filesCreated = new AtomicLong();
     public final AtomicLong filesDeleted = new AtomicLong();
-    private final Map<DropReason, AtomicLong> dropped = new EnumMap<>(DropReason.class);
+    private final ReasonCounters<DropReason> dropped = new ReasonCounters<>(DropReason.class);
 
     // Forwarding side.
     public final AtomicLong forwarded = new AtomicLong();
     public final AtomicLong forwardedBytes = new AtomicLong();
     public final AtomicLong forwardConnected = new AtomicLong();
     public final AtomicLong forwardConnects = new AtomicLong();
-    private final Map<ForwardDropReason, AtomicLong> forwardDropped = new EnumMap<>(ForwardDropReason.class);
-
-    public CaptureMetrics() {
-        for (DropReason r : DropReason.values()) {
-            dropped.put(r, new AtomicLong());
-        }
-        for (ForwardDropReason r : ForwardDropReason.values()) {
-            forwardDropped.put(r, new AtomicLong());
-        }
-    }
+    private final ReasonCounters<ForwardDropReason> forwardDropped = new ReasonCounters<>(ForwardDropReason.class);
 
     public void drop(DropReason reason, long packets) {
-        dropped.get(reason).addAndGet(packets);
+        dropped.add(reason, packets);
     }
 
     public long dropped(DropReason reason) {
-        return dropped.get(reason).get();
+        return dropped.get(reason);
     }
 
     public long droppedTotal() {
-        long t = 0;
-        for (AtomicLong a : dropped.values()) {
-            t += a.get();
-        }
-        return t;
+        return dropped.total();
+    }
+
+    /** Packets not stored, by reason. */
+    public ReasonCounters<DropReason> drops() {
+        return dropped;
     }
 
     public void forwardDrop(ForwardDropReason reason, long packets) {
-        forwardDropped.get(reason).addAndGet(packets);
+        forwardDropped.add(reason, packets);
     }
 
     public long forwardDropped(ForwardDropReason reason) {
-        return forwardDropped.get(reason).get();
+        return forwardDropped.get(reason);
     }
 
     public long forwardDroppedTotal() {
-        long t = 0;
-        for (AtomicLong a : forwardDropped.values()) {
-            t += a.get();
-        }
-        return t;
+        return forwardDropped.total();
+    }
+
+    /** Packets stored but not forwarded, by reason. */
+    public ReasonCounters<ForwardDropReason> forwardDrops() {
+        return forwardDropped;
     }
 
     /** Packets received but neither written nor dropped yet: in queues or in file buffers. */
@@ -115,17 +106,13 @@ public final class CaptureMetrics {
                 .append(" files_open=").append(filesOpen.get())
                 .append(" files_created=").append(filesCreated.get())
                 .append(" files_deleted=").append(filesDeleted.get());
-        for (DropReason r : DropReason.values()) {
-            sb.append(" dropped_").append(r.label()).append('=').append(dropped(r));
-        }
+        dropped.appendTo(sb, "dropped_", false);
         if (withForward) {
             sb.append(" forwarded=").append(forwarded.get())
                     .append(" fwd_bytes=").append(forwardedBytes.get())
                     .append(" connected=").append(forwardConnected.get() > 0)
                     .append(" connects=").append(forwardConnects.get());
-            for (ForwardDropReason r : ForwardDropReason.values()) {
-                sb.append(" fwd_dropped_").append(r.label()).append('=').append(forwardDropped(r));
-            }
+            forwardDropped.appendTo(sb, "fwd_dropped_", false);
         }
         return sb.toString();
     }

@@ -1,7 +1,5 @@
 package com.secureot.pcap.metrics;
 
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,28 +15,23 @@ public final class CollectorMetrics {
     public final AtomicLong sot1Gaps = new AtomicLong();
     public final AtomicLong activeConnections = new AtomicLong();
     public final AtomicLong acceptedConnections = new AtomicLong();
-    private final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
-
-    public CollectorMetrics() {
-        for (RejectReason r : RejectReason.values()) {
-            rejected.put(r, new AtomicLong());
-        }
-    }
+    private final ReasonCounters<RejectReason> rejected = new ReasonCounters<>(RejectReason.class);
 
     public void reject(RejectReason reason) {
-        rejected.get(reason).incrementAndGet();
+        rejected.add(reason, 1);
     }
 
     public long rejected(RejectReason reason) {
-        return rejected.get(reason).get();
+        return rejected.get(reason);
     }
 
     public long rejectedTotal() {
-        long t = 0;
-        for (AtomicLong a : rejected.values()) {
-            t += a.get();
-        }
-        return t;
+        return rejected.total();
+    }
+
+    /** Refusals by reason. */
+    public ReasonCounters<RejectReason> rejections() {
+        return rejected;
     }
 
     /** One line with every figure. */
@@ -52,12 +45,7 @@ public final class CollectorMetrics {
                 .append(" connections_active=").append(activeConnections.get())
                 .append(" connections_accepted=").append(acceptedConnections.get())
                 .append(" rejected=").append(rejectedTotal());
-        for (RejectReason r : RejectReason.values()) {
-            long n = rejected(r);
-            if (n > 0) {
-                sb.append(" rejected_").append(r.label()).append('=').append(n);
-            }
-        }
+        rejected.appendTo(sb, "rejected_", true);
         sb.append(' ').append(storage.summary(false));
         return sb.toString();
     }

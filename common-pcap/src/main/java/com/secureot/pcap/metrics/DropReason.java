@@ -1,7 +1,7 @@
 package com.secureot.pcap.metrics;
 
 /** Why a packet was not stored; the label an operator sees in logs and metrics. */
-public enum DropReason {
+public enum DropReason implements Reason {
     /** The capture outran the writer: every batch between them was in use. */
     QUEUE_FULL("queue_full"),
     /** The file system had no space left. */
@@ -15,6 +15,7 @@ public enum DropReason {
         this.label = label;
     }
 
+    @Override
     public String label() {
         return label;
     }

@@ -1,7 +1,7 @@
 package com.secureot.pcap.metrics;
 
 /** Why a packet stored locally was not forwarded to the collector. */
-public enum ForwardDropReason {
+public enum ForwardDropReason implements Reason {
     /** The network was slower than the capture and the forwarding queue was full. */
     QUEUE_FULL("queue_full"),
     /** No connection to the collector when the packet's turn came (or at the end of a replay). */
@@ -17,6 +17,7 @@ public enum ForwardDropReason {
         this.label = label;
     }
 
+    @Override
     public String label() {
         return label;
     }

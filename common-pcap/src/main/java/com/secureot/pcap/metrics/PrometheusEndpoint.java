@@ -34,14 +34,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
         counter("secureot_packets_written_total", "Packets written to pcap files.", m.written::get);
         counter("secureot_bytes_written_total", "Packet bytes (without pcap headers) written to pcap files.",
                 m.writtenBytes::get);
-        CounterWithCallback.builder().name("secureot_packets_dropped_total")
-                .help("Packets received but not stored, by reason (queue_full, disk_full, write_error).")
-                .labelNames("reason")
-                .callback(cb -> {
-                    for (DropReason r : DropReason.values()) {
-                        cb.call(m.dropped(r), r.label());
-                    }
-                }).register(registry);
+        byReason("secureot_packets_dropped_total",
+                "Packets received but not stored, by reason (queue_full, disk_full, write_error).", m.drops());
         gauge("secureot_packets_in_flight", "Packets received and not yet written or dropped (queues, file buffers).",
                 m::inFlight);
         gauge("secureot_files_open", "Pcap files open for writing.", m.filesOpen::get);
@@ -52,14 +46,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
             counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket.", m.forwarded::get);
             counter("secureot_bytes_forwarded_total", "Packet bytes handed to the collector's socket.",
                     m.forwardedBytes::get);
-            CounterWithCallback.builder().name("secureot_forward_dropped_total")
-                    .help("Packets stored locally but not forwarded, by reason.")
-                    .labelNames("reason")
-                    .callback(cb -> {
-                        for (ForwardDropReason r : ForwardDropReason.values()) {
-                            cb.call(m.forwardDropped(r), r.label());
-                        }
-                    }).register(registry);
+            byReason("secureot_forward_dropped_total", "Packets stored locally but not forwarded, by reason.",
+                    m.forwardDrops());
             gauge("secureot_forward_connected", "1 when the TCP stream to the collector is up (UDP: always 1).",
                     m.forwardConnected::get);
             counter("secureot_forward_connects_total", "Successful connections to the collector.",
@@ -81,13 +69,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
                     cb.call(m.tcpBytes.get(), "tcp");
                     cb.call(m.udpBytes.get(), "udp");
                 }).register(registry);
-        CounterWithCallback.builder().name("secureot_rejected_total")
-                .help("Connections, streams and datagrams refused, by reason.").labelNames("reason")
-                .callback(cb -> {
-                    for (RejectReason r : RejectReason.values()) {
-                        cb.call(m.rejected(r), r.label());
-                    }
-                }).register(registry);
+        byReason("secureot_rejected_total", "Connections, streams and datagrams refused, by reason.", m.rejections());
         counter("secureot_sequence_gaps_total", "SOT1 sequence numbers never received (lost datagrams).",
                 m.sot1Gaps::get);
         gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);
@@ -98,6 +80,16 @@ public final class PrometheusEndpoint implements AutoCloseable {
     /** The registry, for daemons that add metrics of their own. */
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    /** A counter labelled {@code reason}, one series per reason of {@code counters}. */
+    private <E extends Enum<E> & Reason> void byReason(String name, String help, ReasonCounters<E> counters) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("reason")
+                .callback(cb -> {
+                    for (E r : counters.reasons()) {
+                        cb.call(counters.get(r), r.label());
+                    }
+                }).register(registry);
     }
 
     public void counter(String name, String help, DoubleSupplier value) {

@@ -1,7 +1,7 @@
 package com.secureot.pcap.metrics;
 
 /** Why a connection, stream or datagram was refused; the label an operator sees in logs. */
-public enum RejectReason {
+public enum RejectReason implements Reason {
     NOT_ALLOWED("not_allowed"),
     TOO_MANY_CONNECTIONS("too_many_connections"),
     EMPTY("empty"),
@@ -23,6 +23,7 @@ public enum RejectReason {
         this.label = label;
     }
 
+    @Override
     public String label() {
         return label;
     }
