@@ -1,7 +1,6 @@
 package com.secureot.pcap.capture;
 
 import com.secureot.pcap.config.CaptureConfig;
-import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.packet.LinkTypes;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import org.pcap4j.core.BpfProgram;
@@ -23,28 +22,31 @@ import java.sql.Timestamp;
  * listener is its cheapest path; kernel drop counters are polled between dispatches, on the same
  * thread, because a handle is not safe for concurrent native calls.
  */
-public final class Pcap4jCapture implements PacketCapture {
+final class Pcap4jCapture extends DispatchLoop {
     private static final Logger log = LoggerFactory.getLogger(Pcap4jCapture.class);
-    private static final long STATS_EVERY_NANOS = 1_000_000_000L;
 
     private final PcapHandle handle;
-    private final String interfaceName;
-    private final int linkType;
-    private final int snaplen;
-    private final boolean nano;
-    private volatile boolean stopping;
-    private final KernelDropCounter drops = new KernelDropCounter();
+    private BatchPublisher publisher;
+    private final RawPacketListener listener;
 
     private Pcap4jCapture(PcapHandle handle, String interfaceName, int snaplen, boolean nano) {
+        super(interfaceName, LinkTypes.fromDlt(handle.getDlt().value()), snaplen, nano);
         this.handle = handle;
-        this.interfaceName = interfaceName;
-        this.linkType = LinkTypes.fromDlt(handle.getDlt().value());
-        this.snaplen = snaplen;
-        this.nano = nano;
+        // Timestamp and original length are pcap4j thread-locals, valid only inside the callback.
+        this.listener = packet -> {
+            Timestamp ts = handle.getTimestamp();
+            Integer orig = handle.getOriginalLength();
+            try {
+                publisher.add(packet, 0, packet.length, orig == null ? packet.length : orig, linkType,
+                        Math.floorDiv(ts.getTime(), 1000), ts.getNanos(), nano, snaplen, null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
     }
 
     /** Opens {@code config.interfaceName()} and installs {@code bpfFilter} (may be null). */
-    public static Pcap4jCapture open(CaptureConfig config, String bpfFilter)
+    static Pcap4jCapture open(CaptureConfig config, String bpfFilter)
             throws CaptureOpenException, CaptureFilterException {
         PcapLibrary.configure();
         String itf = config.interfaceName();
@@ -81,75 +83,30 @@ public final class Pcap4jCapture implements PacketCapture {
     }
 
     @Override
-    public int linkType() {
-        return linkType;
-    }
-
-    @Override
-    public boolean nanoTimestamps() {
-        return nano;
-    }
-
-    @Override
-    public int snaplen() {
-        return snaplen;
-    }
-
-    /** Captures into {@code publisher} until {@link #stop()}; runs on the calling thread. */
-    @Override
-    public void run(BatchPublisher publisher, CaptureMetrics metrics) throws CaptureOpenException {
-        log.info("capturing on {} (link type {}, snaplen {}, {} timestamps)", interfaceName, linkType, snaplen,
-                nano ? "nanosecond" : "microsecond");
-        RawPacketListener listener = packet -> {
-            Timestamp ts = handle.getTimestamp();
-            long ms = ts.getTime();
-            Integer orig = handle.getOriginalLength();
-            try {
-                publisher.add(packet, 0, packet.length, orig == null ? packet.length : orig, linkType,
-                        Math.floorDiv(ms, 1000), ts.getNanos(), nano, snaplen, null);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
-        long nextStats = System.nanoTime() + STATS_EVERY_NANOS;
+    protected void dispatch(BatchPublisher publisher) throws CaptureOpenException {
+        this.publisher = publisher;
         try {
-            while (!stopping) {
-                try {
-                    handle.dispatch(-1, listener);
-                } catch (InterruptedException e) {
-                    // breakLoop(): stopping is set.
-                }
-                // Hand on what this dispatch read, whatever its age: under TPACKET_V3 libpcap's next
-                // dispatch may wait without end on a quiet link (the kernel retires only non-empty
-                // blocks), and the last packets before a pause would sit in the batch until more came.
-                publisher.flush();
-                long now = System.nanoTime();
-                if (now >= nextStats) {
-                    pollStats(metrics);
-                    nextStats = now + STATS_EVERY_NANOS;
-                }
-            }
+            handle.dispatch(-1, listener);
+        } catch (InterruptedException e) {
+            // breakLoop(): the loop sees stop() was called.
         } catch (PcapNativeException | NotOpenException e) {
             throw new CaptureOpenException("capture on \"" + interfaceName + "\" failed: " + e.getMessage());
-        } finally {
-            publisher.flush();
-            pollStats(metrics);
         }
     }
 
-    private void pollStats(CaptureMetrics metrics) {
+    @Override
+    protected long[] stats() {
         try {
             PcapStat st = handle.getStats();
-            drops.update(st.getNumPacketsDropped(), st.getNumPacketsDroppedByIf(), metrics);
+            return new long[] {st.getNumPacketsDropped(), st.getNumPacketsDroppedByIf()};
         } catch (PcapNativeException | NotOpenException e) {
             log.debug("pcap_stats on {}: {}", interfaceName, e.getMessage());
+            return null;
         }
     }
 
-    /** Asks the capture thread to return; callable from any thread. */
     @Override
-    public void stop() {
-        stopping = true;
+    protected void breakLoop() {
         try {
             handle.breakLoop();
         } catch (NotOpenException e) {

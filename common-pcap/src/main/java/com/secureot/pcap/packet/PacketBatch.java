@@ -47,8 +47,17 @@ public final class PacketBatch {
     /** Appends one packet; the caller has checked {@link #fits}. */
     public void add(byte[] src, int srcOff, int length, int originalLength, int link, long sec, int nanos,
                     boolean nano, int snap, Object from) {
-        int i = count++;
         System.arraycopy(src, srcOff, data, used, length);
+        commit(length, originalLength, link, sec, nanos, nano, snap, from);
+    }
+
+    /**
+     * Appends one packet whose {@code length} bytes the caller already wrote at
+     * {@code data[used..]} (a native capture copies straight from libpcap's buffer).
+     */
+    public void commit(int length, int originalLength, int link, long sec, int nanos, boolean nano, int snap,
+                       Object from) {
+        int i = count++;
         offset[i] = used;
         capLen[i] = length;
         origLen[i] = originalLength;

@@ -46,6 +46,19 @@ public final class BatchPublisher implements PacketHandler {
     /** Adds one packet; {@code origin} names its sender (collector), or null. */
     public void add(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
                     int snaplen, Object origin) throws InterruptedException {
+        PacketBatch b = reserve(capLen);
+        if (b != null) {
+            System.arraycopy(buf, off, b.data, b.used, capLen);
+            commit(capLen, origLen, linkType, sec, nanos, nano, snaplen, origin);
+        }
+    }
+
+    /**
+     * Room for a packet of {@code capLen} bytes: the batch to write it into at
+     * {@code data[used..]} before {@link #commit}, or null when no batch was free (the packet is
+     * then counted as dropped, queue_full). Lets a native source copy once, straight from libpcap.
+     */
+    public PacketBatch reserve(int capLen) throws InterruptedException {
         if (current != null && !current.fits(capLen)) {
             flush();
         }
@@ -53,12 +66,18 @@ public final class BatchPublisher implements PacketHandler {
             metrics.captured.incrementAndGet();
             metrics.capturedBytes.addAndGet(capLen);
             metrics.drop(DropReason.QUEUE_FULL, 1);
-            return;
+            return null;
         }
         if (!current.fits(capLen)) {
             throw new IllegalArgumentException("packet of " + capLen + " bytes is larger than a batch");
         }
-        current.add(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen, origin);
+        return current;
+    }
+
+    /** Records the packet written after {@link #reserve} returned a batch. */
+    public void commit(int capLen, int origLen, int linkType, long sec, int nanos, boolean nano, int snaplen,
+                       Object origin) {
+        current.commit(capLen, origLen, linkType, sec, nanos, nano, snaplen, origin);
         pendingPackets++;
         pendingBytes += capLen;
     }

@@ -1,8 +1,8 @@
 package com.secureot.pcap.capture;
 
 import com.secureot.pcap.config.CaptureConfig;
-import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.packet.LinkTypes;
+import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,17 +22,15 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Live capture calling libpcap through the JDK's foreign function API (Java 22+): pcap_dispatch
- * with an upcall that copies each packet once into the batch, without the per-packet byte array
- * and timestamp objects that pcap4j/JNA allocate. Everything libpcap-specific stays in this class.
- * One thread (the capture thread) makes every call on the handle except pcap_breakloop.
+ * with an upcall that copies each packet once, from libpcap's ring straight into the batch,
+ * without the per-packet byte array and timestamp objects that pcap4j/JNA allocate.
  */
-final class FfmCapture implements PacketCapture {
+final class FfmCapture extends DispatchLoop {
     private static final Logger log = LoggerFactory.getLogger(FfmCapture.class);
     private static final int ERRBUF_SIZE = 256;
     private static final int PCAP_TSTAMP_PRECISION_NANO = 1;
     private static final int PCAP_NETMASK_UNKNOWN = 0xFFFFFFFF;
     private static final int PKTHDR_BYTES = 24; // struct timeval (2 x long) + caplen + len, on LP64
-    private static final long STATS_EVERY_NANOS = 1_000_000_000L;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
@@ -90,28 +88,17 @@ final class FfmCapture implements PacketCapture {
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment handle;
-    private final String interfaceName;
-    private final int linkType;
-    private final int snaplen;
-    private final boolean nano;
-    private final byte[] packet;
     private final MemorySegment stats;
     private final MemorySegment callback;
-    private final KernelDropCounter drops = new KernelDropCounter();
-    private volatile boolean stopping;
     private boolean closed;
-    // Set for the duration of run(); read by the upcall on the same thread.
+    // Set by dispatch(); read by the upcall on the same thread.
     private BatchPublisher publisher;
     private Throwable callbackFailure;
 
     private FfmCapture(MemorySegment handle, String interfaceName, int snaplen, boolean nano, int linkType)
             throws ReflectiveOperationException {
+        super(interfaceName, linkType, snaplen, nano);
         this.handle = handle;
-        this.interfaceName = interfaceName;
-        this.snaplen = snaplen;
-        this.nano = nano;
-        this.linkType = linkType;
-        this.packet = new byte[snaplen];
         this.stats = arena.allocate(16);
         MethodHandle onPacket = MethodHandles.lookup().findVirtual(FfmCapture.class, "onPacket",
                 MethodType.methodType(void.class, MemorySegment.class, MemorySegment.class, MemorySegment.class))
@@ -182,32 +169,20 @@ final class FfmCapture implements PacketCapture {
         return text;
     }
 
-    @Override
-    public int linkType() {
-        return linkType;
-    }
-
-    @Override
-    public boolean nanoTimestamps() {
-        return nano;
-    }
-
-    @Override
-    public int snaplen() {
-        return snaplen;
-    }
-
     /** The upcall: runs on the capture thread inside pcap_dispatch. It must never throw. */
     private void onPacket(MemorySegment user, MemorySegment header, MemorySegment bytes) {
         try {
             MemorySegment h = header.reinterpret(PKTHDR_BYTES);
             long sec = h.get(LONG, 0);
             long frac = h.get(LONG, 8);
-            int capLen = Math.min(h.get(INT, 16), packet.length);
+            int capLen = Math.min(h.get(INT, 16), snaplen);
             int origLen = h.get(INT, 20);
-            MemorySegment.copy(bytes.reinterpret(capLen), ValueLayout.JAVA_BYTE, 0, packet, 0, capLen);
-            publisher.add(packet, 0, capLen, origLen, linkType, sec, nano ? (int) frac : (int) frac * 1000, nano,
-                    snaplen, null);
+            PacketBatch batch = publisher.reserve(capLen);
+            if (batch != null) {
+                MemorySegment.copy(bytes.reinterpret(capLen), ValueLayout.JAVA_BYTE, 0, batch.data, batch.used, capLen);
+                publisher.commit(capLen, origLen, linkType, sec, nano ? (int) frac : (int) frac * 1000, nano, snaplen,
+                        null);
+            }
         } catch (Throwable t) {
             if (callbackFailure == null) {
                 callbackFailure = t;
@@ -217,56 +192,48 @@ final class FfmCapture implements PacketCapture {
     }
 
     @Override
-    public void run(BatchPublisher publisher, CaptureMetrics metrics) throws CaptureOpenException {
+    protected void dispatch(BatchPublisher publisher) throws CaptureOpenException {
         this.publisher = publisher;
-        log.info("capturing on {} (link type {}, snaplen {}, {} timestamps)", interfaceName, linkType, snaplen,
-                nano ? "nanosecond" : "microsecond");
-        long nextStats = System.nanoTime() + STATS_EVERY_NANOS;
+        int n;
         try {
-            while (!stopping) {
-                int n = (int) Pcap.DISPATCH.invokeExact(handle, -1, callback, MemorySegment.NULL);
-                if (n == -1) {
-                    throw new CaptureOpenException("capture on \"" + interfaceName + "\" failed: " + error(handle, n));
-                }
-                // Hand on what this dispatch read, whatever its age: under TPACKET_V3 the next
-                // dispatch may wait without end on a quiet link.
-                publisher.flush();
-                long now = System.nanoTime();
-                if (now >= nextStats) {
-                    pollStats(metrics);
-                    nextStats = now + STATS_EVERY_NANOS;
-                }
-            }
-            if (callbackFailure != null) {
-                throw new IllegalStateException("packet callback failed", callbackFailure);
-            }
-        } catch (CaptureOpenException | RuntimeException e) {
-            throw e;
+            n = (int) Pcap.DISPATCH.invokeExact(handle, -1, callback, MemorySegment.NULL);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
-        } finally {
-            publisher.flush();
-            pollStats(metrics);
+        }
+        if (callbackFailure != null) {
+            throw new IllegalStateException("packet callback failed", callbackFailure);
+        }
+        if (n == -1) {
+            throw new CaptureOpenException("capture on \"" + interfaceName + "\" failed: " + lastError(n));
         }
     }
 
-    private void pollStats(CaptureMetrics metrics) {
+    private String lastError(int status) {
         try {
-            if ((int) Pcap.STATS.invokeExact(handle, stats) == 0) {
-                drops.update(stats.get(INT, 4) & 0xFFFFFFFFL, stats.get(INT, 8) & 0xFFFFFFFFL, metrics);
-            }
+            return error(handle, status);
         } catch (Throwable t) {
-            log.debug("pcap_stats on {}: {}", interfaceName, t.toString());
+            return "status " + status;
         }
     }
 
     @Override
-    public void stop() {
-        stopping = true;
+    protected long[] stats() {
+        try {
+            if ((int) Pcap.STATS.invokeExact(handle, stats) == 0) {
+                return new long[] {stats.get(INT, 4) & 0xFFFFFFFFL, stats.get(INT, 8) & 0xFFFFFFFFL};
+            }
+        } catch (Throwable t) {
+            log.debug("pcap_stats on {}: {}", interfaceName, t.toString());
+        }
+        return null;
+    }
+
+    @Override
+    protected void breakLoop() {
         try {
             Pcap.BREAKLOOP.invokeExact(handle);
         } catch (Throwable t) {
-            // nothing more to do: the loop sees stopping within one timeout
+            // nothing more to do: the loop sees the stop within one timeout
         }
     }
 
