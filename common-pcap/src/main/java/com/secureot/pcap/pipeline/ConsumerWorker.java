@@ -29,7 +29,6 @@ public final class ConsumerWorker implements AutoCloseable {
     private static final Object END = new Object();
     private final ArrayBlockingQueue<Object> queue;
     private final Thread thread;
-    private volatile boolean ending;
     private volatile Throwable failure;
     private boolean closed;
 
@@ -92,8 +91,6 @@ public final class ConsumerWorker implements AutoCloseable {
                     } finally {
                         b.release();
                     }
-                } else if (ending) {
-                    break;
                 }
                 consumer.tick();
             }
@@ -135,7 +132,6 @@ public final class ConsumerWorker implements AutoCloseable {
         }
         closed = true;
         consumer.draining();
-        ending = true;
         if (thread.isAlive()) {
             queue.put(END);
         }

@@ -1,41 +1,89 @@
 package com.secureot.pcap.store;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One of several stores writing into the same folder, each on its own thread: a prefix belongs
- * to exactly one of them (by its hash), so every file still has one owner. They share the set of
- * open files, which retention must never delete; partition 0 runs retention and the open-file
- * budget is split between them.
- *
- * @param openPaths files open in any partition (thread-safe)
+ * to exactly one of them (by its hash), so every file still has one owner. They share what they
+ * know of the folder: the files open in any of them (which retention must never delete) and the
+ * names in it (listed once, not once per store). Partition 0 runs retention; the open-file budget
+ * is split between them.
  */
-public record StorePartition(int index, int count, Set<Path> openPaths) {
+public final class StorePartition {
+    private final int index;
+    private final int count;
+    private final Set<Path> openPaths;
+    private final Set<String> names;
+    private volatile boolean listed;
 
-    public StorePartition {
-        if (count < 1 || index < 0 || index >= count) {
-            throw new IllegalArgumentException("partition " + index + " of " + count);
-        }
+    private StorePartition(int index, int count, Set<Path> openPaths, Set<String> names) {
+        this.index = index;
+        this.count = count;
+        this.openPaths = openPaths;
+        this.names = names;
     }
 
     /** The only partition: one store owns every prefix. */
     public static StorePartition single() {
-        return new StorePartition(0, 1, ConcurrentHashMap.newKeySet());
+        return of(1)[0];
     }
 
-    /** {@code count} partitions sharing one set of open files. */
+    /** {@code count} partitions sharing what they know of the folder. */
     public static StorePartition[] of(int count) {
-        Set<Path> shared = ConcurrentHashMap.newKeySet();
+        if (count < 1) {
+            throw new IllegalArgumentException("count: " + count + " (expected: >= 1)");
+        }
+        Set<Path> open = ConcurrentHashMap.newKeySet();
+        Set<String> names = ConcurrentHashMap.newKeySet();
         StorePartition[] out = new StorePartition[count];
         for (int i = 0; i < count; i++) {
-            out[i] = new StorePartition(i, count, shared);
+            out[i] = new StorePartition(i, count, open, names);
         }
         return out;
     }
 
+    public int index() {
+        return index;
+    }
+
+    public int count() {
+        return count;
+    }
+
     boolean owns(String prefix) {
         return count == 1 || Math.floorMod(prefix.hashCode(), count) == index;
+    }
+
+    /** Files open in any partition. */
+    Set<Path> openPaths() {
+        return openPaths;
+    }
+
+    /**
+     * Names in {@code dir}, listed on first use and then kept up to date by the stores: asking the
+     * file system whether each new name exists costs a metadata lookup that waits behind the
+     * journal while data is being written (0.5 ms a file measured here).
+     */
+    Set<String> names(Path dir) {
+        if (!listed) {
+            synchronized (names) {
+                if (!listed) {
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                        for (Path n : files) {
+                            names.add(n.getFileName().toString());
+                        }
+                    } catch (IOException e) {
+                        // Unreadable now: CREATE_NEW still refuses to overwrite; the error shows when writing.
+                    }
+                    listed = true;
+                }
+            }
+        }
+        return names;
     }
 }
