@@ -1,17 +1,15 @@
 package com.secureot.remote;
 
 import com.secureot.pcap.config.ConfigException;
-import com.secureot.pcap.config.YamlDocuments;
+import com.secureot.pcap.daemon.ConfigOptions;
 import com.secureot.pcap.daemon.DaemonCommand;
 import com.secureot.pcap.daemon.ExitCodes;
-import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.remote.config.CollectorConfig;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 
@@ -28,12 +26,8 @@ import java.util.concurrent.Callable;
             "78:bad configuration (nothing written)"})
 public final class RemotePcapMain implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
-    Path config;
-
-    @picocli.CommandLine.Option(names = "--check-config", description = "Validate the configuration (keys, values, "
-            + "bind address, output folder) and exit: 0 when valid, 78 with the errors otherwise.")
-    boolean checkConfig;
+    @Mixin
+    ConfigOptions options;
 
     public static void main(String[] args) {
         System.exit(DaemonCommand.execute(new RemotePcapMain(), args));
@@ -43,11 +37,9 @@ public final class RemotePcapMain implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         CollectorConfig cfg;
         try {
-            cfg = CollectorConfig.from(YamlDocuments.load(config));
-            if (checkConfig) {
-                OutputFolder.check(cfg.storage().outputDir());
-                System.out.println(config + ": configuration OK");
-                return ExitCodes.OK;
+            cfg = CollectorConfig.from(options.load());
+            if (options.checkConfig()) {
+                return options.valid(cfg.storage().outputDir(), "");
             }
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);

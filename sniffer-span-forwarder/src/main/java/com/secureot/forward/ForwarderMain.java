@@ -5,16 +5,15 @@ import com.secureot.pcap.capture.CaptureFilterException;
 import com.secureot.pcap.capture.CaptureOpenException;
 import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.config.SpanConfig;
-import com.secureot.pcap.config.YamlDocuments;
 import com.secureot.pcap.daemon.CaptureDaemon;
+import com.secureot.pcap.daemon.ConfigOptions;
 import com.secureot.pcap.daemon.DaemonCommand;
 import com.secureot.pcap.daemon.ExitCodes;
-import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -40,8 +39,8 @@ import java.util.concurrent.Callable;
             "78:bad configuration (nothing written)"})
 public final class ForwarderMain implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
-    Path config;
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = {"-r", "--read-file"}, paramLabel = "FILE",
             description = "Replay this pcap or pcapng file instead of capturing; exit once every packet is "
@@ -52,10 +51,6 @@ public final class ForwarderMain implements Callable<Integer> {
             description = "With --read-file: 0 = as fast as possible (default), 1 = the file's own timing, "
                     + "N = N times faster.")
     double replaySpeed;
-
-    @Option(names = "--check-config", description = "Validate the configuration (keys, values, collector "
-            + "address, BPF filter with the self-exclusion, output folder) and exit: 0 when valid, 78 otherwise.")
-    boolean checkConfig;
 
     public static void main(String[] args) {
         System.exit(DaemonCommand.execute(new ForwarderMain(), args));
@@ -74,12 +69,12 @@ public final class ForwarderMain implements Callable<Integer> {
         CollectorEndpoint collector = null;
         String exclusion = null;
         try {
-            cfg = SpanConfig.from(YamlDocuments.load(config), true);
+            cfg = SpanConfig.from(options.load(), true);
             if (cfg.forward().enable()) {
                 try {
                     collector = CollectorEndpoint.resolve(cfg.forward());
                 } catch (UnknownHostException e) {
-                    if (checkConfig) {
+                    if (options.checkConfig()) {
                         throw new ConfigException(e.getMessage());
                     }
                     // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
@@ -88,11 +83,9 @@ public final class ForwarderMain implements Callable<Integer> {
                 exclusion = collector.bpfExclusion();
             }
             checkFilter(cfg, exclusion);
-            if (checkConfig) {
-                OutputFolder.check(cfg.storage().outputDir());
-                System.out.println(config + ": configuration OK"
-                        + (collector == null ? "" : "; forwarding to " + collector));
-                return ExitCodes.OK;
+            if (options.checkConfig()) {
+                return options.valid(cfg.storage().outputDir(),
+                        collector == null ? "" : "; forwarding to " + collector);
             }
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);

@@ -5,16 +5,15 @@ import com.secureot.pcap.capture.CaptureFilterException;
 import com.secureot.pcap.capture.CaptureOpenException;
 import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.config.SpanConfig;
-import com.secureot.pcap.config.YamlDocuments;
 import com.secureot.pcap.daemon.CaptureDaemon;
+import com.secureot.pcap.daemon.ConfigOptions;
 import com.secureot.pcap.daemon.DaemonCommand;
 import com.secureot.pcap.daemon.ExitCodes;
-import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,16 +32,12 @@ import java.util.concurrent.Callable;
             "78:bad configuration (nothing written)"})
 public final class SpanPcapMain implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML configuration file.")
-    Path config;
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = {"-r", "--read-file"}, paramLabel = "FILE",
             description = "Replay this pcap or pcapng file instead of capturing; exit once every packet is written.")
     Path readFile;
-
-    @Option(names = "--check-config", description = "Validate the configuration (keys, values, BPF filter, "
-            + "output folder) and exit: 0 when valid, 78 with the errors otherwise.")
-    boolean checkConfig;
 
     public static void main(String[] args) {
         System.exit(DaemonCommand.execute(new SpanPcapMain(), args));
@@ -52,12 +47,10 @@ public final class SpanPcapMain implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         SpanConfig cfg;
         try {
-            cfg = SpanConfig.from(YamlDocuments.load(config), false);
+            cfg = SpanConfig.from(options.load(), false);
             checkFilter(cfg);
-            if (checkConfig) {
-                OutputFolder.check(cfg.storage().outputDir());
-                System.out.println(config + ": configuration OK");
-                return ExitCodes.OK;
+            if (options.checkConfig()) {
+                return options.valid(cfg.storage().outputDir(), "");
             }
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);
