@@ -183,22 +183,14 @@ public final class ConfigNode {
 
     /** A list of mappings ({@code routing_rules[0]}, ...); absent reads as empty. */
     public List<ConfigNode> children(String key) {
-        Object v = raw(key);
         List<ConfigNode> out = new ArrayList<>();
-        if (v == null) {
-            return out;
-        }
-        if (!(v instanceof List<?> list)) {
-            error(key, quote(v) + " is not a list");
-            return out;
-        }
+        List<?> list = list(key);
         for (int i = 0; i < list.size(); i++) {
             String p = path(key) + "[" + i + "]";
-            Object item = list.get(i);
-            if (item instanceof Map<?, ?> m) {
+            if (list.get(i) instanceof Map<?, ?> m) {
                 out.add(new ConfigNode(p, stringKeys(m, p), errors, asked));
             } else {
-                errors.add(p + ": " + quote(item) + " is not a mapping");
+                errors.add(p + ": " + quote(list.get(i)) + " is not a mapping");
             }
         }
         return out;
@@ -206,24 +198,29 @@ public final class ConfigNode {
 
     /** A list of strings; absent reads as empty. */
     public List<String> strings(String key) {
-        Object v = raw(key);
         List<String> out = new ArrayList<>();
-        if (v == null) {
-            return out;
-        }
-        if (!(v instanceof List<?> list)) {
-            error(key, quote(v) + " is not a list");
-            return out;
-        }
+        List<?> list = list(key);
         for (int i = 0; i < list.size(); i++) {
-            Object item = list.get(i);
-            if (item instanceof String s) {
+            if (list.get(i) instanceof String s) {
                 out.add(s);
             } else {
-                errors.add(path(key) + "[" + i + "]: " + quote(item) + " is not a string");
+                errors.add(path(key) + "[" + i + "]: " + quote(list.get(i)) + " is not a string");
             }
         }
         return out;
+    }
+
+    /** The YAML list at {@code key}; empty when absent, or (with an error) when not a list. */
+    private List<?> list(String key) {
+        Object v = raw(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> list)) {
+            error(key, quote(v) + " is not a list");
+            return List.of();
+        }
+        return list;
     }
 
     /** Reports every key of this mapping that no reader asked for. */
