@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class FileOpener implements AutoCloseable {
     /**
-     * One thread: creations in one folder serialise on the folder's lock anyway, and several
-     * threads only spin on it (measured with perf: 11 % of the run in rwsem_spin_on_owner with 4).
+     * One thread for all writer threads: creations in one folder serialise on the folder's lock
+     * anyway, and several threads only spin on it (perf: 11 % of the run in rwsem_spin_on_owner
+     * with 4; 10 % of the openers' time with one per writer thread).
      */
     private static final int OPENER_THREADS = 1;
     private final ExecutorService pool = Executors.newFixedThreadPool(OPENER_THREADS, r -> {

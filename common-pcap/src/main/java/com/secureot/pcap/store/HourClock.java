@@ -10,11 +10,14 @@ import java.time.zone.ZoneRules;
 /**
  * Cuts time into the hours files are named after ({@code 20240131_14}), in a time zone: local
  * time as the earlier agents did, or UTC. Works on the packet's timestamp, never on the time of
- * writing, so a replayed capture lands in the hours it was captured in.
+ * writing, so a replayed capture lands in the hours it was captured in. Owned by one thread.
  */
 public final class HourClock {
     private static final DateTimeFormatter LABEL = DateTimeFormatter.ofPattern("yyyyMMdd_HH");
     private final ZoneRules rules;
+    // Thousands of files start in the same hour: its label is formatted once.
+    private long labelStart = Long.MIN_VALUE;
+    private String label;
 
     public HourClock(ZoneId zone) {
         this.rules = zone.getRules();
@@ -37,7 +40,11 @@ public final class HourClock {
 
     /** {@code yyyyMMdd_HH} of the hour starting at {@code start}. */
     public String label(long start) {
-        ZoneOffset offset = rules.getOffset(Instant.ofEpochSecond(start));
-        return LocalDateTime.ofEpochSecond(start, 0, offset).format(LABEL);
+        if (start != labelStart) {
+            ZoneOffset offset = rules.getOffset(Instant.ofEpochSecond(start));
+            label = LocalDateTime.ofEpochSecond(start, 0, offset).format(LABEL);
+            labelStart = start;
+        }
+        return label;
     }
 }

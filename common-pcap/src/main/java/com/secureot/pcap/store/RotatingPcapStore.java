@@ -44,6 +44,13 @@ public final class RotatingPcapStore implements AutoCloseable {
     private static final int RESERVED_DESCRIPTORS = 512;
     /** A file whose hour ended is kept open this long for packets that arrive late. */
     private static final long HOUR_GRACE_SECONDS = 60;
+    /**
+     * A replay reads packets in the order they were captured, so its hours end as soon as packet
+     * time passes them (a late packet appends to the closed file again). Closing them then, not
+     * on the next wall-clock second, keeps a replay of 10 000 hosts from holding two hours of
+     * files open, past the descriptor budget, where every new file waits for an old one to close.
+     */
+    private static final long REPLAY_GRACE_SECONDS = 5;
     private static final int MAX_PARTS = 100_000;
     private static final long OPEN_RETRY_MILLIS = 1000;
     private static final int MAX_SERIES = 100_000;
@@ -68,11 +75,13 @@ public final class RotatingPcapStore implements AutoCloseable {
     private boolean warnedDescriptors;
     private final StorePartition partition;
     private final Set<Path> openPaths;
-    private final FileOpener opener = new FileOpener();
+    private final FileOpener opener;
     private OpenFile newest;
     private OpenFile oldest;
     private int openCount;
     private long latestPacketSecond = Long.MIN_VALUE;
+    /** Replay: packet time at which files of ended hours are closed next. */
+    private long nextHourEndSecond = Long.MIN_VALUE;
     /** The wall clock as of the last {@link #tick()}: precise enough for idle times, free per packet. */
     private long nowMillis;
     private long nextFlushMillis;
@@ -96,6 +105,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                              Clock clock, boolean live, StorePartition partition) {
         this.partition = partition;
         this.openPaths = partition.openPaths();
+        this.opener = partition.opener();
         this.dir = dir;
         this.rotation = rotation;
         this.metrics = metrics;
@@ -141,6 +151,9 @@ public final class RotatingPcapStore implements AutoCloseable {
                       byte[] data, int off, int capLen, int origLen) {
         if (sec > latestPacketSecond) {
             latestPacketSecond = sec;
+            if (!live && sec >= nextHourEndSecond) {
+                closeEndedHours();
+            }
         }
         OpenFile f = s.current;
         if (f == null || f.writer == null || !f.holds(sec, linkType, nano)) {
@@ -328,6 +341,18 @@ public final class RotatingPcapStore implements AutoCloseable {
             }
             nextMaintenanceMillis = now + 1000;
         }
+    }
+
+    /** Replay only: closes the files whose hour ended (by packet time), right when it ends. */
+    private void closeEndedHours() {
+        List<OpenFile> toClose = new ArrayList<>();
+        for (OpenFile f = oldest; f != null; f = f.newer) {
+            if (f.hourEnd + REPLAY_GRACE_SECONDS <= latestPacketSecond) {
+                toClose.add(f);
+            }
+        }
+        toClose.forEach(this::closeFile);
+        nextHourEndSecond = hours.hourEnd(hours.hourStart(latestPacketSecond)) + REPLAY_GRACE_SECONDS;
     }
 
     private void closeEndedAndIdle(long now) {
@@ -530,6 +555,6 @@ public final class RotatingPcapStore implements AutoCloseable {
             closeFile(f);
         }
         series.clear();
-        opener.close();
+        partition.release();
     }
 }

@@ -6,26 +6,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One of several stores writing into the same folder, each on its own thread: a prefix belongs
  * to exactly one of them (by its hash), so every file still has one owner. They share what they
- * know of the folder: the files open in any of them (which retention must never delete) and the
- * names in it (listed once, not once per store). Partition 0 runs retention; the open-file budget
- * is split between them.
+ * know of the folder: the files open in any of them (which retention must never delete), the
+ * names in it (listed once, not once per store) and the thread that creates files (creations in
+ * one folder serialise on its lock: a second thread only spins on it, measured with perf).
+ * Partition 0 runs retention; the open-file budget is split between them.
  */
 public final class StorePartition {
     private final int index;
     private final int count;
     private final Set<Path> openPaths;
     private final Set<String> names;
+    private final FileOpener opener;
+    private final AtomicInteger unreleased;
     private volatile boolean listed;
 
-    private StorePartition(int index, int count, Set<Path> openPaths, Set<String> names) {
+    private StorePartition(int index, int count, Set<Path> openPaths, Set<String> names, FileOpener opener,
+                           AtomicInteger unreleased) {
         this.index = index;
         this.count = count;
         this.openPaths = openPaths;
         this.names = names;
+        this.opener = opener;
+        this.unreleased = unreleased;
     }
 
     /** The only partition: one store owns every prefix. */
@@ -40,9 +47,11 @@ public final class StorePartition {
         }
         Set<Path> open = ConcurrentHashMap.newKeySet();
         Set<String> names = ConcurrentHashMap.newKeySet();
+        FileOpener opener = new FileOpener();
+        AtomicInteger unreleased = new AtomicInteger(count);
         StorePartition[] out = new StorePartition[count];
         for (int i = 0; i < count; i++) {
-            out[i] = new StorePartition(i, count, open, names);
+            out[i] = new StorePartition(i, count, open, names, opener, unreleased);
         }
         return out;
     }
@@ -57,6 +66,18 @@ public final class StorePartition {
 
     boolean owns(String prefix) {
         return count == 1 || Math.floorMod(prefix.hashCode(), count) == index;
+    }
+
+    /** The thread that creates files for every partition. */
+    FileOpener opener() {
+        return opener;
+    }
+
+    /** Called once by each partition's store when it closed; the last one stops the opener. */
+    void release() {
+        if (unreleased.decrementAndGet() == 0) {
+            opener.close();
+        }
     }
 
     /** Files open in any partition. */

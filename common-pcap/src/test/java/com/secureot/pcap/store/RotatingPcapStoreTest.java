@@ -268,18 +268,19 @@ class RotatingPcapStoreTest {
     }
 
     @Test
-    void aReplayClosesAnHourOnceThePacketsAreAMinutePastIt() throws IOException {
+    void aReplayClosesAnHourAsSoonAsPacketTimeIsPastItAndAppendsALatePacket() throws IOException {
         RotatingPcapStore s = utcStore();
         write(s, "r", at("2024-01-31T13:10:00Z", 1), false);
-        write(s, "r", at("2024-01-31T14:00:30Z", 2), false);
-        clock.advance(Duration.ofSeconds(2));
-        s.tick();
+        write(s, "r", at("2024-01-31T14:00:02Z", 2), false);
         assertEquals(2, s.openFiles());
-        write(s, "r", at("2024-01-31T14:01:00Z", 3), false);
-        clock.advance(Duration.ofSeconds(2));
-        s.tick();
+        // No tick, no wall-clock time: packet time alone ends the hour, a few seconds after it.
+        write(s, "r", at("2024-01-31T14:00:06Z", 3), false);
         assertEquals(1, s.openFiles());
         assertEquals(1, packets("r_20240131_13.pcap").size());
+        write(s, "r", at("2024-01-31T13:59:59Z", 4), false);
+        s.close();
+        assertEquals(List.of("r_20240131_13.pcap", "r_20240131_14.pcap"), files());
+        assertEquals(2, packets("r_20240131_13.pcap").size());
     }
 
     @Test
