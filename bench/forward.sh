@@ -5,8 +5,12 @@
 # of bench/offline.sh), starts sniffer-remote-pcap on 127.0.0.1, and replays the input with
 # `sniffer-span-forwarder -r` (local files routed by "host_{src_ip}", as in bench/offline.sh).
 # End to end = from the forwarder's start until the collector's written counter (metrics endpoint,
-# flushed every 100 ms) stops at its final value. Loss = input - written by the collector.
-# The reference is `sniffer-span-pcap -r` of the same file with the same local configuration.
+# flushed every 100 ms) reaches its final value; the counter is only polled once the forwarder has
+# exited, so that polling takes no CPU from the two daemons while they run. Loss = input - written
+# by the collector. The reference is `sniffer-span-pcap -r` of the same file with the same local
+# configuration. As root, every run (reference and forwarding) writes into a freshly made ext4 file
+# system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
+# files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -20,6 +24,7 @@ COL=sniffer-remote-pcap/target/sniffer-remote-pcap.jar
 JAVA=${JAVA:-java}
 [ -f "$SPAN" ] && [ -f "$FWD" ] && [ -f "$COL" ] || mvn -B -q package -DskipTests
 mkdir -p "$WORK"
+FS="$WORK/fs"
 
 input="$WORK/in-200.pcap"
 [ -f "$input" ] || "$JAVA" -cp "$SPAN" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts 200 --hours 3 "$input"
@@ -53,7 +58,7 @@ protocol: both
 bind_address: "127.0.0.1"
 default_output_prefix: "remote_{sender_ip}"
 output_directories:
-  pcap_raw_output_path: "$WORK/fwd-collector"
+  pcap_raw_output_path: "$FS/collector"
 rotation:
   timezone: "UTC"
   flush_interval_ms: 100
@@ -62,7 +67,21 @@ metrics:
   log_interval_seconds: 0
 YAML
 
-cleanup() { [ -n "${col_pid:-}" ] && kill "$col_pid" 2>/dev/null || true; }
+fresh_fs() { # makes $FS a new, empty file system (a folder when not root)
+  if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 > /dev/null; then
+    mountpoint -q "$FS" && umount "$FS"
+    mkdir -p "$FS"
+    rm -f "$WORK/fs.img"; truncate -s 8G "$WORK/fs.img"
+    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/fs.img" && mount -o loop "$WORK/fs.img" "$FS"
+  else
+    rm -rf "$FS"; mkdir -p "$FS"
+  fi
+  sync
+}
+cleanup() {
+  [ -n "${col_pid:-}" ] && kill "$col_pid" 2>/dev/null || true
+  if mountpoint -q "$FS"; then umount "$FS"; fi; rm -f "$WORK/fs.img"
+}
 trap cleanup EXIT
 now() { date +%s.%N; }
 written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
@@ -71,7 +90,7 @@ figure() { grep -o " $2=[0-9]*" "$1" | tail -1 | cut -d= -f2; }
 # reference: the offline replay rate of sniffer-span-pcap on the same file
 ref=()
 for run in $(seq "$RUNS"); do
-  rm -rf "$WORK/fwd-local"; local_config "$WORK/span.yaml" "$WORK/fwd-local"
+  fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
   t0=$(now); "$JAVA" -jar "$SPAN" -r "$input" "$WORK/span.yaml" > /dev/null 2>&1; t1=$(now)
   ref+=("$(echo "$t1 - $t0" | bc -l)")
 done
@@ -82,22 +101,20 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 printf 'reference: sniffer-span-pcap -r, median of %d: %.2f s, %.0f pkt/s\n' "$RUNS" "$ref_s" "$ref_rate"
 for proto in tcp udp; do
   for run in $(seq "$RUNS"); do
-    rm -rf "$WORK/fwd-collector" "$WORK/fwd-local"; local_config "$WORK/fwd.yaml" "$WORK/fwd-local" "$proto"
+    fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$proto"
     "$JAVA" -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
     col_pid=$!
     for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
     t0=$(now)
-    "$JAVA" -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" &
-    fwd_pid=$!
-    # Poll until the forwarder has exited and the collector's written count stayed put for 2 s.
-    last=-1; t_last=$t0; still=0
+    fwd_exit=0; "$JAVA" -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
+    # Then poll until the collector has written every packet, or its count stayed put for 2 s.
+    last=-1; t_last=$(now); still=0
     while :; do
       w=$(written); w=${w:-0}
       if [ "$w" != "$last" ]; then last=$w; t_last=$(now); still=0; else still=$((still + 1)); fi
-      if ! kill -0 "$fwd_pid" 2>/dev/null && [ "$still" -ge 40 ]; then break; fi
-      sleep 0.05
+      if [ "$w" -ge "$PACKETS" ] || [ "$still" -ge 100 ]; then break; fi
+      sleep 0.02
     done
-    fwd_exit=0; wait "$fwd_pid" || fwd_exit=$?
     kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=
     wall=$(echo "$t_last - $t0" | bc -l)
     stored=$(figure "$WORK/collector.log" written)

@@ -53,7 +53,7 @@ fresh_fs() { # prints the folder to write into
     mountpoint -q "$FS" && umount "$FS"
     mkdir -p "$FS"
     rm -f "$WORK/fs.img"; truncate -s 8G "$WORK/fs.img"
-    mkfs.ext4 -q -F "$WORK/fs.img" && mount -o loop "$WORK/fs.img" "$FS"
+    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/fs.img" && mount -o loop "$WORK/fs.img" "$FS"
   else
     rm -rf "$FS"; mkdir -p "$FS"
   fi
