@@ -7,11 +7,16 @@ import java.net.SocketTimeoutException;
 /**
  * The buffered input of one TCP connection. The socket has a short read timeout, so a read that
  * would block returns to {@link Waiter#waiting} now and then: the connection's thread hands its
- * pending packets to the writer, and decides on idle timeout and shutdown there.
+ * pending packets to the writer, and decides on idle timeout and shutdown there. Before each read
+ * from the socket, {@link Waiter#beforeRead} lets it do per-read rather than per-record work.
  */
 final class ConnectionInput {
-    /** Called each time a read waited a poll period without data. */
+    /** Called before each read from the socket, and each time a read waited a poll period without data. */
     interface Waiter {
+        /** Before each read from the socket: what was decoded from the previous one is complete. */
+        default void beforeRead() {
+        }
+
         /**
          * @param atBoundary no byte of the current item (record, header) was read yet
          * @param silentNanos time since the last byte arrived
@@ -59,6 +64,7 @@ final class ConnectionInput {
     }
 
     private boolean fill(boolean atBoundary) throws IOException, StreamRejected {
+        waiter.beforeRead();
         while (true) {
             int n;
             try {

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * connection. The connection owns its {@link BatchPublisher}; when a read would block it hands
  * its pending packets over, so a quiet sender's packets still reach the files.
  */
-final class TcpConnection implements Runnable {
+final class TcpConnection implements Runnable, ConnectionInput.Waiter {
     static final int POLL_MILLIS = 100;
     /** After a shutdown request, a record already started may take this long to arrive. */
     static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -41,6 +41,9 @@ final class TcpConnection implements Runnable {
     private final Runnable onEnd;
     private volatile long stopRequestedNanos;
     private volatile boolean stopping;
+    // Records decoded since the last read from the socket, not yet in the shared counters.
+    private long unpublishedPackets;
+    private long unpublishedBytes;
 
     TcpConnection(Socket socket, Sender sender, BatchPublisher publisher, CollectorMetrics metrics, RejectLog rejects,
                   LegacyRawConfig legacy, LimitsConfig limits, Clock clock, Runnable onEnd) {
@@ -67,7 +70,7 @@ final class TcpConnection implements Runnable {
         long before = sender.packets.get();
         try (socket) {
             socket.setSoTimeout(POLL_MILLIS);
-            ConnectionInput in = new ConnectionInput(socket.getInputStream(), this::waiting);
+            ConnectionInput in = new ConnectionInput(socket.getInputStream(), this);
             serve(in);
         } catch (StreamRejected e) {
             rejects.reject(sender, where, e.reason, e.getMessage());
@@ -76,6 +79,7 @@ final class TcpConnection implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            publishCounts();
             publisher.flush();
             log.debug("{}: closed after {} packets", where, sender.packets.get() - before);
             onEnd.run();
@@ -135,10 +139,29 @@ final class TcpConnection implements Runnable {
     private void record(byte[] data, int off, int capLen, int origLen, int linkType, long sec, int nanos,
                         boolean nano, int snaplen) throws InterruptedException {
         publisher.add(data, off, capLen, origLen, linkType, sec, nanos, nano, snaplen, sender);
-        sender.received(capLen);
-        metrics.tcpPackets.incrementAndGet();
-        metrics.tcpBytes.addAndGet(capLen);
+        unpublishedPackets++;
+        unpublishedBytes += capLen;
+    }
+
+    /**
+     * Once per read from the socket (64 KiB, about a hundred records at full speed), not per
+     * record: the shared counters are atomic and the batch's age needs the clock; per record
+     * they took 15 % of this thread (async-profiler).
+     */
+    @Override
+    public void beforeRead() {
+        publishCounts();
         publisher.flushIfOlder();
+    }
+
+    private void publishCounts() {
+        if (unpublishedPackets > 0) {
+            sender.received(unpublishedPackets, unpublishedBytes);
+            metrics.tcpPackets.addAndGet(unpublishedPackets);
+            metrics.tcpBytes.addAndGet(unpublishedBytes);
+            unpublishedPackets = 0;
+            unpublishedBytes = 0;
+        }
     }
 
     /**
@@ -149,7 +172,9 @@ final class TcpConnection implements Runnable {
         return stopping && System.nanoTime() - stopRequestedNanos > STOP_GRACE_NANOS;
     }
 
-    private boolean waiting(boolean atBoundary, long silentNanos) throws StreamRejected {
+    @Override
+    public boolean waiting(boolean atBoundary, long silentNanos) throws StreamRejected {
+        publishCounts();
         publisher.flush();
         if (stopping) {
             if (atBoundary) {

@@ -175,7 +175,7 @@ public final class UdpReceiver implements AutoCloseable {
     private void store(Sender sender, byte[] d, int off, int len, int origLen, int linkType, long sec, int nanos)
             throws InterruptedException {
         publisher.add(d, off, len, origLen, linkType, sec, nanos, true, UDP_SNAPLEN, sender);
-        sender.received(len);
+        sender.received(1, len);
         ingest.metrics().udpPackets.incrementAndGet();
         ingest.metrics().udpBytes.addAndGet(len);
     }

@@ -75,10 +75,10 @@ public final class Sender {
         return lo;
     }
 
-    /** Counts one packet received from this sender. */
-    public void received(int capLen) {
-        packets.incrementAndGet();
-        bytes.addAndGet(capLen);
+    /** Counts packets received from this sender. */
+    public void received(long n, long capturedBytes) {
+        packets.addAndGet(n);
+        bytes.addAndGet(capturedBytes);
     }
 
     @Override
