@@ -12,6 +12,7 @@
 # system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
 # files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
 set -euo pipefail
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 PACKETS=${PACKETS:-2000000}
@@ -22,6 +23,8 @@ SPAN=sniffer-span-pcap/target/sniffer-span-pcap.jar
 FWD=sniffer-span-forwarder/target/sniffer-span-forwarder.jar
 COL=sniffer-remote-pcap/target/sniffer-remote-pcap.jar
 JAVA=${JAVA:-java}
+# The packaged launchers' JVM options (packaging/src/bin/secureot-launcher) unless told otherwise.
+JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
 [ -f "$SPAN" ] && [ -f "$FWD" ] && [ -f "$COL" ] || mvn -B -q package -DskipTests
 mkdir -p "$WORK"
 FS="$WORK/fs"
@@ -91,7 +94,7 @@ figure() { grep -o " $2=[0-9]*" "$1" | tail -1 | cut -d= -f2; }
 ref=()
 for run in $(seq "$RUNS"); do
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
-  t0=$(now); "$JAVA" -jar "$SPAN" -r "$input" "$WORK/span.yaml" > /dev/null 2>&1; t1=$(now)
+  t0=$(now); "$JAVA" $JAVA_OPTS -jar "$SPAN" -r "$input" "$WORK/span.yaml" > /dev/null 2>&1; t1=$(now)
   ref+=("$(echo "$t1 - $t0" | bc -l)")
 done
 ref_s=$(printf '%s\n' "${ref[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
@@ -102,11 +105,11 @@ printf 'reference: sniffer-span-pcap -r, median of %d: %.2f s, %.0f pkt/s\n' "$R
 for proto in tcp udp; do
   for run in $(seq "$RUNS"); do
     fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$proto"
-    "$JAVA" -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
+    "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
     col_pid=$!
     for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
     t0=$(now)
-    fwd_exit=0; "$JAVA" -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
+    fwd_exit=0; "$JAVA" $JAVA_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
     # Then poll until the collector has written every packet, or its count stayed put for 2 s.
     last=-1; t_last=$(now); still=0
     while :; do

@@ -13,6 +13,8 @@ PACKETS=${PACKETS:-1000000}
 WORK=${BENCH_DIR:-/tmp/secureot-bench}
 JAR=sniffer-span-pcap/target/sniffer-span-pcap.jar
 JAVA=${JAVA:-java}
+# The packaged launchers' JVM options (packaging/src/bin/secureot-launcher) unless told otherwise.
+JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
 IN=bnchl0   # tcpreplay injects here
 CAP=bnchl1  # the daemon / tcpdump capture here
 [ "$(id -u)" = 0 ] || { echo "bench/live.sh needs root (veth pair, capture)" >&2; exit 1; }
@@ -64,7 +66,8 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "input: $PACKETS packets, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}'), runs: $RUNS alternating"
 for run in $(seq "$RUNS"); do
   rm -rf "$WORK/live-out" "$WORK/live-td.pcap"
-  "$JAVA" -jar "$JAR" "$WORK/live.yaml" > /dev/null 2> "$WORK/live-daemon.log" &
+  # shellcheck disable=SC2086 # a list of options
+  "$JAVA" $JAVA_OPTS -jar "$JAR" "$WORK/live.yaml" > /dev/null 2> "$WORK/live-daemon.log" &
   daemon_pid=$!
   wait_for "$WORK/live-daemon.log" "capturing on $CAP"
   read -r sent pps < <(inject)

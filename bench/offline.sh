@@ -17,7 +17,7 @@ WORK=${BENCH_DIR:-/tmp/secureot-bench}
 JAR=sniffer-span-pcap/target/sniffer-span-pcap.jar
 JAVA=${JAVA:-java}
 # The packaged launchers' JVM options (packaging/src/bin/secureot-launcher) unless told otherwise.
-JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError}
+JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
 [ -f "$JAR" ] || mvn -B -q package -DskipTests
 mkdir -p "$WORK"
 

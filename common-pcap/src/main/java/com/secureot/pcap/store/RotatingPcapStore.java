@@ -72,6 +72,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private final HourClock hours;
     private final RetentionSweeper retention;
     private final Map<String, OutputSeries> series = new HashMap<>();
+    private final OutputSeries notOwned = new OutputSeries("(another writer's)", false);
     @SuppressWarnings("unchecked")
     private final ArrayDeque<ByteBuffer>[] spareBuffers = new ArrayDeque[] {
         new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>()};
@@ -131,15 +132,22 @@ public final class RotatingPcapStore implements AutoCloseable {
         nextMaintenanceMillis = now + 1000;
     }
 
-    /** The series of a resolved prefix; callers may keep it (see {@link #generation()}). */
+    /**
+     * The series of a resolved prefix; callers may keep it (see {@link #generation()}). Every
+     * prefix of another partition gets the same series, which the writer skips: with one file per
+     * address, the series objects of other partitions would each be one more cache miss a packet.
+     */
     public OutputSeries series(String prefix) {
+        if (!partition.owns(prefix)) {
+            return notOwned;
+        }
         OutputSeries s = series.get(prefix);
         if (s == null) {
             if (series.size() >= MAX_SERIES) {
                 series.values().removeIf(OutputSeries::isEmpty);
                 generation++;
             }
-            s = new OutputSeries(prefix, partition.owns(prefix));
+            s = new OutputSeries(prefix, true);
             series.put(prefix, s);
         }
         return s;
