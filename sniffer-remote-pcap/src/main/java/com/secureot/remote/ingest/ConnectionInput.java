@@ -58,6 +58,25 @@ final class ConnectionInput {
         return done;
     }
 
+    /**
+     * When the next {@code len} bytes are already in the buffer, consumes them and returns where
+     * they start in {@link #buffer()}, so that the caller need not copy them; otherwise -1 and
+     * nothing is consumed. Never reads from the socket.
+     */
+    int takeBuffered(int len) {
+        if (limit - pos < len) {
+            return -1;
+        }
+        int at = pos;
+        pos += len;
+        return at;
+    }
+
+    /** The buffer that {@link #takeBuffered} points into; valid until the next read. */
+    byte[] buffer() {
+        return buf;
+    }
+
     /** Bytes received so far on this connection. */
     long total() {
         return total;

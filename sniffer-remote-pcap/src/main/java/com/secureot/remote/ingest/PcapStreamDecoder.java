@@ -95,16 +95,23 @@ final class PcapStreamDecoder {
                         + frac + " (expected below " + fracLimit + "); " + records + " records stored");
             }
             int len = (int) capLen;
-            if (data.length < len) {
-                data = new byte[Math.max(len, Math.min(maxSnaplen, data.length * 2))];
-            }
-            int d = in.read(data, 0, len, false);
-            if (d < len) {
-                throw new StreamRejected(RejectReason.TRUNCATED_RECORD, "stream ended inside record #" + number
-                        + " (" + d + " of " + len + " bytes); " + records + " records stored");
+            // Most records sit whole in the connection's buffer: passed from there, not copied first.
+            byte[] src = in.buffer();
+            int at = in.takeBuffered(len);
+            if (at < 0) {
+                if (data.length < len) {
+                    data = new byte[Math.max(len, Math.min(maxSnaplen, data.length * 2))];
+                }
+                int d = in.read(data, 0, len, false);
+                if (d < len) {
+                    throw new StreamRejected(RejectReason.TRUNCATED_RECORD, "stream ended inside record #" + number
+                            + " (" + d + " of " + len + " bytes); " + records + " records stored");
+                }
+                src = data;
+                at = 0;
             }
             records++;
-            sink.record(data, 0, len, (int) origLen, linkType, sec, (int) (nano ? frac : frac * 1000), nano,
+            sink.record(src, at, len, (int) origLen, linkType, sec, (int) (nano ? frac : frac * 1000), nano,
                     fileSnaplen);
         }
     }
