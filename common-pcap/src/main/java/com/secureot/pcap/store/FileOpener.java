@@ -7,6 +7,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,8 +34,12 @@ final class FileOpener implements AutoCloseable {
         return t;
     });
 
-    PendingChannel open(Path path, OpenOption... options) {
-        return new PendingChannel(pool.submit(() -> FileChannel.open(path, options)));
+    /** The options of a new file (write only, never replacing one), built once rather than per file. */
+    private static final Set<OpenOption> CREATE_NEW = Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+
+    /** Creates {@code path}, which must not exist, in the background. */
+    PendingChannel create(Path path) {
+        return new PendingChannel(pool.submit(() -> FileChannel.open(path, CREATE_NEW)));
     }
 
     @Override

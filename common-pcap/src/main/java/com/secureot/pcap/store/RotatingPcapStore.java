@@ -247,15 +247,19 @@ public final class RotatingPcapStore implements AutoCloseable {
         makeRoom();
         IOException last = null;
         for (int part = 0; part < MAX_PARTS; part++) {
-            Path p = dir.resolve(part == 0 ? base + ".pcap" : base + "-" + part + ".pcap");
-            if (openPaths.contains(p) || existingNames().contains(p.getFileName().toString())) {
+            String name = part == 0 ? base + ".pcap" : base + "-" + part + ".pcap";
+            if (existingNames().contains(name)) {
+                continue;
+            }
+            Path p = dir.resolve(name);
+            if (openPaths.contains(p)) {
                 continue;
             }
             if (openCount >= maxOpenFiles - 64) {
                 // Near the descriptor limit: open here, where running out can be handled.
                 try {
                     FileChannel ch = openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-                    return created(s, p, start, end, linkType, nano, snaplen, new FileOpener.PendingChannel(ch));
+                    return created(s, p, name, start, end, linkType, nano, snaplen, new FileOpener.PendingChannel(ch));
                 } catch (FileAlreadyExistsException e) {
                     continue; // created by someone else in between: try the next part
                 } catch (IOException e) {
@@ -265,8 +269,7 @@ public final class RotatingPcapStore implements AutoCloseable {
             }
             // A name nobody holds: open it in the background (if another process takes it in the
             // meantime, the first write fails and its packets are counted as write errors).
-            return created(s, p, start, end, linkType, nano, snaplen,
-                    opener.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW));
+            return created(s, p, name, start, end, linkType, nano, snaplen, opener.create(p));
         }
         s.retryAfterMillis = now + OPEN_RETRY_MILLIS;
         IOException why = last != null ? last : new IOException("more than " + MAX_PARTS + " parts of " + base);
@@ -275,11 +278,11 @@ public final class RotatingPcapStore implements AutoCloseable {
         return null;
     }
 
-    private OpenFile created(OutputSeries s, Path p, long start, long end, int linkType, boolean nano, int snaplen,
-                             FileOpener.PendingChannel channel) {
+    private OpenFile created(OutputSeries s, Path p, String name, long start, long end, int linkType, boolean nano,
+                             int snaplen, FileOpener.PendingChannel channel) {
         OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen);
         f.channel = channel;
-        existingNames().add(p.getFileName().toString());
+        existingNames().add(name);
         attach(f, true, 0);
         metrics.filesCreated.incrementAndGet();
         log.debug("opened {}", p);
