@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -30,11 +31,20 @@ public final class FileReplay {
     public long run(PacketHandler handler, Runnable beforeWait) throws IOException, InterruptedException {
         try (CaptureFileReader reader = CaptureFileReader.open(file)) {
             PacketHandler paced = speed > 0 ? new Pacer(handler, speed, beforeWait) : handler;
-            long n = reader.readAll((buf, off, cap, orig, lt, sec, nanos, nano, snap) -> {
-                if (stopping) {
-                    throw new InterruptedException("stopped");
+            long n = reader.readAll(new PacketHandler() {
+                @Override
+                public void packet(byte[] buf, int off, int cap, int orig, int lt, long sec, int nanos, boolean nano,
+                                   int snap) throws InterruptedException {
+                    checkStopping();
+                    paced.packet(buf, off, cap, orig, lt, sec, nanos, nano, snap);
                 }
-                paced.packet(buf, off, cap, orig, lt, sec, nanos, nano, snap);
+
+                @Override
+                public void packet(ByteBuffer buf, int off, int cap, int orig, int lt, long sec, int nanos,
+                                   boolean nano, int snap) throws InterruptedException {
+                    checkStopping();
+                    paced.packet(buf, off, cap, orig, lt, sec, nanos, nano, snap);
+                }
             });
             if (reader.warning() != null) {
                 log.warn("{}", reader.warning());
@@ -45,6 +55,12 @@ public final class FileReplay {
 
     public void stop() {
         stopping = true;
+    }
+
+    private void checkStopping() throws InterruptedException {
+        if (stopping) {
+            throw new InterruptedException("stopped");
+        }
     }
 
     /** Sleeps so that packets leave at the file's pace divided by {@code speed}. */
@@ -64,6 +80,18 @@ public final class FileReplay {
         @Override
         public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
                            boolean nano, int snaplen) throws InterruptedException {
+            waitUntilDue(sec, nanos);
+            next.packet(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen);
+        }
+
+        @Override
+        public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+                           boolean nano, int snaplen) throws InterruptedException {
+            waitUntilDue(sec, nanos);
+            next.packet(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen);
+        }
+
+        private void waitUntilDue(long sec, int nanos) throws InterruptedException {
             long t = sec * 1_000_000_000L + nanos;
             if (firstPacketNanos == Long.MIN_VALUE) {
                 firstPacketNanos = t;
@@ -78,7 +106,6 @@ public final class FileReplay {
             if (wait > 200_000) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
-            next.packet(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen);
         }
     }
 }

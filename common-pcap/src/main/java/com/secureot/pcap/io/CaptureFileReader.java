@@ -24,7 +24,8 @@ public final class CaptureFileReader implements Closeable {
 
     private final ReadableByteChannel in;
     private final String name;
-    private ByteBuffer buf = ByteBuffer.allocate(4 << 20);
+    // Direct: reading into a heap buffer, the JDK reads into a direct one and copies.
+    private ByteBuffer buf = ByteBuffer.allocateDirect(4 << 20);
     private long consumed;
     private boolean eof;
     private String warning;
@@ -102,8 +103,8 @@ public final class CaptureFileReader implements Closeable {
             }
             p = buf.position(); // fill() may have moved the record to the start of the buffer
             int nanos = nano ? frac : frac * 1000;
-            handler.packet(buf.array(), buf.arrayOffset() + p + PcapFormat.RECORD_HEADER_BYTES, capLen, origLen,
-                    linkType, sec, nanos, nano, snaplen);
+            handler.packet(buf, p + PcapFormat.RECORD_HEADER_BYTES, capLen, origLen, linkType, sec, nanos, nano,
+                    snaplen);
             skip(PcapFormat.RECORD_HEADER_BYTES + capLen);
             packets++;
         }
@@ -145,8 +146,7 @@ public final class CaptureFileReader implements Closeable {
                 break;
             }
             p = buf.position(); // fill() may have moved the block to the start of the buffer
-            byte[] a = buf.array();
-            int base = buf.arrayOffset() + p;
+            int base = p;
             switch (type) {
                 case 1 -> { // Interface Description Block
                     int n = ifLink.length;
@@ -169,7 +169,7 @@ public final class CaptureFileReader implements Closeable {
                         throw new CaptureFormatException(name + ": packet at byte " + consumed + " claims " + capLen + " bytes in a " + total + "-byte block");
                     }
                     long units = ifUnits[itf];
-                    handler.packet(a, base + 28, capLen, origLen, ifLink[itf], seconds(ts, units), nanos(ts, units),
+                    handler.packet(buf, base + 28, capLen, origLen, ifLink[itf], seconds(ts, units), nanos(ts, units),
                             units != 1_000_000L, ifSnap[itf]);
                     packets++;
                 }
@@ -182,7 +182,7 @@ public final class CaptureFileReader implements Closeable {
                     if (ifSnap[0] > 0) {
                         capLen = Math.min(capLen, ifSnap[0]);
                     }
-                    handler.packet(a, base + 12, capLen, origLen, ifLink[0], 0, 0, ifUnits[0] != 1_000_000L, ifSnap[0]);
+                    handler.packet(buf, base + 12, capLen, origLen, ifLink[0], 0, 0, ifUnits[0] != 1_000_000L, ifSnap[0]);
                     packets++;
                 }
                 default -> {
@@ -247,7 +247,7 @@ public final class CaptureFileReader implements Closeable {
             return false;
         }
         if (n > buf.capacity()) {
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(n, buf.capacity() * 2)).order(buf.order());
+            ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(n, buf.capacity() * 2)).order(buf.order());
             bigger.put(buf);
             bigger.flip();
             buf = bigger;

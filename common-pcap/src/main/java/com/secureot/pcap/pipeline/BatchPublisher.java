@@ -6,6 +6,7 @@ import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.packet.PacketHandler;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -41,6 +42,17 @@ public final class BatchPublisher implements PacketHandler {
     public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
                        int snaplen) throws InterruptedException {
         add(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen, null);
+    }
+
+    /** A replayed packet, copied once: from the file reader's buffer straight into the batch. */
+    @Override
+    public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+                       boolean nano, int snaplen) throws InterruptedException {
+        PacketBatch b = reserve(capLen);
+        if (b != null) {
+            buf.get(off, b.data, b.used, capLen);
+            commit(capLen, origLen, linkType, sec, nanos, nano, snaplen, null);
+        }
     }
 
     /** Adds one packet; {@code origin} names its sender (collector), or null. */
