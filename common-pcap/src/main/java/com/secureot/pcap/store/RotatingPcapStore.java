@@ -39,9 +39,9 @@ public final class RotatingPcapStore implements AutoCloseable {
     // Per-file write buffers shrink as more files are open, so memory stays bounded with one
     // file per source IP while the few busy files of a plant still write in large chunks. Each
     // write(2) costs an inode time update besides the copy: a 10 000-host replay ran 8 % faster
-    // with 16 KiB than with 8 KiB beyond the first 256 files, 13 % than with 4 KiB (measured).
-    // Bounded by max_open_files: 256 x 64 KiB + 7 936 x 16 KiB = 140 MiB per writer thread,
-    // then 4 KiB a file (4 KiB from 4 096 files on cost the 10 000-host replay 8 %).
+    // with 16 KiB than with 8 KiB beyond the first 256 files, 13 % than with 4 KiB, and 8 %
+    // faster than with the 16 KiB tier ending at 4 096 files (measured). Memory: 256 x 64 KiB +
+    // 7 936 x 16 KiB = 140 MiB per writer thread at most, then 4 KiB a file.
     private static final int[] BUFFER_TIERS = {64 << 10, 16 << 10, 4 << 10};
     private static final int[] TIER_OPEN_FILES = {256, 8192, Integer.MAX_VALUE};
     /** File descriptors left for sockets, jars and libraries when sizing max_open_files. */
