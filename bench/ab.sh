@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Compares two builds of sniffer-span-pcap on the offline replay of bench/offline.sh, alternating
+# runs (A, B, A, B...) so that a machine that drifts affects both alike; prints the median wall
+# time and CPU time (user + sys) of each. On a noisy 2-core VM a change under ~5 % needs 5+ pairs.
+#   bench/ab.sh JAR_A JAR_B [HOSTS=200|10000] [PAIRS=4]
+# Build the two jars first (mvn -B -o -q package -DskipTests -pl sniffer-span-pcap -am, copy the
+# jar away, change, build again). JAVA and JAVA_OPTS as in bench/offline.sh; the inputs are the
+# ones bench/offline.sh generates. As root each run gets a freshly made ext4 (see offline.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { echo "usage: bench/ab.sh JAR_A JAR_B [HOSTS] [PAIRS]" >&2; exit 64; }
+A=$(realpath "$1") B=$(realpath "$2") HOSTS=${3:-200} PAIRS=${4:-4}
+WORK=${BENCH_DIR:-/tmp/secureot-bench}
+JAVA=${JAVA:-java}
+JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
+input="$WORK/in-$HOSTS.pcap"
+[ -f "$input" ] || { echo "no $input: run bench/offline.sh once to generate it" >&2; exit 66; }
+cat "$input" > /dev/null
+
+FS="$WORK/ab-fs"
+fresh_fs() {
+  if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 > /dev/null; then
+    mountpoint -q "$FS" && umount "$FS"
+    mkdir -p "$FS"
+    rm -f "$WORK/ab-fs.img"; truncate -s 8G "$WORK/ab-fs.img"
+    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/ab-fs.img" && mount -o loop "$WORK/ab-fs.img" "$FS"
+  else
+    rm -rf "$FS"; mkdir -p "$FS"
+  fi
+  sync
+}
+trap 'mountpoint -q "$FS" && umount "$FS"; rm -f "$WORK/ab-fs.img"' EXIT
+
+run() { # jar -> "wall cpu"
+  fresh_fs
+  cat > "$WORK/ab.yaml" <<YAML
+capture:
+  interface: "unused"
+routing_rules: []
+default_output_prefix: "host_{src_ip}"
+output_directories:
+  pcap_raw_output_path: "$FS/out"
+rotation:
+  timezone: "UTC"
+YAML
+  # shellcheck disable=SC2086 # a list of options
+  /usr/bin/time -f "%e %U %S" -o "$WORK/ab-time.txt" "$JAVA" $JAVA_OPTS -jar "$1" -r "$input" "$WORK/ab.yaml" \
+      > /dev/null 2> "$WORK/ab-stderr.txt" || { cat "$WORK/ab-stderr.txt" >&2; exit 1; }
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$WORK/ab-time.txt"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+: > "$WORK/ab-runs.txt"
+for _ in $(seq "$PAIRS"); do
+  echo "A $(run "$A")" >> "$WORK/ab-runs.txt"
+  echo "B $(run "$B")" >> "$WORK/ab-runs.txt"
+done
+echo "hosts=$HOSTS pairs=$PAIRS $("$JAVA" -version 2>&1 | head -1)"
+for x in A B; do
+  jar=$A; [ "$x" = B ] && jar=$B
+  printf '%s: wall %.2f s  cpu %.2f s (medians)  runs: %s  %s\n' "$x" \
+    "$(awk -v x="$x" '$1 == x {print $2}' "$WORK/ab-runs.txt" | median)" \
+    "$(awk -v x="$x" '$1 == x {print $3}' "$WORK/ab-runs.txt" | median)" \
+    "$(awk -v x="$x" '$1 == x {printf "%s/%s ", $2, $3}' "$WORK/ab-runs.txt")" "$jar"
+done
