@@ -11,25 +11,12 @@ cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: bench/ab.sh JAR_A JAR_B [HOSTS] [PAIRS]" >&2; exit 64; }
 A=$(realpath "$1") B=$(realpath "$2") HOSTS=${3:-200} PAIRS=${4:-4}
 WORK=${BENCH_DIR:-/tmp/secureot-bench}
-JAVA=${JAVA:-java}
-JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
+. bench/lib.sh
 input="$WORK/in-$HOSTS.pcap"
 [ -f "$input" ] || { echo "no $input: run bench/offline.sh once to generate it" >&2; exit 66; }
 cat "$input" > /dev/null
 
-FS="$WORK/ab-fs"
-fresh_fs() {
-  if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 > /dev/null; then
-    mountpoint -q "$FS" && umount "$FS"
-    mkdir -p "$FS"
-    rm -f "$WORK/ab-fs.img"; truncate -s 8G "$WORK/ab-fs.img"
-    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/ab-fs.img" && mount -o loop "$WORK/ab-fs.img" "$FS"
-  else
-    rm -rf "$FS"; mkdir -p "$FS"
-  fi
-  sync
-}
-trap 'mountpoint -q "$FS" && umount "$FS"; rm -f "$WORK/ab-fs.img"' EXIT
+trap drop_fs EXIT
 
 run() { # jar -> "wall cpu"
   fresh_fs
@@ -48,7 +35,6 @@ YAML
       > /dev/null 2> "$WORK/ab-stderr.txt" || { cat "$WORK/ab-stderr.txt" >&2; exit 1; }
   awk '{printf "%s %.2f\n", $1, $2 + $3}' "$WORK/ab-time.txt"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 : > "$WORK/ab-runs.txt"
 for _ in $(seq "$PAIRS"); do

@@ -22,12 +22,9 @@ METRICS=${METRICS_PORT:-15871}
 SPAN=sniffer-span-pcap/target/sniffer-span-pcap.jar
 FWD=sniffer-span-forwarder/target/sniffer-span-forwarder.jar
 COL=sniffer-remote-pcap/target/sniffer-remote-pcap.jar
-JAVA=${JAVA:-java}
-# The packaged launchers' JVM options (packaging/src/bin/secureot-launcher) unless told otherwise.
-JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
 [ -f "$SPAN" ] && [ -f "$FWD" ] && [ -f "$COL" ] || mvn -B -q package -DskipTests
 mkdir -p "$WORK"
-FS="$WORK/fs"
+. bench/lib.sh
 
 input="$WORK/in-200.pcap"
 [ -f "$input" ] || "$JAVA" -cp "$SPAN" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts 200 --hours 3 "$input"
@@ -70,20 +67,9 @@ metrics:
   log_interval_seconds: 0
 YAML
 
-fresh_fs() { # makes $FS a new, empty file system (a folder when not root)
-  if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 > /dev/null; then
-    mountpoint -q "$FS" && umount "$FS"
-    mkdir -p "$FS"
-    rm -f "$WORK/fs.img"; truncate -s 8G "$WORK/fs.img"
-    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/fs.img" && mount -o loop "$WORK/fs.img" "$FS"
-  else
-    rm -rf "$FS"; mkdir -p "$FS"
-  fi
-  sync
-}
 cleanup() {
   [ -n "${col_pid:-}" ] && kill "$col_pid" 2>/dev/null || true
-  if mountpoint -q "$FS"; then umount "$FS"; fi; rm -f "$WORK/fs.img"
+  drop_fs
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
@@ -91,36 +77,23 @@ written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packet
 figure() { grep -o " $2=[0-9]*" "$1" | tail -1 | cut -d= -f2; }
 
 # Start-up caches as the packaged launcher keeps one per daemon, recorded by the daemon's first
-# run (here a 200 000-packet training replay through all three; AOT=0 turns them off): Java 25+
-# an ahead-of-time cache, Java 13-24 a dynamic class-data-sharing archive.
+# run (here a 200 000-packet training replay through all three).
 SPAN_OPTS=$JAVA_OPTS FWD_OPTS=$JAVA_OPTS COL_OPTS=$JAVA_OPTS
-java_major=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
 cache_note=
-cache() { # daemon record|use
-  if [ "$java_major" -ge 25 ]; then
-    [ "$2" = record ] && echo "-XX:AOTCacheOutput=$WORK/$1.aot -Xlog:aot=off -Xlog:cds=off" \
-      || echo "-XX:AOTCache=$WORK/$1.aot -Xlog:aot=off -Xlog:cds=off"
-  else
-    [ "$2" = record ] && echo "-XX:ArchiveClassesAtExit=$WORK/$1.jsa -Xlog:cds=off -Xlog:cds+dynamic=off" \
-      || echo "-XX:SharedArchiveFile=$WORK/$1.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
-  fi
-}
-if [ "${java_major:-0}" -ge 13 ] && [ "${AOT:-1}" = 1 ]; then
-  train="$WORK/train.pcap"
-  [ -f "$train" ] || "$JAVA" -cp "$SPAN" com.secureot.pcap.tools.TrafficGenerator --packets 200000 --hosts 50 --hours 1 --seed 7 "$train" 2> /dev/null
+if startup_cache_enabled; then
+  train=$(training_input)
   rm -f "$WORK"/span.aot "$WORK"/fwd.aot "$WORK"/col.aot "$WORK"/span.jsa "$WORK"/fwd.jsa "$WORK"/col.jsa
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
-  "$JAVA" $JAVA_OPTS $(cache span record) -jar "$SPAN" -r "$train" "$WORK/span.yaml" > /dev/null 2>&1
+  "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$SPAN" -r "$train" "$WORK/span.yaml" > /dev/null 2>&1
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" tcp
-  "$JAVA" $JAVA_OPTS $(cache col record) -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
+  "$JAVA" $JAVA_OPTS $(startup_cache col record) -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
   col_pid=$!
   for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
-  "$JAVA" $JAVA_OPTS $(cache fwd record) -jar "$FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
+  "$JAVA" $JAVA_OPTS $(startup_cache fwd record) -jar "$FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
   for _ in $(seq 100); do [ "$(written)" = 200000 ] && break; sleep 0.1; done
   kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=
-  SPAN_OPTS="$JAVA_OPTS $(cache span use)" FWD_OPTS="$JAVA_OPTS $(cache fwd use)" COL_OPTS="$JAVA_OPTS $(cache col use)"
-  [ "$java_major" -ge 25 ] && cache_note=", each daemon with the launcher's ahead-of-time cache" \
-    || cache_note=", each daemon with the launcher's class-data-sharing archive"
+  SPAN_OPTS="$JAVA_OPTS $(startup_cache span use)" FWD_OPTS="$JAVA_OPTS $(startup_cache fwd use)" COL_OPTS="$JAVA_OPTS $(startup_cache col use)"
+  cache_note=", each daemon with the launcher's $(startup_cache_name)"
 fi
 
 # reference: the offline replay rate of sniffer-span-pcap on the same file
@@ -131,7 +104,7 @@ for run in $(seq "$RUNS"); do
   ref+=("$(echo "$t1 - $t0" | bc -l)")
 done
 echo "reference runs: ${ref[*]}" >&2
-ref_s=$(printf '%s\n' "${ref[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+ref_s=$(printf '%s\n' "${ref[@]}" | median)
 ref_rate=$(echo "$PACKETS / $ref_s" | bc -l)
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), $("$JAVA" -version 2>&1 | head -1)"

@@ -12,9 +12,7 @@ RUNS=${1:-3}
 PACKETS=${PACKETS:-1000000}
 WORK=${BENCH_DIR:-/tmp/secureot-bench}
 JAR=sniffer-span-pcap/target/sniffer-span-pcap.jar
-JAVA=${JAVA:-java}
-# The packaged launchers' JVM options (packaging/src/bin/secureot-launcher) unless told otherwise.
-JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
+. bench/lib.sh
 IN=bnchl0   # tcpreplay injects here
 CAP=bnchl1  # the daemon / tcpdump capture here
 [ "$(id -u)" = 0 ] || { echo "bench/live.sh needs root (veth pair, capture)" >&2; exit 1; }

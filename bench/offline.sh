@@ -5,19 +5,14 @@
 # 10 000 hosts), replays them with sniffer-span-pcap --read-file and default_output_prefix
 # "host_{src_ip}", and `tcpdump -r IN -w OUT` into one file, alternating, on warm page cache.
 # Prints wall time, packets/s and peak RSS of each, the median ratio, and the 10k/200 ratio.
-# As root, each run writes into a freshly made ext4 file system (a loop-mounted sparse image):
-# a folder where earlier runs created and deleted tens of thousands of files makes ext4's inode
-# allocator scan for free inodes (measured with perf), which would time the benchmark's own
-# history rather than the tools. Both tools get the same fresh file system; `sync` before each.
+# As root, each run (ours and tcpdump's) writes into a freshly made ext4 (fresh_fs in lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 PACKETS=${PACKETS:-2000000}
 WORK=${BENCH_DIR:-/tmp/secureot-bench}
 JAR=sniffer-span-pcap/target/sniffer-span-pcap.jar
-JAVA=${JAVA:-java}
-# The packaged launchers' JVM options (packaging/src/bin/secureot-launcher) unless told otherwise.
-JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAMPercentage=25.0 -XX:InitialRAMPercentage=2.0 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}
+. bench/lib.sh
 [ -f "$JAR" ] || mvn -B -q package -DskipTests
 mkdir -p "$WORK"
 
@@ -47,33 +42,18 @@ measure() {
   cat "$WORK/time.txt"
 }
 
-FS="$WORK/fs"
-fresh_fs() { # prints the folder to write into
-  if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 > /dev/null; then
-    mountpoint -q "$FS" && umount "$FS"
-    mkdir -p "$FS"
-    rm -f "$WORK/fs.img"; truncate -s 8G "$WORK/fs.img"
-    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/fs.img" && mount -o loop "$WORK/fs.img" "$FS"
-  else
-    rm -rf "$FS"; mkdir -p "$FS"
-  fi
-  sync
-  echo "$FS"
-}
-trap 'mountpoint -q "$FS" && umount "$FS"; rm -f "$WORK/fs.img"' EXIT
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+trap drop_fs EXIT
 
 run_case() { # hosts
   local in="$WORK/in-$1.pcap" ours=() theirs=() rss=0
   cat "$in" > /dev/null
   for i in $(seq "$RUNS"); do
-    out=$(fresh_fs); config "$out/out"
+    fresh_fs; config "$FS/out"
     read -r w r < <(measure "$JAVA" $JAVA_OPTS -jar "$JAR" -r "$in" "$WORK/bench.yaml")
     ours+=("$w"); (( r > rss )) && rss=$r
-    files=$(ls "$out/out" | wc -l)
-    out=$(fresh_fs)
-    read -r tw tr < <(measure tcpdump -r "$in" -w "$out/td.pcap")
+    files=$(ls "$FS/out" | wc -l)
+    fresh_fs
+    read -r tw tr < <(measure tcpdump -r "$in" -w "$FS/td.pcap")
     theirs+=("$tw")
   done
   local mo mt
@@ -85,25 +65,15 @@ run_case() { # hosts
   echo "$mo" > "$WORK/median-$1"
 }
 
-# Start-up cache as the packaged launcher keeps one (recorded by a first run of the daemon, here a
-# 200 000-packet training replay; AOT=0 turns it off): Java 25+ an ahead-of-time cache, Java 13-24
-# a dynamic class-data-sharing archive.
-java_major=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
+# Start-up cache as the packaged launcher keeps one, recorded by a first run of the daemon (here a
+# 200 000-packet training replay).
 aot_note=
-if [ "${java_major:-0}" -ge 13 ] && [ "${AOT:-1}" = 1 ]; then
-  [ -f "$WORK/train.pcap" ] || "$JAVA" -cp "$JAR" com.secureot.pcap.tools.TrafficGenerator --packets 200000 --hosts 50 --hours 1 --seed 7 "$WORK/train.pcap" 2> /dev/null
-  rm -f "$WORK/aot.aot" "$WORK/cds.jsa"; out=$(fresh_fs); config "$out/out"
-  if [ "$java_major" -ge 25 ]; then
-    record="-XX:AOTCacheOutput=$WORK/aot.aot -Xlog:aot=off -Xlog:cds=off"
-    use="-XX:AOTCache=$WORK/aot.aot -Xlog:aot=off -Xlog:cds=off"
-    aot_note=", with the launcher's ahead-of-time cache"
-  else
-    record="-XX:ArchiveClassesAtExit=$WORK/cds.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
-    use="-XX:SharedArchiveFile=$WORK/cds.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
-    aot_note=", with the launcher's class-data-sharing archive"
-  fi
-  "$JAVA" $JAVA_OPTS $record -jar "$JAR" -r "$WORK/train.pcap" "$WORK/bench.yaml" > /dev/null 2>&1
-  JAVA_OPTS="$JAVA_OPTS $use"
+if startup_cache_enabled; then
+  rm -f "$WORK/span.aot" "$WORK/span.jsa"; fresh_fs; config "$FS/out"
+  # shellcheck disable=SC2046 # a list of options
+  "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$JAR" -r "$(training_input)" "$WORK/bench.yaml" > /dev/null 2>&1
+  JAVA_OPTS="$JAVA_OPTS $(startup_cache span use)"
+  aot_note=", with the launcher's $(startup_cache_name)"
 fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1)"
