@@ -46,13 +46,13 @@ public final class RotatingPcapStore implements AutoCloseable {
     private static final int[] TIER_OPEN_FILES = {256, 8192, Integer.MAX_VALUE};
     /** File descriptors left for sockets, jars and libraries when sizing max_open_files. */
     private static final int RESERVED_DESCRIPTORS = 512;
-    /** A file whose hour ended is kept open this long for packets that arrive late. */
+    /** Live, a file whose hour ended is kept open this long for packets that arrive late. */
     private static final long HOUR_GRACE_SECONDS = 60;
     /**
      * A replay reads packets in the order they were captured, so its hours end as soon as packet
-     * time passes them (a late packet appends to the closed file again). Closing them then, not
-     * on the next wall-clock second, keeps a replay of 10 000 hosts from holding two hours of
-     * files open, past the descriptor budget, where every new file waits for an old one to close.
+     * time passes them (a late packet appends to the closed file again), and {@link #write} closes
+     * them then, not on the next wall-clock second: that kept a replay of 10 000 hosts holding two
+     * hours of files open, past the descriptor budget, where every new file waited for an old one.
      */
     private static final long REPLAY_GRACE_SECONDS = 5;
     private static final int MAX_PARTS = 100_000;
@@ -85,7 +85,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private OpenFile oldest;
     private int openCount;
     private long latestPacketSecond = Long.MIN_VALUE;
-    /** Replay: packet time at which files of ended hours are closed next. */
+    /** Replay: the packet time at which {@link #write} next closes the files of ended hours. */
     private long nextHourEndSecond = Long.MIN_VALUE;
     /** The wall clock as of the last {@link #tick()}: precise enough for idle times, free per packet. */
     private long nowMillis;
@@ -164,7 +164,8 @@ public final class RotatingPcapStore implements AutoCloseable {
         if (sec > latestPacketSecond) {
             latestPacketSecond = sec;
             if (!live && sec >= nextHourEndSecond) {
-                closeEndedHours();
+                closeEndedAndIdle(nowMillis);
+                nextHourEndSecond = hours.hourEnd(hours.hourStart(sec)) + REPLAY_GRACE_SECONDS;
             }
         }
         OpenFile f = s.current;
@@ -358,25 +359,14 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
-    /** Replay only: closes the files whose hour ended (by packet time), right when it ends. */
-    private void closeEndedHours() {
-        List<OpenFile> toClose = new ArrayList<>();
-        for (OpenFile f = oldest; f != null; f = f.newer) {
-            if (f.hourEnd + REPLAY_GRACE_SECONDS <= latestPacketSecond) {
-                toClose.add(f);
-            }
-        }
-        toClose.forEach(this::closeFile);
-        nextHourEndSecond = hours.hourEnd(hours.hourStart(latestPacketSecond)) + REPLAY_GRACE_SECONDS;
-    }
-
     private void closeEndedAndIdle(long now) {
         // Live, the wall clock ends an hour even when no packet comes; a replay only has packet time.
         long clockSecond = live ? Math.max(latestPacketSecond, now / 1000) : latestPacketSecond;
+        long grace = live ? HOUR_GRACE_SECONDS : REPLAY_GRACE_SECONDS;
         long idleMillis = rotation.idleCloseSeconds() * 1000L;
         List<OpenFile> toClose = new ArrayList<>();
         for (OpenFile f = oldest; f != null; f = f.newer) {
-            boolean ended = f.hourEnd + HOUR_GRACE_SECONDS <= clockSecond;
+            boolean ended = f.hourEnd + grace <= clockSecond;
             // A past hour's file still being written (a sensor whose clock is behind, a paced
             // replay of old traffic) stays open: closing it would only start part after part.
             boolean quiet = !live || now - f.lastWriteMillis >= HOUR_GRACE_SECONDS * 1000;
