@@ -37,20 +37,7 @@ class ConfigKeysDocumentedTest {
             default_output_prefix: "misc_{dst_ip}"
             output_directories:
               pcap_raw_output_path: "/var/lib/secureot-agent/pcap_raw"
-            rotation:
-              timezone: UTC
-              max_file_size_mb: 100
-              max_open_files: 1024
-              idle_close_seconds: 300
-              flush_interval_ms: 1000
-            retention:
-              max_total_size_gb: 500
-              max_age_hours: 720
-              check_interval_seconds: 60
-            metrics:
-              listen: "127.0.0.1:9108"
-              log_interval_seconds: 60
-            """;
+            """ + DocumentedKeys.SHARED_BLOCKS;
 
     /** The forwarder: the same plus a forward block with every key of its protocol. */
     static final String FORWARDER_FULL = SPAN_FULL + """

@@ -16,6 +16,23 @@ public final class DocumentedKeys {
     static final List<String> REFERENCES =
             List.of("configuration.md", "configuration-forwarder.md", "configuration-collector.md");
 
+    /** The blocks every daemon shares (rotation, retention, metrics), every key set: a full file ends with them. */
+    public static final String SHARED_BLOCKS = """
+            rotation:
+              timezone: UTC
+              max_file_size_mb: 100
+              max_open_files: 1024
+              idle_close_seconds: 300
+              flush_interval_ms: 1000
+            retention:
+              max_total_size_gb: 500
+              max_age_hours: 720
+              check_interval_seconds: 60
+            metrics:
+              listen: "127.0.0.1:9108"
+              log_interval_seconds: 60
+            """;
+
     private DocumentedKeys() {
     }
 

@@ -40,20 +40,7 @@ class ConfigKeysDocumentedTest {
               max_snaplen: 262144
               idle_timeout_seconds: 3600
               queue_size_mb: 64
-            rotation:
-              timezone: UTC
-              max_file_size_mb: 100
-              max_open_files: 1024
-              idle_close_seconds: 300
-              flush_interval_ms: 1000
-            retention:
-              max_total_size_gb: 500
-              max_age_hours: 720
-              check_interval_seconds: 60
-            metrics:
-              listen: "127.0.0.1:9110"
-              log_interval_seconds: 60
-            """;
+            """ + DocumentedKeys.SHARED_BLOCKS;
 
     @Test
     void everyKeyOfTheCollectorIsInTheReference() throws Exception {
