@@ -1,5 +1,7 @@
 package com.secureot.e2e;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.ServerSocket;
@@ -23,7 +25,7 @@ final class Collector implements AutoCloseable {
     final int port;
     final Path out;
     private final int metricsPort;
-    private final DaemonJar daemon;
+    private final DaemonRun daemon;
     private final HttpClient http = HttpClient.newHttpClient();
 
     Collector(Path dir, String protocol) throws IOException, InterruptedException {
@@ -44,7 +46,7 @@ final class Collector implements AutoCloseable {
                 + "metrics:\n"
                 + "  listen: \"127.0.0.1:" + metricsPort + "\"\n"
                 + "  log_interval_seconds: 0\n");
-        daemon = DaemonJar.start(DaemonJar.COLLECTOR, config.toString());
+        daemon = DaemonRun.start(DaemonJar.COLLECTOR, config.toString());
         daemon.awaitLine("listening on " + protocol, 60);
     }
 
@@ -77,12 +79,12 @@ final class Collector implements AutoCloseable {
 
     /** A figure of the final totals line, e.g. {@code sot1_gaps}. */
     long finalTotal(String key) {
-        return DaemonJar.figure(daemon.lastLine("final: tcp_packets="), key);
+        return DaemonRun.figure(daemon.lastLine("final: tcp_packets="), key);
     }
 
     /** A figure of the final line of one sender. */
     long finalOfSender(String sender, String key) {
-        return DaemonJar.figure(daemon.lastLine("final: sender " + sender + ":"), key);
+        return DaemonRun.figure(daemon.lastLine("final: sender " + sender + ":"), key);
     }
 
     String log() {

@@ -1,5 +1,7 @@
 package com.secureot.e2e;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import com.secureot.pcap.testing.TestPcaps;
 import com.secureot.pcap.testing.TestPcaps.Packet;
 import com.secureot.pcap.testing.TestPcaps.PcapFile;
@@ -62,7 +64,7 @@ class ForwarderToCollectorIT {
     @ValueSource(strings = {"tcp", "udp"})
     void generatedNanosecondCaptureArrivesExactly(String protocol) throws Exception {
         Path capture = dir.resolve("generated-nano.pcap");
-        Process g = new ProcessBuilder(DaemonJar.java(), "-cp", DaemonJar.FORWARDER.toString(),
+        Process g = new ProcessBuilder(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
                 "com.secureot.pcap.tools.TrafficGenerator", "--packets", "50000", "--hosts", "50", "--hours", "2",
                 "--max-size", "1400", "--nano", capture.toString()).redirectErrorStream(true).start();
         String out = new String(g.getInputStream().readAllBytes());
@@ -83,12 +85,12 @@ class ForwarderToCollectorIT {
             args.add(forwarderConfig(collector).toString());
             int forwarderExit;
             String forwarderFinal;
-            try (DaemonJar forwarder = DaemonJar.start(DaemonJar.FORWARDER, args.toArray(String[]::new))) {
+            try (DaemonRun forwarder = DaemonRun.start(DaemonJar.FORWARDER, args.toArray(String[]::new))) {
                 forwarderExit = forwarder.awaitExit(300);
                 forwarderFinal = forwarder.lastLine("final: ");
                 assertEquals(0, forwarderExit, "forwarder exit status; log:\n" + forwarder.log());
             }
-            assertEquals(input.packets().size(), DaemonJar.figure(forwarderFinal, "forwarded"), forwarderFinal);
+            assertEquals(input.packets().size(), DaemonRun.figure(forwarderFinal, "forwarded"), forwarderFinal);
 
             collector.awaitReceived(input.packets().size(), 60);
             assertEquals(0, collector.stop(), "collector exit status after SIGTERM; log:\n" + collector.log());

@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -33,7 +35,7 @@ final class Fixtures {
     /** A generated capture, nanosecond timestamps, spread over two hours. */
     static Path generatedNanoCapture(Path dir, int packets) throws Exception {
         Path out = dir.resolve("generated-nano.pcap");
-        run(DaemonProcess.javaBinary(), "-cp", DaemonProcess.FORWARDER_JAR.toString(),
+        run(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
                 "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(packets), "--hosts", "20",
                 "--hours", "2", "--max-size", "1400", "--nano", out.toString());
         return out;
@@ -42,7 +44,7 @@ final class Fixtures {
     /** A generated capture (microsecond timestamps) of {@code packets} frames; {@code seed} makes it unique. */
     static Path generatedCapture(Path dir, String name, int packets, int seed) throws Exception {
         Path out = dir.resolve(name);
-        run(DaemonProcess.javaBinary(), "-cp", DaemonProcess.FORWARDER_JAR.toString(),
+        run(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
                 "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(packets), "--hosts", "20",
                 "--hours", "1", "--max-size", "1400", "--seed", String.valueOf(seed), out.toString());
         return out;

@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +40,7 @@ class LoopbackSelfExclusionIT {
             collector.setSoTimeout(500);
             Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, "enable: true\nhost: \"127.0.0.1\"\nport: "
                     + collectorPort + "\nprotocol: \"udp\"\n");
-            try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString())) {
+            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString())) {
                 fwd.awaitLine("capturing on lo", 60);
                 for (int i = 0; i < MARKERS; i++) {
                     byte[] m = marker(i);
@@ -63,8 +65,8 @@ class LoopbackSelfExclusionIT {
                     assertEquals(-1, udpPorts(buf, 24, p.getLength() - 24).indexOf("/" + collectorPort + "/"),
                             "a forwarded packet is itself a forwarding datagram");
                 }
-                assertEquals(MARKERS, seen.size(), "markers forwarded; forwarder:\n" + fwd.stderr());
-                assertEquals(0, fwd.stop(60), fwd.stderr());
+                assertEquals(MARKERS, seen.size(), "markers forwarded; forwarder:\n" + fwd.log());
+                assertEquals(0, fwd.stop(60), fwd.log());
             }
         }
         int markers = 0;

@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,9 +28,9 @@ class NoCollectorIT {
         List<PcapRecords.Packet> expected = PcapRecords.read(input);
         Path out = dir.resolve("out");
         Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, Fixtures.tcpForward(Fixtures.freePort()));
-        try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString(),
+        try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                 "--read-file", input.toString())) {
-            assertEquals(75, fwd.exitCode(120), fwd.stderr());
+            assertEquals(75, fwd.awaitExit(120), fwd.log());
             String n = String.valueOf(expected.size());
             fwd.awaitLine("error: " + n + " of " + n + " packets were not forwarded (not_connected=" + n
                     + "); the local files are complete", 1);
@@ -43,11 +45,11 @@ class NoCollectorIT {
         Path out = dir.resolve("out");
         Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, "enable: true\nhost: \"127.0.0.1\"\nport: "
                 + Fixtures.freePort() + "\nprotocol: \"udp\"\n");
-        try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString(),
+        try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                 "--read-file", input.toString())) {
-            assertEquals(75, fwd.exitCode(120), fwd.stderr());
+            assertEquals(75, fwd.awaitExit(120), fwd.log());
             long errors = fwd.finalFigure("fwd_dropped_send_error");
-            assertTrue(errors > 0, fwd.stderr());
+            assertTrue(errors > 0, fwd.log());
             // The datagrams the socket accepted count as forwarded: UDP promises nothing more.
             assertEquals(expected.size(), fwd.finalFigure("forwarded") + errors);
             fwd.awaitLine("error: " + errors + " of " + expected.size() + " packets were not forwarded (send_error="

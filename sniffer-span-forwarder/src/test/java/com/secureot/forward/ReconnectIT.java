@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +36,7 @@ class ReconnectIT {
         Path out = dir.resolve("out");
         Path saved = Files.createDirectory(dir.resolve("collector"));
         try (Veth veth = new Veth("fwd6a", "fwd6b");
-             DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR,
+             DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER,
                      Fixtures.config(dir, "f.yaml", "fwd6b", out, Fixtures.tcpForward(port)).toString())) {
             fwd.awaitLine("capturing on fwd6b", 60);
             fwd.awaitLine("cannot connect to tcp 127.0.0.1:" + port, 30);
@@ -55,7 +57,7 @@ class ReconnectIT {
                 second = collector.awaitConnection(1, 30);
                 veth.inject(d);
                 Fixtures.awaitSize(second, Fixtures.streamBytes(pd), 60);
-                assertEquals(0, fwd.stop(60), fwd.stderr());
+                assertEquals(0, fwd.stop(60), fwd.log());
                 streams = collector.awaitStreamsEnded();
             }
             assertEquals(1, streams.size());
@@ -67,13 +69,13 @@ class ReconnectIT {
             assertEndsWith(pd, got2, "second connection");
 
             long captured = fwd.finalFigure("captured");
-            assertEquals(all.size(), captured, fwd.stderr());
+            assertEquals(all.size(), captured, fwd.log());
             assertEquals(captured, fwd.finalFigure("written"));
             assertEquals(2, fwd.finalFigure("connects"));
-            assertEquals(got1.size() + got2.size(), fwd.finalFigure("forwarded"), fwd.stderr());
+            assertEquals(got1.size() + got2.size(), fwd.finalFigure("forwarded"), fwd.log());
             long notConnected = fwd.finalFigure("fwd_dropped_not_connected");
             long sendErrors = fwd.finalFigure("fwd_dropped_send_error");
-            assertTrue(notConnected >= 1, fwd.stderr());
+            assertTrue(notConnected >= 1, fwd.log());
             // Every captured packet is either forwarded or counted with its reason.
             assertEquals(captured, fwd.finalFigure("forwarded") + notConnected + sendErrors
                     + fwd.finalFigure("fwd_dropped_queue_full") + fwd.finalFigure("fwd_dropped_link_type_mismatch"));

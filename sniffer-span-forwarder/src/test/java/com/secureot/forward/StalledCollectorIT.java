@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,20 +47,20 @@ class StalledCollectorIT {
                     + "output_directories:\n  pcap_raw_output_path: \"" + out + "\"\n"
                     + "forward:\n" + forward.indent(2));
             long start = System.nanoTime();
-            try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString(),
+            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                     "--read-file", input.toString())) {
-                assertEquals(75, fwd.exitCode(60), fwd.stderr());
+                assertEquals(75, fwd.awaitExit(60), fwd.log());
                 double seconds = (System.nanoTime() - start) / 1e9;
                 // Not a timing assertion of speed: it proves the wait is bounded, not per batch
                 // (30 000 packets in ~80 batches would take minutes at 2 s each).
-                assertTrue(seconds < 30, "took " + seconds + " s:\n" + fwd.stderr());
+                assertTrue(seconds < 30, "took " + seconds + " s:\n" + fwd.log());
                 long captured = fwd.finalFigure("captured");
                 long forwarded = fwd.finalFigure("forwarded");
                 long notForwarded = fwd.finalFigure("fwd_dropped_queue_full") + fwd.finalFigure("fwd_dropped_not_connected")
                         + fwd.finalFigure("fwd_dropped_send_error");
                 assertEquals(expected.size(), captured);
-                assertTrue(notForwarded > 0, fwd.stderr());
-                assertEquals(captured, forwarded + notForwarded, "every packet forwarded or counted:\n" + fwd.stderr());
+                assertTrue(notForwarded > 0, fwd.log());
+                assertEquals(captured, forwarded + notForwarded, "every packet forwarded or counted:\n" + fwd.log());
                 fwd.awaitLine(notForwarded + " of " + captured + " packets were not forwarded", 1);
                 assertEquals(expected.size(), fwd.finalFigure("written"));
             } finally {

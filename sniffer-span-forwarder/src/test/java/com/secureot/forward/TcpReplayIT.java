@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,10 +42,10 @@ class TcpReplayIT {
         Path spanOut = dir.resolve("span-pcap-files");
         try (StreamSaver collector = new StreamSaver(Files.createDirectory(dir.resolve("collector")), 0)) {
             Path cfg = Fixtures.config(dir, "forwarder.yaml", "lo", fwdOut, Fixtures.tcpForward(collector.port()));
-            try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString(),
+            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                     "--read-file", input.toString())) {
-                assertEquals(0, fwd.exitCode(300), fwd.stderr());
-                assertEquals(expected.size(), fwd.finalFigure("forwarded"), fwd.stderr());
+                assertEquals(0, fwd.awaitExit(300), fwd.log());
+                assertEquals(expected.size(), fwd.finalFigure("forwarded"), fwd.log());
             }
             List<Path> streams = collector.awaitStreamsEnded();
             assertEquals(1, streams.size(), "one long-lived connection");
@@ -52,11 +54,11 @@ class TcpReplayIT {
                 Fixtures.run("tshark", "-r", streams.get(0).toString(), "-q");
             }
         }
-        assumeTrue(Files.exists(DaemonProcess.SPAN_PCAP_JAR), "sniffer-span-pcap jar not built");
+        assumeTrue(Files.exists(DaemonJar.SPAN_PCAP), "sniffer-span-pcap jar not built");
         Path spanCfg = Fixtures.config(dir, "span.yaml", "lo", spanOut, null);
-        try (DaemonProcess span = DaemonProcess.start(DaemonProcess.SPAN_PCAP_JAR, spanCfg.toString(),
+        try (DaemonRun span = DaemonRun.start(DaemonJar.SPAN_PCAP, spanCfg.toString(),
                 "--read-file", input.toString())) {
-            assertEquals(0, span.exitCode(300), span.stderr());
+            assertEquals(0, span.awaitExit(300), span.log());
         }
         Fixtures.assertSameFiles(spanOut, fwdOut);
         assertEquals(expected.size(), Fixtures.localPackets(fwdOut).size(), "packets in the local files");

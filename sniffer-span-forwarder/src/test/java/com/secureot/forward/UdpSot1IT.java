@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,9 +132,9 @@ class UdpSot1IT {
             int port = ((InetSocketAddress) rx.getLocalAddress()).getPort();
             Path cfg = Fixtures.config(dir, "forwarder.yaml", "lo", dir.resolve("out"),
                     "enable: true\nhost: \"127.0.0.1\"\nport: " + port + "\nprotocol: \"udp\"\n" + extraKeys);
-            try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString(),
+            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                     "--read-file", input.toString())) {
-                assertEquals(0, fwd.exitCode(300), fwd.stderr());
+                assertEquals(0, fwd.awaitExit(300), fwd.log());
                 assertEquals(PcapRecords.read(input).size(), fwd.finalFigure("forwarded"));
             }
             // Loopback hands each datagram to the receiver's buffer during the send: all are there.

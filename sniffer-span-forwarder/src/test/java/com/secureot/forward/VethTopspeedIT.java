@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +23,7 @@ class VethTopspeedIT {
         try (Veth veth = new Veth("fwd5a", "fwd5b");
              StreamSaver collector = new StreamSaver(Files.createDirectory(dir.resolve("collector")), 0)) {
             Path cfg = Fixtures.config(dir, "f.yaml", veth.b, out, Fixtures.tcpForward(collector.port()));
-            try (DaemonProcess fwd = DaemonProcess.start(DaemonProcess.FORWARDER_JAR, cfg.toString())) {
+            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString())) {
                 fwd.awaitLine("capturing on " + veth.b, 60);
                 Path stream = collector.awaitConnection(1, 60);
                 veth.inject(input);
@@ -30,13 +32,13 @@ class VethTopspeedIT {
                     Fixtures.awaitSize(stream, Fixtures.streamBytes(sent), 60);
                 } catch (AssertionError e) {
                     fwd.stop(60);
-                    throw new AssertionError(e.getMessage() + "; forwarder:\n" + fwd.stderr(), e);
+                    throw new AssertionError(e.getMessage() + "; forwarder:\n" + fwd.log(), e);
                 }
-                assertEquals(0, fwd.stop(60), fwd.stderr());
-                assertEquals(sent.size(), fwd.finalFigure("captured"), fwd.stderr());
-                assertEquals(sent.size(), fwd.finalFigure("written"), fwd.stderr());
-                assertEquals(sent.size(), fwd.finalFigure("forwarded"), fwd.stderr());
-                assertEquals(0, fwd.finalFigure("kernel_dropped"), fwd.stderr());
+                assertEquals(0, fwd.stop(60), fwd.log());
+                assertEquals(sent.size(), fwd.finalFigure("captured"), fwd.log());
+                assertEquals(sent.size(), fwd.finalFigure("written"), fwd.log());
+                assertEquals(sent.size(), fwd.finalFigure("forwarded"), fwd.log());
+                assertEquals(0, fwd.finalFigure("kernel_dropped"), fwd.log());
             }
             List<PcapRecords.Packet> forwarded = PcapRecords.read(collector.awaitStreamsEnded().get(0));
             assertEquals(sent.size(), forwarded.size());
