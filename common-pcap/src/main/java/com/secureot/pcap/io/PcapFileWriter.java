@@ -14,7 +14,12 @@ import java.nio.channels.WritableByteChannel;
  */
 public final class PcapFileWriter {
     private final WritableByteChannel channel;
+    /** Records wait in {@code buffer[base, base + capacity)}; other writers may own the rest of it. */
     private final ByteBuffer buffer;
+    private final int base;
+    private final int capacity;
+    /** Bytes waiting in the region. */
+    private int pending;
     private final boolean nano;
     private final int linkType;
     private final int snaplen;
@@ -35,11 +40,28 @@ public final class PcapFileWriter {
      */
     public PcapFileWriter(WritableByteChannel channel, ByteBuffer buffer, boolean nano, int linkType, int snaplen,
                           boolean writeHeader, long existingBytes) {
-        if (buffer.capacity() < PcapFormat.GLOBAL_HEADER_BYTES + PcapFormat.RECORD_HEADER_BYTES) {
-            throw new IllegalArgumentException("buffer: " + buffer.capacity() + " bytes (expected: >= 40)");
+        this(channel, buffer, 0, buffer.capacity(), nano, linkType, snaplen, writeHeader, existingBytes);
+    }
+
+    /**
+     * A writer whose records wait in {@code capacity} bytes of {@code buffer} from {@code base}:
+     * a store with thousands of files open gives each a region of a few large buffers, so that
+     * storing a packet reads no per-file buffer object (a cache miss each with one file per address).
+     * The buffer's order is set to little-endian; the writer never moves its position or limit.
+     */
+    public PcapFileWriter(WritableByteChannel channel, ByteBuffer buffer, int base, int capacity, boolean nano,
+                          int linkType, int snaplen, boolean writeHeader, long existingBytes) {
+        if (capacity < PcapFormat.GLOBAL_HEADER_BYTES + PcapFormat.RECORD_HEADER_BYTES) {
+            throw new IllegalArgumentException("buffer: " + capacity + " bytes (expected: >= 40)");
+        }
+        if (base < 0 || base > buffer.capacity() - capacity) {
+            throw new IllegalArgumentException("region [" + base + ", " + (base + capacity) + ") outside a buffer of "
+                    + buffer.capacity() + " bytes");
         }
         this.channel = channel;
-        this.buffer = buffer.clear().order(ByteOrder.LITTLE_ENDIAN);
+        this.buffer = buffer.order(ByteOrder.LITTLE_ENDIAN);
+        this.base = base;
+        this.capacity = capacity;
         this.nano = nano;
         this.linkType = linkType;
         this.snaplen = snaplen;
@@ -47,18 +69,16 @@ public final class PcapFileWriter {
         this.durableBytes = existingBytes;
         this.boundary = existingBytes;
         if (writeHeader) {
-            putGlobalHeader(this.buffer, nano, linkType, snaplen);
+            putGlobalHeader();
         }
     }
 
-    /** Puts the 24-byte global header into {@code b} (little-endian). */
-    public static void putGlobalHeader(ByteBuffer b, boolean nano, int linkType, int snaplen) {
-        ByteOrder order = b.order();
-        b.order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(nano ? PcapFormat.MAGIC_NANO : PcapFormat.MAGIC_MICRO)
-                .putShort(PcapFormat.VERSION_MAJOR).putShort(PcapFormat.VERSION_MINOR)
-                .putInt(0).putInt(0).putInt(snaplen).putInt(linkType);
-        b.order(order);
+    private void putGlobalHeader() {
+        int at = base + pending;
+        buffer.putInt(at, nano ? PcapFormat.MAGIC_NANO : PcapFormat.MAGIC_MICRO)
+                .putShort(at + 4, PcapFormat.VERSION_MAJOR).putShort(at + 6, PcapFormat.VERSION_MINOR)
+                .putInt(at + 8, 0).putInt(at + 12, 0).putInt(at + 16, snaplen).putInt(at + 20, linkType);
+        pending += PcapFormat.GLOBAL_HEADER_BYTES;
     }
 
     /**
@@ -67,33 +87,40 @@ public final class PcapFileWriter {
      */
     public void append(long sec, int nanos, byte[] data, int off, int capLen, int origLen) throws IOException {
         int need = PcapFormat.RECORD_HEADER_BYTES + capLen;
-        if (buffer.remaining() < need) {
+        if (capacity - pending < need) {
             flush();
         }
-        if (buffer.remaining() >= need) {
-            buffer.putInt((int) sec).putInt(nano ? nanos : nanos / 1000).putInt(capLen).putInt(origLen);
-            buffer.put(data, off, capLen);
+        putRecordHeader(sec, nanos, capLen, origLen);
+        if (capacity - pending >= capLen) {
+            buffer.put(base + pending, data, off, capLen);
+            pending += capLen;
             bufferedRecords++;
             bufferedDataBytes += capLen;
             return;
         }
-        // A record larger than the whole buffer: its header through the buffer, its data directly.
-        buffer.putInt((int) sec).putInt(nano ? nanos : nanos / 1000).putInt(capLen).putInt(origLen);
-        buffer.flip();
+        // A record larger than the whole region: its header through the region, its data directly.
+        ByteBuffer header = buffer.slice(base, pending);
         ByteBuffer body = ByteBuffer.wrap(data, off, capLen);
         try {
-            while (buffer.hasRemaining()) {
-                durableBytes += channel.write(buffer);
+            while (header.hasRemaining()) {
+                durableBytes += channel.write(header);
             }
             while (body.hasRemaining()) {
                 durableBytes += channel.write(body);
             }
         } finally {
-            buffer.clear();
+            pending = 0;
         }
         boundary = durableBytes;
         flushedRecords++;
         flushedDataBytes += capLen;
+    }
+
+    private void putRecordHeader(long sec, int nanos, int capLen, int origLen) {
+        int at = base + pending;
+        buffer.putInt(at, (int) sec).putInt(at + 4, nano ? nanos : nanos / 1000).putInt(at + 8, capLen)
+                .putInt(at + 12, origLen);
+        pending += PcapFormat.RECORD_HEADER_BYTES;
     }
 
     /** Records that reached the channel since the last call (by {@link #flush} or a full buffer). */
@@ -115,19 +142,24 @@ public final class PcapFileWriter {
      * {@link #discardBuffered} drops it and says how many records it held.
      */
     public void flush() throws IOException {
-        if (buffer.position() == 0) {
+        if (pending == 0) {
             return;
         }
-        buffer.flip();
+        ByteBuffer out = buffer.slice(base, pending);
         try {
-            while (buffer.hasRemaining()) {
-                durableBytes += channel.write(buffer);
+            while (out.hasRemaining()) {
+                durableBytes += channel.write(out);
             }
         } catch (IOException e) {
-            buffer.compact();
+            // Keep what did not reach the channel at the start of the region.
+            int written = out.position();
+            if (written > 0) {
+                buffer.put(base, buffer, base + written, pending - written);
+                pending -= written;
+            }
             throw e;
         }
-        buffer.clear();
+        pending = 0;
         boundary = durableBytes;
         flushedRecords += bufferedRecords;
         flushedDataBytes += bufferedDataBytes;
@@ -137,10 +169,10 @@ public final class PcapFileWriter {
 
     /** Forgets the buffered records after a failed flush; returns how many there were. */
     public int discardBuffered() {
-        buffer.clear();
+        pending = 0;
         if (writesHeader && boundary == 0) {
             // Not even the global header reached the file: it goes first again.
-            putGlobalHeader(buffer, nano, linkType, snaplen);
+            putGlobalHeader();
         }
         int n = bufferedRecords;
         bufferedRecords = 0;
@@ -159,7 +191,7 @@ public final class PcapFileWriter {
 
     /** Bytes the file will hold once flushed. */
     public long size() {
-        return durableBytes + buffer.position();
+        return durableBytes + pending;
     }
 
     public boolean nano() {

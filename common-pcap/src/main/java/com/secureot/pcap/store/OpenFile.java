@@ -2,7 +2,6 @@ package com.secureot.pcap.store;
 
 import com.secureot.pcap.io.PcapFileWriter;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /** One pcap file of a series and hour; while open it has a channel, a buffer and a writer. */
@@ -15,8 +14,9 @@ final class OpenFile {
     final boolean nano;
     final int snaplen;
     FileOpener.PendingChannel channel;
-    ByteBuffer buffer;
+    /** Where its records wait: a region of the store's write buffers of this tier. */
     int bufferTier;
+    int bufferRegion;
     PcapFileWriter writer;
     long lastWriteMillis;
     /** Size when last closed by this process; used to check nobody changed it before appending. */

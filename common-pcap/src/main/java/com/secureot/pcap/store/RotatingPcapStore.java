@@ -10,14 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,9 +71,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private final RetentionSweeper retention;
     private final Map<String, OutputSeries> series = new HashMap<>();
     private final OutputSeries notOwned = new OutputSeries("(another writer's)", false);
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<ByteBuffer>[] spareBuffers = new ArrayDeque[] {
-        new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>(), new ArrayDeque<ByteBuffer>()};
+    private final WriteBuffers[] buffers = new WriteBuffers[BUFFER_TIERS.length];
     private int maxOpenFiles;
     private boolean warnedDescriptors;
     private final StorePartition partition;
@@ -109,6 +105,9 @@ public final class RotatingPcapStore implements AutoCloseable {
     public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
                              Clock clock, boolean live, StorePartition partition) {
         this.partition = partition;
+        for (int i = 0; i < BUFFER_TIERS.length; i++) {
+            buffers[i] = new WriteBuffers(BUFFER_TIERS[i]);
+        }
         this.openPaths = partition.openPaths();
         this.opener = partition.opener();
         this.dir = dir;
@@ -324,10 +323,11 @@ public final class RotatingPcapStore implements AutoCloseable {
         while (openCount >= TIER_OPEN_FILES[tier]) {
             tier++;
         }
-        ByteBuffer b = spareBuffers[tier].poll();
-        f.buffer = b != null ? b : ByteBuffer.allocateDirect(BUFFER_TIERS[tier]);
+        WriteBuffers pool = buffers[tier];
         f.bufferTier = tier;
-        f.writer = new PcapFileWriter(f.channel, f.buffer, f.nano, f.linkType, f.snaplen, header, existing);
+        f.bufferRegion = pool.take();
+        f.writer = new PcapFileWriter(f.channel, pool.slab(f.bufferRegion), pool.base(f.bufferRegion),
+                pool.regionBytes(), f.nano, f.linkType, f.snaplen, header, existing);
         f.lastWriteMillis = clock.millis();
         f.series.open.add(f);
         openPaths.add(f.path);
@@ -491,8 +491,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         openCount--;
         metrics.filesOpen.decrementAndGet();
         openPaths.remove(f.path);
-        spareBuffers[f.bufferTier].push(f.buffer);
-        f.buffer = null;
+        buffers[f.bufferTier].give(f.bufferRegion);
         f.writer = null;
         f.channel = null;
         OutputSeries s = f.series;
