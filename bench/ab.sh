@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 A=$(realpath "$1") B=$(realpath "$2") HOSTS=${3:-200} PAIRS=${4:-4}
 WORK=${BENCH_DIR:-/tmp/secureot-bench}
 . bench/lib.sh
-input="$WORK/in-$HOSTS.pcap"
+input="$WORK/replay-$HOSTS.pcap"
 [ -f "$input" ] || { echo "no $input: run bench/offline.sh once to generate it" >&2; exit 66; }
 cat "$input" > /dev/null
 

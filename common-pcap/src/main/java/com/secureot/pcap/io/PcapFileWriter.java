@@ -12,7 +12,7 @@ import java.nio.channels.WritableByteChannel;
  * through pcap4j; this costs a copy. Headers use the host's little-endian order, as tcpdump does.
  * Not thread-safe: one thread owns each writer.
  */
-public final class PcapFileWriter {
+public class PcapFileWriter {
     private final WritableByteChannel channel;
     /** Records wait in {@code buffer[base, base + capacity)}; other writers may own the rest of it. */
     private final ByteBuffer buffer;

@@ -4,41 +4,51 @@ import com.secureot.pcap.io.PcapFileWriter;
 
 import java.nio.file.Path;
 
-/** One pcap file of a series and hour; while open it has a channel, a buffer and a writer. */
-final class OpenFile {
+/**
+ * One open pcap file of a series and hour: its writer, where its records wait, and its place in
+ * the store's least-recently-written list. The file's placement and its writer are one object
+ * because storing a packet reads both, and with one file per address each object the path reads
+ * is a cache miss. Once closed it is dropped (see {@link ClosedFile}): its buffer region is then
+ * another file's.
+ */
+final class OpenFile extends PcapFileWriter {
     final OutputSeries series;
     final Path path;
     final long hourStart;
     final long hourEnd;
-    final int linkType;
-    final boolean nano;
     final int snaplen;
-    FileOpener.PendingChannel channel;
-    /** Where its records wait: a region of the store's write buffers of this tier. */
-    int bufferTier;
-    int bufferRegion;
-    PcapFileWriter writer;
+    final FileOpener.PendingChannel channel;
+    /** Where its records wait: region {@code bufferRegion} of the store's write buffers of this tier. */
+    final int bufferTier;
+    final int bufferRegion;
     long lastWriteMillis;
-    /** Size when last closed by this process; used to check nobody changed it before appending. */
-    long closedSize;
-    long closedAtMillis;
     /** Full (size rotation) or damaged: never appended to again. */
     boolean sealed;
+    boolean closed;
     // Least-recently-written list of all open files of the store.
     OpenFile newer;
     OpenFile older;
 
-    OpenFile(OutputSeries series, Path path, long hourStart, long hourEnd, int linkType, boolean nano, int snaplen) {
+    /**
+     * @param existingBytes the file's size when appending to it; 0 for a new file, which gets the
+     *                      global header first
+     */
+    OpenFile(OutputSeries series, Path path, long hourStart, long hourEnd, int linkType, boolean nano, int snaplen,
+             FileOpener.PendingChannel channel, WriteBuffers buffers, int bufferTier, int bufferRegion,
+             long existingBytes) {
+        super(channel, buffers.slab(bufferRegion), buffers.base(bufferRegion), buffers.regionBytes(), nano, linkType,
+                snaplen, existingBytes == 0, existingBytes);
         this.series = series;
         this.path = path;
         this.hourStart = hourStart;
         this.hourEnd = hourEnd;
-        this.linkType = linkType;
-        this.nano = nano;
         this.snaplen = snaplen;
+        this.channel = channel;
+        this.bufferTier = bufferTier;
+        this.bufferRegion = bufferRegion;
     }
 
     boolean holds(long sec, int link, boolean nanoTs) {
-        return sec >= hourStart && sec < hourEnd && link == linkType && nanoTs == nano;
+        return sec >= hourStart && sec < hourEnd && link == linkType() && nanoTs == nano();
     }
 }

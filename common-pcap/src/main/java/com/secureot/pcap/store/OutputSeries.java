@@ -12,7 +12,7 @@ public final class OutputSeries {
     final String prefix;
     private final boolean owned;
     final List<OpenFile> open = new ArrayList<>(2);
-    final List<OpenFile> reopenable = new ArrayList<>(0);
+    final List<ClosedFile> reopenable = new ArrayList<>(0);
     /** The file the last packet went to: the common case costs one comparison. */
     OpenFile current;
     /** After a failure to create a file, packets are dropped until this wall-clock time. */

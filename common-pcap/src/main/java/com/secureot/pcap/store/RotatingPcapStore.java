@@ -2,7 +2,6 @@ package com.secureot.pcap.store;
 
 import com.secureot.pcap.config.RetentionConfig;
 import com.secureot.pcap.config.RotationConfig;
-import com.secureot.pcap.io.PcapFileWriter;
 import com.secureot.pcap.io.PcapFormat;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.DropReason;
@@ -168,15 +167,15 @@ public final class RotatingPcapStore implements AutoCloseable {
             }
         }
         OpenFile f = s.current;
-        if (f == null || f.writer == null || !f.holds(sec, linkType, nano)) {
+        if (f == null || !f.holds(sec, linkType, nano)) {
             f = select(s, linkType, nano, snaplen, sec);
             if (f == null) {
                 return;
             }
         }
         long max = rotation.maxFileBytes();
-        if (max > 0 && f.writer.size() + PcapFormat.RECORD_HEADER_BYTES + capLen > max
-                && f.writer.size() > PcapFormat.GLOBAL_HEADER_BYTES) {
+        if (max > 0 && f.size() + PcapFormat.RECORD_HEADER_BYTES + capLen > max
+                && f.size() > PcapFormat.GLOBAL_HEADER_BYTES) {
             f.sealed = true;
             closeFile(f);
             f = select(s, linkType, nano, snaplen, sec);
@@ -185,7 +184,7 @@ public final class RotatingPcapStore implements AutoCloseable {
             }
         }
         try {
-            f.writer.append(sec, nanos, data, off, capLen, origLen);
+            f.append(sec, nanos, data, off, capLen, origLen);
         } catch (IOException e) {
             writeFailed(f, e, 1);
             return;
@@ -219,20 +218,19 @@ public final class RotatingPcapStore implements AutoCloseable {
     /** Appends again to a file this process wrote and closed, if nobody changed it since. */
     private OpenFile reopen(OutputSeries s, long sec, int linkType, boolean nano) {
         for (int i = 0; i < s.reopenable.size(); i++) {
-            OpenFile f = s.reopenable.get(i);
-            if (!f.holds(sec, linkType, nano)) {
+            ClosedFile c = s.reopenable.get(i);
+            if (!c.holds(sec, linkType, nano)) {
                 continue;
             }
             s.reopenable.remove(i);
             try {
-                if (Files.size(f.path) != f.closedSize) {
+                if (Files.size(c.path()) != c.size()) {
                     return null; // changed by someone else: start a new part
                 }
                 makeRoom();
-                f.channel = new FileOpener.PendingChannel(
-                        openChannel(f.path, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
-                attach(f, false, f.closedSize);
-                return f;
+                FileOpener.PendingChannel ch = new FileOpener.PendingChannel(
+                        openChannel(c.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+                return attach(s, c.path(), c.hourStart(), c.hourEnd(), linkType, nano, c.snaplen(), ch, c.size());
             } catch (IOException e) {
                 return null;
             }
@@ -280,10 +278,8 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     private OpenFile created(OutputSeries s, Path p, String name, long start, long end, int linkType, boolean nano,
                              int snaplen, FileOpener.PendingChannel channel) {
-        OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen);
-        f.channel = channel;
         existingNames().add(name);
-        attach(f, true, 0);
+        OpenFile f = attach(s, p, start, end, linkType, nano, snaplen, channel, 0);
         metrics.filesCreated.incrementAndGet();
         log.debug("opened {}", p);
         return f;
@@ -318,22 +314,22 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
-    private void attach(OpenFile f, boolean header, long existing) {
+    /** Makes an opened file current for writing: a buffer region, the LRU list, the counters. */
+    private OpenFile attach(OutputSeries s, Path p, long start, long end, int linkType, boolean nano, int snaplen,
+                            FileOpener.PendingChannel channel, long existing) {
         int tier = 0;
         while (openCount >= TIER_OPEN_FILES[tier]) {
             tier++;
         }
-        WriteBuffers pool = buffers[tier];
-        f.bufferTier = tier;
-        f.bufferRegion = pool.take();
-        f.writer = new PcapFileWriter(f.channel, pool.slab(f.bufferRegion), pool.base(f.bufferRegion),
-                pool.regionBytes(), f.nano, f.linkType, f.snaplen, header, existing);
+        OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen, channel, buffers[tier], tier,
+                buffers[tier].take(), existing);
         f.lastWriteMillis = clock.millis();
         f.series.open.add(f);
         openPaths.add(f.path);
         openCount++;
         metrics.filesOpen.incrementAndGet();
         linkNewest(f);
+        return f;
     }
 
     private void makeRoom() {
@@ -377,7 +373,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         toClose.forEach(this::closeFile);
         for (OutputSeries s : series.values()) {
             if (!s.reopenable.isEmpty()) {
-                s.reopenable.removeIf(f -> now - f.closedAtMillis >= REOPEN_WINDOW_MILLIS);
+                s.reopenable.removeIf(c -> now - c.closedAtMillis() >= REOPEN_WINDOW_MILLIS);
             }
         }
     }
@@ -390,7 +386,7 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     private void flush(OpenFile f) {
         try {
-            f.writer.flush();
+            f.flush();
             int n = countFlushed(f);
             // Only records that reached a file end an episode: flushing an empty buffer proves nothing.
             if (failure != null && n > 0) {
@@ -408,10 +404,10 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     private int countFlushed(OpenFile f) {
-        int n = f.writer.takeFlushedRecords();
+        int n = f.takeFlushedRecords();
         if (n > 0) {
             metrics.written.addAndGet(n);
-            metrics.writtenBytes.addAndGet(f.writer.takeFlushedDataBytes());
+            metrics.writtenBytes.addAndGet(f.takeFlushedDataBytes());
         }
         return n;
     }
@@ -419,14 +415,14 @@ public final class RotatingPcapStore implements AutoCloseable {
     /** Drops what {@code f} buffered (plus {@code extra} packets not yet in it) and cuts back to the last whole record. */
     private void writeFailed(OpenFile f, IOException e, int extra) {
         countFlushed(f);
-        int lost = f.writer.discardBuffered() + extra;
-        long good = f.writer.recordBoundary();
+        int lost = f.discardBuffered() + extra;
+        long good = f.recordBoundary();
         try {
             FileChannel ch = f.channel.get();
             if (ch.size() > good) {
                 ch.truncate(good);
             }
-            f.writer.resetDurable(good);
+            f.resetDurable(good);
         } catch (IOException t) {
             f.sealed = true; // cannot repair now: never append to it again
         }
@@ -467,16 +463,18 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     private void closeFile(OpenFile f) {
-        if (f.writer == null) {
+        if (f.closed) {
             return;
         }
         flush(f);
         // Records that could not be flushed were counted as dropped by flush().
-        f.writer.discardBuffered();
+        f.discardBuffered();
+        // What this process wrote is the size: a failed write cut the file back to it.
+        long size = f.durableBytes();
         try {
-            f.closedSize = f.channel.get().size();
+            f.channel.get(); // throws if the file never opened: then it is not ours to delete
             f.channel.close();
-            if (f.closedSize == 0) {
+            if (size == 0) {
                 // Created by this process and never written (the disk was full): not a pcap file.
                 f.sealed = true;
                 Files.deleteIfExists(f.path);
@@ -487,24 +485,23 @@ public final class RotatingPcapStore implements AutoCloseable {
                 log.warn("closing {}: {}", f.path, describe(e));
             }
         }
+        f.closed = true; // its buffer region goes to the next file
+        buffers[f.bufferTier].give(f.bufferRegion);
         unlink(f);
         openCount--;
         metrics.filesOpen.decrementAndGet();
         openPaths.remove(f.path);
-        buffers[f.bufferTier].give(f.bufferRegion);
-        f.writer = null;
-        f.channel = null;
         OutputSeries s = f.series;
         s.open.remove(f);
         if (s.current == f) {
             s.current = null;
         }
         if (!f.sealed) {
-            f.closedAtMillis = nowMillis;
             if (s.reopenable.size() >= MAX_REOPENABLE) {
                 s.reopenable.remove(0);
             }
-            s.reopenable.add(f);
+            s.reopenable.add(new ClosedFile(f.path, f.hourStart, f.hourEnd, f.linkType(), f.nano(), f.snaplen, size,
+                    nowMillis));
         }
     }
 

@@ -1,0 +1,16 @@
+package com.secureot.pcap.store;
+
+import java.nio.file.Path;
+
+/**
+ * A file this process wrote and closed early (idle, too many open, or its hour ended in a
+ * replay): enough to append to it again if a packet of its hour comes, provided nobody changed
+ * it since ({@code size} is what this process left in it).
+ */
+record ClosedFile(Path path, long hourStart, long hourEnd, int linkType, boolean nano, int snaplen, long size,
+                  long closedAtMillis) {
+
+    boolean holds(long sec, int link, boolean nanoTs) {
+        return sec >= hourStart && sec < hourEnd && link == linkType && nanoTs == nano;
+    }
+}
