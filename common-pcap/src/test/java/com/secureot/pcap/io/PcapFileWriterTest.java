@@ -139,6 +139,83 @@ class PcapFileWriterTest {
     }
 
     @Test
+    void writersSharingOneBufferEachKeepToTheirRegion() throws IOException {
+        // As the store does: regions of one direct buffer, records interleaved, regions filling and
+        // flushing at different times; the last region belongs to nobody and must stay untouched.
+        int region = 256;
+        ByteBuffer shared = ByteBuffer.allocateDirect(4 * region);
+        for (int i = 3 * region; i < 4 * region; i++) {
+            shared.put(i, (byte) 0x5a);
+        }
+        List<List<Packet>> expected = new ArrayList<>();
+        List<ByteArrayOutputStream> outs = new ArrayList<>();
+        List<PcapFileWriter> writers = new ArrayList<>();
+        for (int w = 0; w < 3; w++) {
+            expected.add(new ArrayList<>());
+            outs.add(new ByteArrayOutputStream());
+            writers.add(new PcapFileWriter(Channels.newChannel(outs.get(w)), shared, w * region, region, w == 1, 1,
+                    65535, true, 0));
+        }
+        for (int i = 0; i < 300; i++) {
+            int w = i * 7 % 3;
+            byte[] frame = TestPcaps.ipv4Frame("10.0.0." + (w + 1), "10.0.0.9", 60 + i % 5 * 40);
+            Packet p = new Packet(1, 1_700_000_000L + i, w == 1 ? i * 1001 : i * 1000, frame.length, frame);
+            writers.get(w).append(p.sec(), p.nanos(), p.data(), 0, p.data().length, p.origLen());
+            expected.get(w).add(p);
+        }
+        for (int w = 0; w < 3; w++) {
+            writers.get(w).flush();
+            assertEquals(expected.get(w), TestPcaps.read(outs.get(w).toByteArray(), "memory").packets(), "writer " + w);
+        }
+        for (int i = 3 * region; i < 4 * region; i++) {
+            assertEquals(0x5a, shared.get(i), "byte " + i + " outside every region");
+        }
+    }
+
+    @Test
+    void aFlushCutShortKeepsTheUnwrittenRestForTheNextFlush() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        WritableByteChannel stream = Channels.newChannel(out);
+        // Accepts 50 bytes, then fails once (a write that stopped halfway), then works again.
+        WritableByteChannel flaky = new WritableByteChannel() {
+            int calls;
+
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                if (++calls == 2) {
+                    throw new IOException("interrupted halfway");
+                }
+                if (calls == 1) {
+                    ByteBuffer part = src.slice(src.position(), 50);
+                    src.position(src.position() + 50);
+                    return stream.write(part);
+                }
+                return stream.write(src);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        ByteBuffer shared = ByteBuffer.allocateDirect(3 * 512);
+        PcapFileWriter w = new PcapFileWriter(flaky, shared, 512, 512, true, 1, 65535, true, 0);
+        for (Packet p : sample()) {
+            w.append(p.sec(), p.nanos(), p.data(), 0, p.data().length, p.origLen());
+        }
+        assertThrows(IOException.class, w::flush);
+        assertEquals(50, w.durableBytes());
+        assertEquals(0, w.recordBoundary(), "no whole record reached the channel yet");
+        w.flush();
+        assertEquals(sample(), TestPcaps.read(out.toByteArray(), "memory").packets());
+        assertEquals(out.size(), w.durableBytes());
+    }
+
+    @Test
     void rejectsABufferTooSmallForAHeader() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PcapFileWriter(
                 Channels.newChannel(new ByteArrayOutputStream()), ByteBuffer.allocate(39), false, 1, 0, true, 0));
