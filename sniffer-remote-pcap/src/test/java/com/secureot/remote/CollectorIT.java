@@ -26,6 +26,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,33 @@ class CollectorIT {
             }
             assertSamePackets(nano, PcapRecords.readSeries(c.out, "remote_127.0.1.100"), "nanosecond big-endian stream");
             assertTsharkReadsEveryFile(c.out);
+        }
+    }
+
+    @Test
+    void aSensorThatDisconnectsHasItsPacketsInItsFileAtOnce() throws Exception {
+        // A flush period far longer than the wait below: only the connection's end can write them out.
+        try (CollectorProcess c = new CollectorProcess(dir, "", "", "  flush_interval_ms: 60000\n")) {
+            List<Packet> sent = nanoBigEndianPackets();
+            try (Socket s = connect("127.0.1.7", c.tcpPort)) {
+                s.getOutputStream().write(bigEndianNanoStream(sent));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (storedQuietly(c.out, "remote_127.0.1.7") < sent.size() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertSamePackets(sent, PcapRecords.readSeries(c.out, "remote_127.0.1.7"),
+                    "in the file within 10 s of the disconnection, with a 60 s flush period");
+            assertEquals(sent.size(), c.metric("secureot_packets_written_total"));
+            assertEquals(0, c.stop());
+        }
+    }
+
+    private static int storedQuietly(Path out, String prefix) {
+        try {
+            return PcapRecords.readSeries(out, prefix).size();
+        } catch (IOException | RuntimeException e) {
+            return 0; // not created yet, or only its header so far
         }
     }
 

@@ -36,6 +36,12 @@ final class CollectorProcess implements AutoCloseable {
      * {@code extraLimits} (keys of {@code limits}, indented); waits until it listens.
      */
     CollectorProcess(Path dir, String extraYaml, String extraLimits) throws IOException, InterruptedException {
+        this(dir, extraYaml, extraLimits, "");
+    }
+
+    /** As above, plus {@code extraRotation} (keys of {@code rotation}, indented). */
+    CollectorProcess(Path dir, String extraYaml, String extraLimits, String extraRotation)
+            throws IOException, InterruptedException {
         tcpPort = freeTcpPort();
         udpPort = freeUdpPort();
         metricsPort = freeTcpPort();
@@ -51,6 +57,7 @@ final class CollectorProcess implements AutoCloseable {
                 + "  pcap_raw_output_path: \"" + out + "\"\n"
                 + "rotation:\n"
                 + "  timezone: UTC\n"
+                + extraRotation
                 + "metrics:\n"
                 + "  listen: \"127.0.0.1:" + metricsPort + "\"\n"
                 + "  log_interval_seconds: 0\n"

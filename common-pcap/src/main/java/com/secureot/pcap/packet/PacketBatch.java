@@ -22,6 +22,12 @@ public final class PacketBatch {
     public final Object[] origin;
     public int count;
     public int used;
+    /**
+     * The source that filled it ended (a sensor's connection closed): storing consumers write
+     * everything they buffer out after it, so that the sender's data is in its files at once
+     * rather than at the next flush period.
+     */
+    public boolean sourceEnded;
 
     private final AtomicInteger references = new AtomicInteger();
     private final BatchPool pool;
@@ -88,6 +94,7 @@ public final class PacketBatch {
         if (references.decrementAndGet() == 0) {
             count = 0;
             used = 0;
+            sourceEnded = false;
             java.util.Arrays.fill(origin, null);
             pool.give(this);
         }

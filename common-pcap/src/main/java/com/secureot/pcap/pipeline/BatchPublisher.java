@@ -116,12 +116,32 @@ public final class BatchPublisher implements PacketHandler {
 
     /** Hands the current batch, if any, to every consumer. */
     public void flush() {
+        hand(false);
+    }
+
+    /**
+     * The source ended (a sensor disconnected): hands the current batch over marked so that the
+     * consumers write out what they buffer after storing it. With nothing pending and no free
+     * batch to carry the mark, the flush period does it.
+     */
+    public void flushSourceEnded() {
+        if (current == null) {
+            current = pool.poll();
+            if (current == null) {
+                return;
+            }
+        }
+        hand(true);
+    }
+
+    private void hand(boolean sourceEnded) {
         PacketBatch b = current;
         if (b == null) {
             return;
         }
         current = null;
-        if (b.count == 0) {
+        b.sourceEnded = sourceEnded;
+        if (b.count == 0 && !sourceEnded) {
             b.retainFor(1);
             b.release();
             return;

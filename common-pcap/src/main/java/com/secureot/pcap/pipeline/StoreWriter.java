@@ -35,6 +35,9 @@ public final class StoreWriter implements BatchConsumer {
             store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsNanos[i],
                     b.data, b.offset[i], b.capLen[i], b.origLen[i]);
         }
+        if (b.sourceEnded) {
+            store.flushAll();
+        }
         store.tick();
     }
 

@@ -80,7 +80,7 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
             Thread.currentThread().interrupt();
         } finally {
             publishCounts();
-            publisher.flush();
+            publisher.flushSourceEnded(); // a sensor that disconnected has its data in its files at once
             log.debug("{}: closed after {} packets", where, sender.packets.get() - before);
             onEnd.run();
         }
