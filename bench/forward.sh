@@ -4,11 +4,15 @@
 # Generates its input (2 M Ethernet/IPv4/TCP packets, 60-1000 bytes, 200 hosts, 3 hours; the file
 # of bench/offline.sh), starts sniffer-remote-pcap on 127.0.0.1, and replays the input with
 # `sniffer-span-forwarder -r` (local files routed by "host_{src_ip}", as in bench/offline.sh).
-# End to end = from the forwarder's start until the collector's written counter (metrics endpoint,
-# flushed every 100 ms) reaches its final value; the counter is only polled once the forwarder has
-# exited, so that polling takes no CPU from the two daemons while they run. Loss = input - written
+# End to end = from the forwarder's start until the collector's written counter (metrics endpoint;
+# a closed connection is written out at once) reaches its final value; the counter is only polled
+# once the forwarder has exited, so that polling takes no CPU from the two daemons while they run.
+# Loss = input - written
 # by the collector. The reference is `sniffer-span-pcap -r` of the same file with the same local
-# configuration. As root, every run (reference and forwarding) writes into a freshly made ext4 file
+# configuration; reference and TCP runs alternate (the VM's speed drifts by 10-20 % over minutes,
+# which moved one side of the ratio only when all references ran first), and each TCP run is also
+# compared with the reference run just before it. UDP runs follow (no target).
+# As root, every run (reference and forwarding) writes into a freshly made ext4 file
 # system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
 # files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
 set -euo pipefail
@@ -26,8 +30,9 @@ COL=sniffer-remote-pcap/target/sniffer-remote-pcap.jar
 mkdir -p "$WORK"
 . bench/lib.sh
 
-input="$WORK/in-200.pcap"
-[ -f "$input" ] || "$JAVA" -cp "$SPAN" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts 200 --hours 3 "$input"
+input="$WORK/replay-200.pcap" # bench/offline.sh's input: three whole clock hours
+[ -f "$input" ] || "$JAVA" -cp "$SPAN" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts 200 --hours 3 \
+    --start 1699999200 "$input"
 cat "$input" > /dev/null
 
 local_config() { # file out-dir [protocol]
@@ -97,41 +102,64 @@ if startup_cache_enabled; then
 fi
 
 # reference: the offline replay rate of sniffer-span-pcap on the same file
-ref=()
-for run in $(seq "$RUNS"); do
+reference() { # -> seconds of one sniffer-span-pcap -r run
+  local t0 t1
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
   t0=$(now); "$JAVA" $SPAN_OPTS -jar "$SPAN" -r "$input" "$WORK/span.yaml" > /dev/null 2>&1; t1=$(now)
-  ref+=("$(echo "$t1 - $t0" | bc -l)")
+  echo "$t1 - $t0" | bc -l
+}
+
+forward() { # protocol -> "seconds stored fwd_exit forwarded fwd_dropped gaps" of one forwarder -> collector run
+  local t0 w last t_last still fwd_exit=0
+  fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1"
+  "$JAVA" $COL_OPTS -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
+  col_pid=$!
+  for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
+  t0=$(now)
+  "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
+  # Then poll until the collector has written every packet, or its count stayed put for 2 s.
+  last=-1; t_last=$(now); still=0
+  while :; do
+    w=$(written); w=${w:-0}
+    if [ "$w" != "$last" ]; then last=$w; t_last=$(now); still=0; else still=$((still + 1)); fi
+    if [ "$w" -ge "$PACKETS" ] || [ "$still" -ge 100 ]; then break; fi
+    sleep 0.02
+  done
+  kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=
+  echo "$(echo "$t_last - $t0" | bc -l) $(figure "$WORK/collector.log" written) $fwd_exit" \
+    "$(figure "$WORK/forwarder.log" forwarded) $(figure "$WORK/forwarder.log" fwd_dropped_queue_full)" \
+    "$(figure "$WORK/collector.log" sot1_gaps)"
+}
+
+report() { # protocol run ref-seconds-or-empty "seconds stored fwd_exit forwarded fwd_dropped gaps"
+  local wall stored fwd_exit forwarded dropped gaps rate
+  read -r wall stored fwd_exit forwarded dropped gaps <<< "$4"
+  rate=$(echo "$stored / $wall" | bc -l)
+  printf '%s run %d: %7.2f s %9.0f pkt/s end to end | stored %d of %d, loss %d (%.3f%%) | forwarder exit %d, forwarded %d, fwd_dropped_queue_full %d | collector sot1_gaps %d | ratio to offline replay %.2f' \
+    "$1" "$2" "$wall" "$rate" "$stored" "$PACKETS" "$((PACKETS - stored))" \
+    "$(echo "($PACKETS - $stored) * 100 / $PACKETS" | bc -l)" "$fwd_exit" "$forwarded" "$dropped" "$gaps" \
+    "$(echo "$rate / $ref_rate" | bc -l)"
+  [ -z "$3" ] || printf ' (%.2f to the reference run before it)' "$(echo "$rate * $3 / $PACKETS" | bc -l)"
+  echo
+}
+
+refs=() tcp=() tcp_refs=()
+for run in $(seq "$RUNS"); do
+  r=$(reference); refs+=("$r"); tcp_refs+=("$r")
+  tcp+=("$(forward tcp)")
 done
-echo "reference runs: ${ref[*]}" >&2
-ref_s=$(printf '%s\n' "${ref[@]}" | median)
+echo "reference runs: ${refs[*]}" >&2
+ref_s=$(printf '%s\n' "${refs[@]}" | median)
 ref_rate=$(echo "$PACKETS / $ref_s" | bc -l)
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), $("$JAVA" -version 2>&1 | head -1)"
-printf 'reference: sniffer-span-pcap -r, median of %d: %.2f s, %.0f pkt/s%s\n' "$RUNS" "$ref_s" "$ref_rate" "$cache_note"
-for proto in tcp udp; do
-  for run in $(seq "$RUNS"); do
-    fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$proto"
-    "$JAVA" $COL_OPTS -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
-    col_pid=$!
-    for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
-    t0=$(now)
-    fwd_exit=0; "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
-    # Then poll until the collector has written every packet, or its count stayed put for 2 s.
-    last=-1; t_last=$(now); still=0
-    while :; do
-      w=$(written); w=${w:-0}
-      if [ "$w" != "$last" ]; then last=$w; t_last=$(now); still=0; else still=$((still + 1)); fi
-      if [ "$w" -ge "$PACKETS" ] || [ "$still" -ge 100 ]; then break; fi
-      sleep 0.02
-    done
-    kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=
-    wall=$(echo "$t_last - $t0" | bc -l)
-    stored=$(figure "$WORK/collector.log" written)
-    printf '%s run %d: %7.2f s %9.0f pkt/s end to end | stored %d of %d, loss %d (%.3f%%) | forwarder exit %d, forwarded %d, fwd_dropped_queue_full %d | collector sot1_gaps %d | ratio to offline replay %.2f\n' \
-      "$proto" "$run" "$wall" "$(echo "$stored / $wall" | bc -l)" "$stored" "$PACKETS" "$((PACKETS - stored))" \
-      "$(echo "($PACKETS - $stored) * 100 / $PACKETS" | bc -l)" "$fwd_exit" "$(figure "$WORK/forwarder.log" forwarded)" \
-      "$(figure "$WORK/forwarder.log" fwd_dropped_queue_full)" "$(figure "$WORK/collector.log" sot1_gaps)" \
-      "$(echo "($stored / $wall) / $ref_rate" | bc -l)"
-  done
+printf 'reference: sniffer-span-pcap -r, median of %d (alternating with the TCP runs): %.2f s, %.0f pkt/s%s\n' \
+  "$RUNS" "$ref_s" "$ref_rate" "$cache_note"
+for run in $(seq "$RUNS"); do
+  report tcp "$run" "${tcp_refs[$((run - 1))]}" "${tcp[$((run - 1))]}"
+done
+printf 'tcp: median %.2f of the reference rate\n' \
+  "$(echo "$ref_s / $(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)" | bc -l)"
+for run in $(seq "$RUNS"); do
+  report udp "$run" "" "$(forward udp)"
 done
