@@ -29,8 +29,11 @@ abstract class DispatchLoop implements PacketCapture {
         this.nano = nano;
     }
 
-    /** One pcap_dispatch into {@code publisher}; returns after a block, a timeout or a break. */
-    protected abstract void dispatch(BatchPublisher publisher) throws CaptureOpenException;
+    /** Where {@link #dispatch} hands packets: set by {@link #run} before the first dispatch, on its thread. */
+    protected BatchPublisher publisher;
+
+    /** One pcap_dispatch into {@link #publisher}; returns after a block, a timeout or a break. */
+    protected abstract void dispatch() throws CaptureOpenException;
 
     /** libpcap's cumulative {ps_drop, ps_ifdrop}, or null when pcap_stats failed. */
     protected abstract long[] stats();
@@ -57,10 +60,11 @@ abstract class DispatchLoop implements PacketCapture {
     public final void run(BatchPublisher publisher, CaptureMetrics metrics) throws CaptureOpenException {
         log.info("capturing on {} (link type {}, snaplen {}, {} timestamps)", interfaceName, linkType, snaplen,
                 nano ? "nanosecond" : "microsecond");
+        this.publisher = publisher;
         long nextStats = System.nanoTime() + STATS_EVERY_NANOS;
         try {
             while (!stopping) {
-                dispatch(publisher);
+                dispatch();
                 // Hand on what this dispatch read, whatever its age: under TPACKET_V3 libpcap's next
                 // dispatch may wait without end on a quiet link (the kernel retires only non-empty
                 // blocks), and the last packets before a pause would sit in the batch until more came.

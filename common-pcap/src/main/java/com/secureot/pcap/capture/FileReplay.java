@@ -30,22 +30,7 @@ public final class FileReplay {
      */
     public long run(PacketHandler handler, Runnable beforeWait) throws IOException, InterruptedException {
         try (CaptureFileReader reader = CaptureFileReader.open(file)) {
-            PacketHandler paced = speed > 0 ? new Pacer(handler, speed, beforeWait) : handler;
-            long n = reader.readAll(new PacketHandler() {
-                @Override
-                public void packet(byte[] buf, int off, int cap, int orig, int lt, long sec, int nanos, boolean nano,
-                                   int snap) throws InterruptedException {
-                    checkStopping();
-                    paced.packet(buf, off, cap, orig, lt, sec, nanos, nano, snap);
-                }
-
-                @Override
-                public void packet(ByteBuffer buf, int off, int cap, int orig, int lt, long sec, int nanos,
-                                   boolean nano, int snap) throws InterruptedException {
-                    checkStopping();
-                    paced.packet(buf, off, cap, orig, lt, sec, nanos, nano, snap);
-                }
-            });
+            long n = reader.readAll(new Gate(handler, beforeWait));
             if (reader.warning() != null) {
                 log.warn("{}", reader.warning());
             }
@@ -63,32 +48,40 @@ public final class FileReplay {
         }
     }
 
-    /** Sleeps so that packets leave at the file's pace divided by {@code speed}. */
-    private static final class Pacer implements PacketHandler {
+    /**
+     * Passes each packet on, unless {@link #stop} was called; when paced, once it is due: at the
+     * file's pace divided by {@code speed}.
+     */
+    private final class Gate implements PacketHandler {
         private final PacketHandler next;
-        private final double speed;
         private final Runnable beforeWait;
         private long firstPacketNanos = Long.MIN_VALUE;
         private long startNanos;
 
-        Pacer(PacketHandler next, double speed, Runnable beforeWait) {
+        Gate(PacketHandler next, Runnable beforeWait) {
             this.next = next;
-            this.speed = speed;
             this.beforeWait = beforeWait;
         }
 
         @Override
         public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
                            boolean nano, int snaplen) throws InterruptedException {
-            waitUntilDue(sec, nanos);
+            pass(sec, nanos);
             next.packet(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen);
         }
 
         @Override
         public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
                            boolean nano, int snaplen) throws InterruptedException {
-            waitUntilDue(sec, nanos);
+            pass(sec, nanos);
             next.packet(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen);
+        }
+
+        private void pass(long sec, int nanos) throws InterruptedException {
+            checkStopping();
+            if (speed > 0) {
+                waitUntilDue(sec, nanos);
+            }
         }
 
         private void waitUntilDue(long sec, int nanos) throws InterruptedException {

@@ -2,7 +2,6 @@ package com.secureot.pcap.capture;
 
 import com.secureot.pcap.config.CaptureConfig;
 import com.secureot.pcap.packet.LinkTypes;
-import com.secureot.pcap.pipeline.BatchPublisher;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
@@ -26,7 +25,6 @@ final class Pcap4jCapture extends DispatchLoop {
     private static final Logger log = LoggerFactory.getLogger(Pcap4jCapture.class);
 
     private final PcapHandle handle;
-    private BatchPublisher publisher;
     private final RawPacketListener listener;
 
     private Pcap4jCapture(PcapHandle handle, String interfaceName, int snaplen, boolean nano) {
@@ -83,8 +81,7 @@ final class Pcap4jCapture extends DispatchLoop {
     }
 
     @Override
-    protected void dispatch(BatchPublisher publisher) throws CaptureOpenException {
-        this.publisher = publisher;
+    protected void dispatch() throws CaptureOpenException {
         try {
             handle.dispatch(-1, listener);
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package com.secureot.pcap.config;
 
 import com.secureot.pcap.route.PrefixTemplate;
 
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Set;
 
@@ -16,7 +17,7 @@ public record SpanConfig(CaptureConfig capture, StorageConfig storage, MetricsCo
      * (the forwarder); without it the block is an unknown key.
      */
     public static SpanConfig from(Map<String, Object> doc, boolean withForward) throws ConfigException {
-        return from(ConfigNode.root(doc, new java.util.ArrayList<>()), withForward);
+        return from(ConfigNode.root(doc, new ArrayList<>()), withForward);
     }
 
     /** As {@link #from(Map, boolean)}, reading a root the caller keeps (to ask its {@code askedPaths()}). */

@@ -6,10 +6,10 @@ import com.secureot.pcap.capture.FileReplay;
 import com.secureot.pcap.capture.LiveCaptures;
 import com.secureot.pcap.capture.PacketCapture;
 import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.MetricsConfig;
 import com.secureot.pcap.config.SpanConfig;
 import com.secureot.pcap.config.StorageConfig;
 import com.secureot.pcap.io.CaptureFormatException;
-import com.secureot.pcap.config.MetricsConfig;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.PrometheusEndpoint;
 import com.secureot.pcap.packet.BatchPool;
@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -61,10 +62,10 @@ public final class CaptureDaemon {
                    Shutdown shutdown) throws ConfigException, CaptureOpenException, CaptureFilterException,
             InterruptedException {
         StorageConfig storage = config.storage();
-        if (readFile != null && !java.nio.file.Files.isReadable(readFile)) {
+        if (readFile != null && !Files.isReadable(readFile)) {
             // Checked before anything is created: a mistyped -r path leaves no folder behind.
             return DaemonCommand.fail("cannot read " + readFile + ": "
-                    + (java.nio.file.Files.exists(readFile) ? "permission denied" : "no such file"), ExitCodes.USAGE);
+                    + (Files.exists(readFile) ? "permission denied" : "no such file"), ExitCodes.USAGE);
         }
         PacketCapture live = null;
         if (readFile == null) {

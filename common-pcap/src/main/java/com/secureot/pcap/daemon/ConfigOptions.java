@@ -17,10 +17,6 @@ public final class ConfigOptions {
             + "addresses, output folder) and exit: 0 when valid, 78 with one line per error otherwise.")
     boolean checkConfig;
 
-    public Path config() {
-        return config;
-    }
-
     public boolean checkConfig() {
         return checkConfig;
     }

@@ -146,7 +146,6 @@ public final class CaptureFileReader implements Closeable {
                 break;
             }
             p = buf.position(); // fill() may have moved the block to the start of the buffer
-            int base = p;
             switch (type) {
                 case 1 -> { // Interface Description Block
                     int n = ifLink.length;
@@ -169,7 +168,7 @@ public final class CaptureFileReader implements Closeable {
                         throw new CaptureFormatException(name + ": packet at byte " + consumed + " claims " + capLen + " bytes in a " + total + "-byte block");
                     }
                     long units = ifUnits[itf];
-                    handler.packet(buf, base + 28, capLen, origLen, ifLink[itf], seconds(ts, units), nanos(ts, units),
+                    handler.packet(buf, p + 28, capLen, origLen, ifLink[itf], seconds(ts, units), nanos(ts, units),
                             units != 1_000_000L, ifSnap[itf]);
                     packets++;
                 }
@@ -182,7 +181,7 @@ public final class CaptureFileReader implements Closeable {
                     if (ifSnap[0] > 0) {
                         capLen = Math.min(capLen, ifSnap[0]);
                     }
-                    handler.packet(buf, base + 12, capLen, origLen, ifLink[0], 0, 0, ifUnits[0] != 1_000_000L, ifSnap[0]);
+                    handler.packet(buf, p + 12, capLen, origLen, ifLink[0], 0, 0, ifUnits[0] != 1_000_000L, ifSnap[0]);
                     packets++;
                 }
                 default -> {

@@ -202,6 +202,10 @@ public class PcapFileWriter {
         return linkType;
     }
 
+    public int snaplen() {
+        return snaplen;
+    }
+
     /** Where the file must be cut back to after a failed write so that it ends on a whole record. */
     public long recordBoundary() {
         return boundary;

@@ -52,10 +52,6 @@ public final class CaptureMetrics {
         forwardDropped.add(reason, packets);
     }
 
-    public long forwardDropped(ForwardDropReason reason) {
-        return forwardDropped.get(reason);
-    }
-
     public long forwardDroppedTotal() {
         return forwardDropped.total();
     }

@@ -21,14 +21,6 @@ public final class CollectorMetrics {
         rejected.add(reason, 1);
     }
 
-    public long rejected(RejectReason reason) {
-        return rejected.get(reason);
-    }
-
-    public long rejectedTotal() {
-        return rejected.total();
-    }
-
     /** Refusals by reason. */
     public ReasonCounters<RejectReason> rejections() {
         return rejected;
@@ -44,7 +36,7 @@ public final class CollectorMetrics {
                 .append(" sot1_gaps=").append(sot1Gaps.get())
                 .append(" connections_active=").append(activeConnections.get())
                 .append(" connections_accepted=").append(acceptedConnections.get())
-                .append(" rejected=").append(rejectedTotal());
+                .append(" rejected=").append(rejected.total());
         rejected.appendTo(sb, "rejected_", true);
         sb.append(' ').append(storage.summary(false));
         return sb.toString();

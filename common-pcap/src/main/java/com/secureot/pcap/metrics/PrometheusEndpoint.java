@@ -57,29 +57,17 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     /** Adds the collector's metrics: receptions by transport, refusals by reason, SOT1 gaps, connections. */
     public void registerCollector(CollectorMetrics m) {
-        CounterWithCallback.builder().name("secureot_packets_received_total")
-                .help("Packets received from senders, by transport.").labelNames("transport")
-                .callback(cb -> {
-                    cb.call(m.tcpPackets.get(), "tcp");
-                    cb.call(m.udpPackets.get(), "udp");
-                }).register(registry);
-        CounterWithCallback.builder().name("secureot_bytes_received_total")
-                .help("Packet bytes (captured length) received from senders, by transport.").labelNames("transport")
-                .callback(cb -> {
-                    cb.call(m.tcpBytes.get(), "tcp");
-                    cb.call(m.udpBytes.get(), "udp");
-                }).register(registry);
+        byTransport("secureot_packets_received_total", "Packets received from senders, by transport.",
+                m.tcpPackets::get, m.udpPackets::get);
+        byTransport("secureot_bytes_received_total",
+                "Packet bytes (captured length) received from senders, by transport.", m.tcpBytes::get,
+                m.udpBytes::get);
         byReason("secureot_rejected_total", "Connections, streams and datagrams refused, by reason.", m.rejections());
         counter("secureot_sequence_gaps_total", "SOT1 sequence numbers never received (lost datagrams).",
                 m.sot1Gaps::get);
         gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);
         counter("secureot_connections_accepted_total", "TCP connections accepted and served.",
                 m.acceptedConnections::get);
-    }
-
-    /** The registry, for daemons that add metrics of their own. */
-    public PrometheusRegistry registry() {
-        return registry;
     }
 
     /** A counter labelled {@code reason}, one series per reason of {@code counters}. */
@@ -92,12 +80,21 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 }).register(registry);
     }
 
-    public void counter(String name, String help, DoubleSupplier value) {
+    /** A counter labelled {@code transport}: {@code tcp} and {@code udp}. */
+    private void byTransport(String name, String help, DoubleSupplier tcp, DoubleSupplier udp) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("transport")
+                .callback(cb -> {
+                    cb.call(tcp.getAsDouble(), "tcp");
+                    cb.call(udp.getAsDouble(), "udp");
+                }).register(registry);
+    }
+
+    private void counter(String name, String help, DoubleSupplier value) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble()))
                 .register(registry);
     }
 
-    public void gauge(String name, String help, DoubleSupplier value) {
+    private void gauge(String name, String help, DoubleSupplier value) {
         GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble()))
                 .register(registry);
     }

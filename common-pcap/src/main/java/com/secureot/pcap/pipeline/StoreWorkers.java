@@ -13,8 +13,9 @@ import java.util.function.Function;
 
 /**
  * The writer threads of a daemon ({@code rotation.writer_threads}): each sees every batch, routes
- * each packet (cheap) and stores only the prefixes of its partition, so every file keeps a single
- * owner while the write(2) time is split between threads.
+ * each packet (a cached lookup for an IPv4 address seen before) and stores only the prefixes of
+ * its partition, so every file keeps a single owner while the write(2) time is split between
+ * threads.
  */
 public final class StoreWorkers {
     private final List<ConsumerWorker> workers = new ArrayList<>();

@@ -7,16 +7,15 @@ import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.store.OutputSeries;
 import com.secureot.pcap.store.RotatingPcapStore;
 
-/** Routes each packet to its file series and stores it; runs on the store's own thread. */
+/**
+ * Routes each packet to its file series and stores those of its store's partition; runs on the
+ * store's own thread.
+ */
 public final class StoreWriter implements BatchConsumer {
     private final PacketRouter router;
     private final RotatingPcapStore store;
     private final CaptureMetrics metrics;
     private final boolean countsRejected;
-
-    public StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics) {
-        this(router, store, metrics, true);
-    }
 
     public StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics, boolean countsRejected) {
         this.countsRejected = countsRejected;

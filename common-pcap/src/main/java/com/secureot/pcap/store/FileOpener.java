@@ -27,8 +27,7 @@ final class FileOpener implements AutoCloseable {
      * anyway, and several threads only spin on it (perf: 11 % of the run in rwsem_spin_on_owner
      * with 4; 10 % of the openers' time with one per writer thread).
      */
-    private static final int OPENER_THREADS = 1;
-    private final ExecutorService pool = Executors.newFixedThreadPool(OPENER_THREADS, r -> {
+    private final ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "file-opener");
         t.setDaemon(true);
         return t;

@@ -16,7 +16,6 @@ final class OpenFile extends PcapFileWriter {
     final Path path;
     final long hourStart;
     final long hourEnd;
-    final int snaplen;
     final FileOpener.PendingChannel channel;
     /** Where its records wait: region {@code bufferRegion} of the store's write buffers of this tier. */
     final int bufferTier;
@@ -42,7 +41,6 @@ final class OpenFile extends PcapFileWriter {
         this.path = path;
         this.hourStart = hourStart;
         this.hourEnd = hourEnd;
-        this.snaplen = snaplen;
         this.channel = channel;
         this.bufferTier = bufferTier;
         this.bufferRegion = bufferRegion;

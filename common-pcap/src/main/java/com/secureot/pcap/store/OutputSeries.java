@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The files of one resolved prefix ({@code traffic_plc}, {@code host_10.0.0.7}): the ones open
- * now, and the ones this process closed early (idle, too many open) and may append to again.
+ * now, and the ones this process closed (idle, too many open, hour over) and may append to again.
  * Owned by the store's thread.
  */
 public final class OutputSeries {

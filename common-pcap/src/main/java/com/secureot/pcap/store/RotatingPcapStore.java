@@ -28,8 +28,10 @@ import java.util.Set;
  * process wrote and closed itself, unchanged since, is appended to again.
  *
  * <p>The number of open files is bounded (least recently written closed first), buffers are
- * flushed on a period, files whose hour has ended are closed, and write errors drop and count
- * packets with one log line per episode. One thread owns a store: all calls come from it.
+ * flushed on a period, files whose hour has ended are closed once no packet of that hour came for
+ * a minute (a replay: once packet time is past the hour), and write errors drop and count packets,
+ * logged once per episode and at most once a minute. One thread owns a store: all calls come
+ * from it.
  */
 public final class RotatingPcapStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RotatingPcapStore.class);
@@ -89,7 +91,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private int generation;
     private boolean closed;
 
-    // One log line per episode of write failures, not one per packet.
+    // Write failures: an ERROR line per episode (at most one a minute), not one per packet.
     private String failure;
     private boolean failureLogged;
     private long lastErrorLogMillis;
@@ -247,12 +249,9 @@ public final class RotatingPcapStore implements AutoCloseable {
         for (int part = 0; part < MAX_PARTS; part++) {
             String name = part == 0 ? base + ".pcap" : base + "-" + part + ".pcap";
             if (existingNames().contains(name)) {
-                continue;
+                continue; // in the folder, or open in some partition (its name was added on creation)
             }
             Path p = dir.resolve(name);
-            if (openPaths.contains(p)) {
-                continue;
-            }
             if (openCount >= maxOpenFiles - 64) {
                 // Near the descriptor limit: open here, where running out can be handled.
                 try {
@@ -500,7 +499,7 @@ public final class RotatingPcapStore implements AutoCloseable {
             if (s.reopenable.size() >= MAX_REOPENABLE) {
                 s.reopenable.remove(0);
             }
-            s.reopenable.add(new ClosedFile(f.path, f.hourStart, f.hourEnd, f.linkType(), f.nano(), f.snaplen, size,
+            s.reopenable.add(new ClosedFile(f.path, f.hourStart, f.hourEnd, f.linkType(), f.nano(), f.snaplen(), size,
                     nowMillis));
         }
     }

@@ -3,7 +3,6 @@ package com.secureot.pcap.capture;
 import com.secureot.pcap.config.CaptureConfig;
 import com.secureot.pcap.packet.LinkTypes;
 import com.secureot.pcap.packet.PacketBatch;
-import com.secureot.pcap.pipeline.BatchPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +91,6 @@ final class FfmCapture extends DispatchLoop {
     private final MemorySegment callback;
     private boolean closed;
     // Set by dispatch(); read by the upcall on the same thread.
-    private BatchPublisher publisher;
     private Throwable callbackFailure;
 
     private FfmCapture(MemorySegment handle, String interfaceName, int snaplen, boolean nano, int linkType)
@@ -192,8 +190,7 @@ final class FfmCapture extends DispatchLoop {
     }
 
     @Override
-    protected void dispatch(BatchPublisher publisher) throws CaptureOpenException {
-        this.publisher = publisher;
+    protected void dispatch() throws CaptureOpenException {
         int n;
         try {
             n = (int) Pcap.DISPATCH.invokeExact(handle, -1, callback, MemorySegment.NULL);
@@ -220,7 +217,7 @@ final class FfmCapture extends DispatchLoop {
     protected long[] stats() {
         try {
             if ((int) Pcap.STATS.invokeExact(handle, stats) == 0) {
-                return new long[] {stats.get(INT, 4) & 0xFFFFFFFFL, stats.get(INT, 8) & 0xFFFFFFFFL};
+                return new long[] {stats.get(INT, 4), stats.get(INT, 8)}; // unsigned: KernelDropCounter masks
             }
         } catch (Throwable t) {
             log.debug("pcap_stats on {}: {}", interfaceName, t.toString());

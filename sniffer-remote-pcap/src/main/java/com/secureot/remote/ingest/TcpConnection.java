@@ -180,7 +180,7 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
             if (atBoundary) {
                 return false;
             }
-            if (System.nanoTime() - stopRequestedNanos > STOP_GRACE_NANOS) {
+            if (pastGrace()) {
                 throw new StreamRejected(RejectReason.SHUTDOWN, "record not finished at shutdown; not stored");
             }
         }
