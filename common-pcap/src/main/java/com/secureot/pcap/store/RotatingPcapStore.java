@@ -120,11 +120,11 @@ public final class RotatingPcapStore implements AutoCloseable {
         this.retention = retention.enabled() && partition.index() == 0 ? new RetentionSweeper(dir, retention, metrics, openPaths,
                 name -> partition.names(dir).remove(name)) : null;
         int descriptors = DescriptorLimit.current();
-        this.maxOpenFiles = Math.max(4, Math.min(rotation.maxOpenFiles(), descriptors - RESERVED_DESCRIPTORS)
-                / partition.count());
-        if (maxOpenFiles * partition.count() < rotation.maxOpenFiles() && partition.index() == 0) {
+        int budget = Math.min(rotation.maxOpenFiles(), descriptors - RESERVED_DESCRIPTORS);
+        this.maxOpenFiles = Math.max(4, budget / partition.count());
+        if (budget < rotation.maxOpenFiles() && partition.index() == 0) {
             log.info("rotation.max_open_files {} lowered to {}: the process may open {} files (raise LimitNOFILE)",
-                    rotation.maxOpenFiles(), maxOpenFiles, descriptors);
+                    rotation.maxOpenFiles(), budget, descriptors);
         }
         long now = clock.millis();
         nowMillis = now;
@@ -477,6 +477,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                 // Created by this process and never written (the disk was full): not a pcap file.
                 f.sealed = true;
                 Files.deleteIfExists(f.path);
+                existingNames().remove(f.path.getFileName().toString()); // free for the next file
             }
         } catch (IOException e) {
             f.sealed = true;

@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -120,5 +124,38 @@ class RotatingPcapStoreDiskFullIT {
         assertEquals(metrics.written.get(), stored.size());
         assertEquals(after, stored.subList(stored.size() - after.size(), stored.size()),
                 "the packets after the recovery are appended to the same, still valid file");
+    }
+
+    @Test
+    void aFileLeftEmptyByAFullDiskIsDeletedAndItsNameServesTheNextFile() throws Exception {
+        Path filler = disk.resolve("filler.bin");
+        try (FileChannel fill = FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            while (true) {
+                fill.write(ByteBuffer.allocate(4096)); // until the disk is full
+            }
+        } catch (IOException full) {
+            // no space left: creating a file still works, writing to it does not
+        }
+        CaptureMetrics metrics = new CaptureMetrics();
+        FakeClock clock = new FakeClock(Instant.parse("2024-01-31T13:00:00Z"));
+        RotatingPcapStore s = new RotatingPcapStore(disk, new RotationConfig(ZoneOffset.UTC, 0, 4, 86400, 1000),
+                new RetentionConfig(0, 0, 60), metrics, clock, false);
+        long t = Instant.parse("2024-01-31T13:05:00Z").getEpochSecond();
+        byte[] frame = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 100);
+        Packet second = new Packet(1, t + 1, 0, frame.length, frame);
+        try {
+            // Four files at most: the fifth closes "a", whose only packet never reached the disk.
+            for (String prefix : List.of("a", "b", "c", "d", "e")) {
+                s.write(s.series(prefix), 1, false, 65535, t, 0, frame, 0, frame.length, frame.length);
+            }
+            assertTrue(Files.notExists(disk.resolve("a_20240131_13.pcap")), "an empty file is not left behind");
+            Files.delete(filler);
+            s.write(s.series("a"), 1, false, 65535, second.sec(), second.nanos(), frame, 0, frame.length,
+                    frame.length);
+        } finally {
+            s.close();
+        }
+        assertEquals(List.of(second.micro()), TestPcaps.read(disk.resolve("a_20240131_13.pcap")).packets());
+        assertTrue(Files.notExists(disk.resolve("a_20240131_13-1.pcap")), "no second part for a deleted first");
     }
 }
