@@ -10,26 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: bench/ab.sh JAR_A JAR_B [HOSTS] [PAIRS]" >&2; exit 64; }
 A=$(realpath "$1") B=$(realpath "$2") HOSTS=${3:-200} PAIRS=${4:-4}
-WORK=${BENCH_DIR:-/tmp/secureot-bench}
 . bench/lib.sh
 input="$WORK/replay-$HOSTS.pcap"
 [ -f "$input" ] || { echo "no $input: run bench/offline.sh once to generate it" >&2; exit 66; }
 cat "$input" > /dev/null
 
 trap drop_fs EXIT
+span_config "$WORK/ab.yaml" "$FS/out"
 
 run() { # jar -> "wall cpu"
   fresh_fs
-  cat > "$WORK/ab.yaml" <<YAML
-capture:
-  interface: "unused"
-routing_rules: []
-default_output_prefix: "host_{src_ip}"
-output_directories:
-  pcap_raw_output_path: "$FS/out"
-rotation:
-  timezone: "UTC"
-YAML
   # shellcheck disable=SC2086 # a list of options
   /usr/bin/time -f "%e %U %S" -o "$WORK/ab-time.txt" "$JAVA" $JAVA_OPTS -jar "$1" -r "$input" "$WORK/ab.yaml" \
       > /dev/null 2> "$WORK/ab-stderr.txt" || { cat "$WORK/ab-stderr.txt" >&2; exit 1; }

@@ -15,36 +15,23 @@
 # As root, every run (reference and forwarding) writes into a freshly made ext4 file
 # system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
 # files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
+# shellcheck disable=SC2086 # JAVA_OPTS and the *_OPTS below are lists of options
 set -euo pipefail
-# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 PACKETS=${PACKETS:-2000000}
-WORK=${BENCH_DIR:-/tmp/secureot-bench}
 PORT=${PORT:-15870}
 METRICS=${METRICS_PORT:-15871}
-SPAN=sniffer-span-pcap/target/sniffer-span-pcap.jar
-FWD=sniffer-span-forwarder/target/sniffer-span-forwarder.jar
-COL=sniffer-remote-pcap/target/sniffer-remote-pcap.jar
-[ -f "$SPAN" ] && [ -f "$FWD" ] && [ -f "$COL" ] || mvn -B -q package -DskipTests
-mkdir -p "$WORK"
 . bench/lib.sh
+need_jars
 
-input="$WORK/replay-200.pcap" # bench/offline.sh's input: three whole clock hours
-[ -f "$input" ] || "$JAVA" -cp "$SPAN" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts 200 --hours 3 \
-    --start 1699999200 "$input"
+input="$WORK/replay-200.pcap" # bench/offline.sh's input
+generate "$input" "$PACKETS" 200 3
 cat "$input" > /dev/null
 
 local_config() { # file out-dir [protocol]
-  cat > "$1" <<YAML
-capture:
-  interface: "unused"
-routing_rules: []
-default_output_prefix: "host_{src_ip}"
-output_directories:
-  pcap_raw_output_path: "$2"
-rotation:
-  timezone: "UTC"
+  span_config "$1" "$2"
+  cat >> "$1" <<YAML
 metrics:
   log_interval_seconds: 0
 YAML
@@ -79,7 +66,6 @@ cleanup() {
 trap cleanup EXIT
 now() { date +%s.%N; }
 written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
-figure() { grep -o " $2=[0-9]*" "$1" | tail -1 | cut -d= -f2; }
 
 # Start-up caches as the packaged launcher keeps one per daemon, recorded by the daemon's first
 # run (here a 200 000-packet training replay through all three).
@@ -143,20 +129,20 @@ report() { # protocol run ref-seconds-or-empty "seconds stored fwd_exit forwarde
   echo
 }
 
-refs=() tcp=() tcp_refs=()
+refs=() tcp=()
 for run in $(seq "$RUNS"); do
-  r=$(reference); refs+=("$r"); tcp_refs+=("$r")
+  refs+=("$(reference)")
   tcp+=("$(forward tcp)")
 done
 echo "reference runs: ${refs[*]}" >&2
 ref_s=$(printf '%s\n' "${refs[@]}" | median)
 ref_rate=$(echo "$PACKETS / $ref_s" | bc -l)
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), $("$JAVA" -version 2>&1 | head -1)"
+machine load
 printf 'reference: sniffer-span-pcap -r, median of %d (alternating with the TCP runs): %.2f s, %.0f pkt/s%s\n' \
   "$RUNS" "$ref_s" "$ref_rate" "$cache_note"
 for run in $(seq "$RUNS"); do
-  report tcp "$run" "${tcp_refs[$((run - 1))]}" "${tcp[$((run - 1))]}"
+  report tcp "$run" "${refs[$((run - 1))]}" "${tcp[$((run - 1))]}"
 done
 printf 'tcp: median %.2f of the reference rate\n' \
   "$(echo "$ref_s / $(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)" | bc -l)"

@@ -10,17 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 PACKETS=${PACKETS:-1000000}
-WORK=${BENCH_DIR:-/tmp/secureot-bench}
-JAR=sniffer-span-pcap/target/sniffer-span-pcap.jar
 . bench/lib.sh
 IN=bnchl0   # tcpreplay injects here
 CAP=bnchl1  # the daemon / tcpdump capture here
 [ "$(id -u)" = 0 ] || { echo "bench/live.sh needs root (veth pair, capture)" >&2; exit 1; }
-[ -f "$JAR" ] || mvn -B -q package -DskipTests
-mkdir -p "$WORK"
+need_jars
 
 input="$WORK/live-in.pcap"
-[ -f "$input" ] || "$JAVA" -cp "$JAR" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts 200 --hours 3 "$input"
+generate "$input" "$PACKETS" 200 3
 
 cleanup() {
   [ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null || true
@@ -58,14 +55,12 @@ inject() {
   awk '/Actual:/ {sent=$2} /Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /pps/) pps=$(i-1)} END {print sent, pps}' "$WORK/tcpreplay.txt"
 }
 
-figure() { grep -o " $2=[0-9]*" "$1" | tail -1 | cut -d= -f2; }
-
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), $("$JAVA" -version 2>&1 | head -1)"
+machine load
 echo "input: $PACKETS packets, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}'), runs: $RUNS alternating"
 for run in $(seq "$RUNS"); do
   rm -rf "$WORK/live-out" "$WORK/live-td.pcap"
   # shellcheck disable=SC2086 # a list of options
-  "$JAVA" $JAVA_OPTS -jar "$JAR" "$WORK/live.yaml" > /dev/null 2> "$WORK/live-daemon.log" &
+  "$JAVA" $JAVA_OPTS -jar "$SPAN" "$WORK/live.yaml" > /dev/null 2> "$WORK/live-daemon.log" &
   daemon_pid=$!
   wait_for "$WORK/live-daemon.log" "capturing on $CAP"
   read -r sent pps < <(inject)

@@ -11,34 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 PACKETS=${PACKETS:-2000000}
-WORK=${BENCH_DIR:-/tmp/secureot-bench}
-JAR=sniffer-span-pcap/target/sniffer-span-pcap.jar
 . bench/lib.sh
-[ -f "$JAR" ] || mvn -B -q package -DskipTests
-mkdir -p "$WORK"
-
-# Three whole clock hours, as the issue's input (200 hosts x 3 hours = 600 files): starting
-# 22:00:00 UTC rather than the generator's default 22:13:20, which spans four hours (800 files).
-START=1699999200
-gen() { # hosts file
-  [ -f "$2" ] || "$JAVA" -cp "$JAR" com.secureot.pcap.tools.TrafficGenerator --packets "$PACKETS" --hosts "$1" --hours 3 \
-      --start "$START" "$2"
-}
-gen 200 "$WORK/replay-200.pcap"
-gen 10000 "$WORK/replay-10000.pcap"
-
-config() { # out-dir
-  cat > "$WORK/bench.yaml" <<YAML
-capture:
-  interface: "unused"
-routing_rules: []
-default_output_prefix: "host_{src_ip}"
-output_directories:
-  pcap_raw_output_path: "$1"
-rotation:
-  timezone: "UTC"
-YAML
-}
+need_jars
+generate "$WORK/replay-200.pcap" "$PACKETS" 200 3
+generate "$WORK/replay-10000.pcap" "$PACKETS" 10000 3
 
 # run LABEL CMD... -> prints "wall rss" (seconds, KiB)
 measure() {
@@ -51,12 +27,12 @@ trap drop_fs EXIT
 
 # One run of ours and one of tcpdump on the input of HOSTS; appends "hosts ours tcpdump rss files".
 run_once() { # hosts
-  local in="$WORK/replay-$1.pcap" w r tw tr files
-  fresh_fs; config "$FS/out"
-  read -r w r < <(measure "$JAVA" $JAVA_OPTS -jar "$JAR" -r "$in" "$WORK/bench.yaml")
+  local in="$WORK/replay-$1.pcap" w r tw files
+  fresh_fs; span_config "$WORK/bench.yaml" "$FS/out"
+  read -r w r < <(measure "$JAVA" $JAVA_OPTS -jar "$SPAN" -r "$in" "$WORK/bench.yaml")
   files=$(ls "$FS/out" | wc -l)
   fresh_fs
-  read -r tw tr < <(measure tcpdump -r "$in" -w "$FS/td.pcap")
+  read -r tw _ < <(measure tcpdump -r "$in" -w "$FS/td.pcap")
   echo "$1 $w $tw $r $files" >> "$WORK/offline-runs.txt"
 }
 
@@ -76,14 +52,14 @@ report() { # hosts
 # 200 000-packet training replay).
 aot_note=
 if startup_cache_enabled; then
-  rm -f "$WORK/span.aot" "$WORK/span.jsa"; fresh_fs; config "$FS/out"
+  rm -f "$WORK/span.aot" "$WORK/span.jsa"; fresh_fs; span_config "$WORK/bench.yaml" "$FS/out"
   # shellcheck disable=SC2046 # a list of options
-  "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$JAR" -r "$(training_input)" "$WORK/bench.yaml" > /dev/null 2>&1
+  "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$SPAN" -r "$(training_input)" "$WORK/bench.yaml" > /dev/null 2>&1
   JAVA_OPTS="$JAVA_OPTS $(startup_cache span use)"
   aot_note=", with the launcher's $(startup_cache_name)"
 fi
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1)"
+machine
 echo "runs: $RUNS alternating, $PACKETS packets each, medians$aot_note"
 # The two inputs alternate too, so that a machine that drifts (a shared VM does, by 10 % over
 # minutes) moves both sides of the 10k/200 ratio alike.
