@@ -29,6 +29,7 @@ class ConfigKeysDocumentedTest {
               timestamp_precision: nano
               timeout_ms: 50
               queue_size_mb: 32
+              backend: auto
             routing_rules:
               - ip: "192.168.1.10"
                 output_prefix: "plc_main"

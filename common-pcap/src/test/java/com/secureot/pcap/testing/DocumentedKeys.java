@@ -24,6 +24,7 @@ public final class DocumentedKeys {
               max_open_files: 1024
               idle_close_seconds: 300
               flush_interval_ms: 1000
+              writer_threads: 2
             retention:
               max_total_size_gb: 500
               max_age_hours: 720
@@ -50,6 +51,11 @@ public final class DocumentedKeys {
             }
         }
         return missing;
+    }
+
+    /** A file of the repository by its path from the top, e.g. {@code packaging/config/x.yaml}. */
+    public static Path inRepository(String path) {
+        return docsFolder().getParent().resolve(path);
     }
 
     /** {@code docs/} of the repository: tests run in a module folder, one level below it. */
