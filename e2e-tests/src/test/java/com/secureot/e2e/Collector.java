@@ -1,10 +1,9 @@
 package com.secureot.e2e;
 
 import com.secureot.pcap.testing.DaemonRun;
+import com.secureot.pcap.testing.FreePorts;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,8 +29,8 @@ final class Collector implements AutoCloseable {
 
     Collector(Path dir, String protocol) throws IOException, InterruptedException {
         this.protocol = protocol;
-        this.port = "udp".equals(protocol) ? freeUdpPort() : freeTcpPort();
-        this.metricsPort = freeTcpPort();
+        this.port = "udp".equals(protocol) ? FreePorts.udp() : FreePorts.tcp();
+        this.metricsPort = FreePorts.tcp();
         this.out = dir.resolve("collector-out");
         Path config = dir.resolve("collector.yaml");
         Files.writeString(config, ""
@@ -96,15 +95,5 @@ final class Collector implements AutoCloseable {
         daemon.close();
     }
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -64,11 +64,9 @@ class ForwarderToCollectorIT {
     @ValueSource(strings = {"tcp", "udp"})
     void generatedNanosecondCaptureArrivesExactly(String protocol) throws Exception {
         Path capture = dir.resolve("generated-nano.pcap");
-        Process g = new ProcessBuilder(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
+        DaemonRun.command(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
                 "com.secureot.pcap.tools.TrafficGenerator", "--packets", "50000", "--hosts", "50", "--hours", "2",
-                "--max-size", "1400", "--nano", capture.toString()).redirectErrorStream(true).start();
-        String out = new String(g.getInputStream().readAllBytes());
-        assertEquals(0, g.waitFor(), "TrafficGenerator: " + out);
+                "--max-size", "1400", "--nano", capture.toString());
         forwardAndCompare(capture, protocol);
     }
 
@@ -83,14 +81,10 @@ class ForwarderToCollectorIT {
                 args.addAll(List.of("--replay-speed", String.valueOf(paceFor(input.packets()))));
             }
             args.add(forwarderConfig(collector).toString());
-            int forwarderExit;
-            String forwarderFinal;
             try (DaemonRun forwarder = DaemonRun.start(DaemonJar.FORWARDER, args.toArray(String[]::new))) {
-                forwarderExit = forwarder.awaitExit(300);
-                forwarderFinal = forwarder.lastLine("final: ");
-                assertEquals(0, forwarderExit, "forwarder exit status; log:\n" + forwarder.log());
+                assertEquals(0, forwarder.awaitExit(300), "forwarder exit status; log:\n" + forwarder.log());
+                assertEquals(input.packets().size(), forwarder.finalFigure("forwarded"), forwarder.lastLine("final: "));
             }
-            assertEquals(input.packets().size(), DaemonRun.figure(forwarderFinal, "forwarded"), forwarderFinal);
 
             collector.awaitReceived(input.packets().size(), 60);
             assertEquals(0, collector.stop(), "collector exit status after SIGTERM; log:\n" + collector.log());
@@ -145,20 +139,10 @@ class ForwarderToCollectorIT {
                 }
                 stored.addAll(file.packets());
             }
-            assertSamePackets(e.getValue(), stored, prefix + " hour " + e.getKey() + " " + parts.keySet());
+            TestPcaps.assertSamePackets(e.getValue(), stored, prefix + " hour " + e.getKey() + " " + parts.keySet());
         }
     }
 
-    /** Every packet equal (bytes, timestamp sec+nanos, orig_len, link type), in order, and the same count. */
-    private static void assertSamePackets(List<Packet> expected, List<Packet> actual, String what) {
-        for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
-            if (!expected.get(i).equals(actual.get(i))) {
-                throw new AssertionError(what + ": packet " + i + " differs: expected " + expected.get(i) + ", got "
-                        + actual.get(i));
-            }
-        }
-        assertEquals(expected.size(), actual.size(), what + ": packets stored");
-    }
 
     /** A replay speed that plays {@code packets} in about 3 seconds (never slower than real time). */
     private static double paceFor(List<Packet> packets) {

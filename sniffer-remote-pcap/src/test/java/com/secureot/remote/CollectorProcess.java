@@ -1,8 +1,7 @@
 package com.secureot.remote;
 
+import com.secureot.pcap.testing.FreePorts;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,9 +41,9 @@ final class CollectorProcess implements AutoCloseable {
     /** As above, plus {@code extraRotation} (keys of {@code rotation}, indented). */
     CollectorProcess(Path dir, String extraYaml, String extraLimits, String extraRotation)
             throws IOException, InterruptedException {
-        tcpPort = freeTcpPort();
-        udpPort = freeUdpPort();
-        metricsPort = freeTcpPort();
+        tcpPort = FreePorts.tcp();
+        udpPort = FreePorts.udp();
+        metricsPort = FreePorts.tcp();
         out = dir.resolve("out");
         log = dir.resolve("collector.log");
         Path config = dir.resolve("collector.yaml");
@@ -144,15 +143,5 @@ final class CollectorProcess implements AutoCloseable {
         }
     }
 
-    static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -3,14 +3,12 @@ package com.secureot.forward;
 import com.secureot.pcap.testing.DaemonRun;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +33,7 @@ final class Fixtures {
     /** A generated capture, nanosecond timestamps, spread over two hours. */
     static Path generatedNanoCapture(Path dir, int packets) throws Exception {
         Path out = dir.resolve("generated-nano.pcap");
-        run(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
+        DaemonRun.command(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
                 "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(packets), "--hosts", "20",
                 "--hours", "2", "--max-size", "1400", "--nano", out.toString());
         return out;
@@ -44,7 +42,7 @@ final class Fixtures {
     /** A generated capture (microsecond timestamps) of {@code packets} frames; {@code seed} makes it unique. */
     static Path generatedCapture(Path dir, String name, int packets, int seed) throws Exception {
         Path out = dir.resolve(name);
-        run(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
+        DaemonRun.command(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
                 "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(packets), "--hosts", "20",
                 "--hours", "1", "--max-size", "1400", "--seed", String.valueOf(seed), out.toString());
         return out;
@@ -100,12 +98,6 @@ final class Fixtures {
                 + "reconnect_min_ms: 100\nreconnect_max_ms: 1000\ndrain_timeout_seconds: 10\n";
     }
 
-    /** A loopback port nobody listens on (at the moment of the call). */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Every file below {@code dir}, by relative path, with its bytes. */
     static Map<String, byte[]> files(Path dir) throws IOException {
@@ -134,18 +126,6 @@ final class Fixtures {
             all.addAll(PcapRecords.read(f.getValue(), false));
         }
         return all;
-    }
-
-    /** Runs a command to its end; fails the test on a non-zero status. Returns its output. */
-    static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", cmd) + ": still running after 300 s");
-        }
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + out);
-        return out;
     }
 
     static boolean hasTool(String name) {

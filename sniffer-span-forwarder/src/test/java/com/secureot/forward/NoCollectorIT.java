@@ -1,6 +1,7 @@
 package com.secureot.forward;
 
 import com.secureot.pcap.testing.DaemonRun;
+import com.secureot.pcap.testing.FreePorts;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class NoCollectorIT {
     void tcpReplayWithoutCollectorExits75AndCountsEveryPacketNotConnected(@TempDir Path dir) throws Exception {
         List<PcapRecords.Packet> expected = PcapRecords.read(input);
         Path out = dir.resolve("out");
-        Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, Fixtures.tcpForward(Fixtures.freePort()));
+        Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, Fixtures.tcpForward(FreePorts.tcp()));
         try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                 "--read-file", input.toString())) {
             assertEquals(75, fwd.awaitExit(120), fwd.log());
@@ -44,7 +45,7 @@ class NoCollectorIT {
         List<PcapRecords.Packet> expected = PcapRecords.read(input);
         Path out = dir.resolve("out");
         Path cfg = Fixtures.config(dir, "f.yaml", "lo", out, "enable: true\nhost: \"127.0.0.1\"\nport: "
-                + Fixtures.freePort() + "\nprotocol: \"udp\"\n");
+                + FreePorts.tcp() + "\nprotocol: \"udp\"\n");
         try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                 "--read-file", input.toString())) {
             assertEquals(75, fwd.awaitExit(120), fwd.log());

@@ -1,6 +1,7 @@
 package com.secureot.forward;
 
 import com.secureot.pcap.testing.DaemonRun;
+import com.secureot.pcap.testing.FreePorts;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +33,7 @@ class ReconnectIT {
         for (Path p : List.of(a, b, c, d)) {
             all.addAll(PcapRecords.read(p));
         }
-        int port = Fixtures.freePort();
+        int port = FreePorts.tcp();
         Path out = dir.resolve("out");
         Path saved = Files.createDirectory(dir.resolve("collector"));
         try (Veth veth = new Veth("fwd6a", "fwd6b");

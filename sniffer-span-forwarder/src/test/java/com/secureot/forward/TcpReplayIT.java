@@ -51,7 +51,7 @@ class TcpReplayIT {
             assertEquals(1, streams.size(), "one long-lived connection");
             PcapRecords.assertSame(expected, PcapRecords.read(streams.get(0)), "saved stream of " + input);
             if (Fixtures.hasTool("tshark")) {
-                Fixtures.run("tshark", "-r", streams.get(0).toString(), "-q");
+                DaemonRun.command("tshark", "-r", streams.get(0).toString(), "-q");
             }
         }
         assumeTrue(Files.exists(DaemonJar.SPAN_PCAP), "sniffer-span-pcap jar not built");

@@ -40,9 +40,9 @@ class UdpSot1IT {
     static void setUp() throws Exception {
         generated = Fixtures.generatedNanoCapture(shared, 3000);
         if (Files.isWritable(RMEM_MAX)) {
-            savedRmemMax = Fixtures.run("sysctl", "-n", "net.core.rmem_max").trim();
+            savedRmemMax = DaemonRun.command("sysctl", "-n", "net.core.rmem_max").trim();
             if (Long.parseLong(savedRmemMax) < RECEIVE_BUFFER) {
-                Fixtures.run("sysctl", "-qw", "net.core.rmem_max=" + RECEIVE_BUFFER);
+                DaemonRun.command("sysctl", "-qw", "net.core.rmem_max=" + RECEIVE_BUFFER);
             }
         }
     }
@@ -50,7 +50,7 @@ class UdpSot1IT {
     @AfterAll
     static void restore() throws Exception {
         if (savedRmemMax != null) {
-            Fixtures.run("sysctl", "-qw", "net.core.rmem_max=" + savedRmemMax);
+            DaemonRun.command("sysctl", "-qw", "net.core.rmem_max=" + savedRmemMax);
         }
     }
 

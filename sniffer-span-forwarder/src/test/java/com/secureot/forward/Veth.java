@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.testing.DaemonRun;
+
 /** A veth pair for one test: inject on {@code a}, capture on {@code b}; IPv6 off so the kernel stays silent. */
 final class Veth implements AutoCloseable {
     final String a;
@@ -9,15 +11,15 @@ final class Veth implements AutoCloseable {
         this.a = a;
         this.b = b;
         new ProcessBuilder("ip", "link", "del", a).start().waitFor();
-        Fixtures.run("ip", "link", "add", a, "type", "veth", "peer", "name", b);
+        DaemonRun.command("ip", "link", "add", a, "type", "veth", "peer", "name", b);
         for (String i : new String[] {a, b}) {
-            Fixtures.run("sysctl", "-qw", "net.ipv6.conf." + i + ".disable_ipv6=1");
-            Fixtures.run("ip", "link", "set", i, "up");
+            DaemonRun.command("sysctl", "-qw", "net.ipv6.conf." + i + ".disable_ipv6=1");
+            DaemonRun.command("ip", "link", "set", i, "up");
         }
     }
 
     void inject(java.nio.file.Path capture) throws Exception {
-        Fixtures.run("tcpreplay", "-q", "-i", a, "--topspeed", capture.toString());
+        DaemonRun.command("tcpreplay", "-q", "-i", a, "--topspeed", capture.toString());
     }
 
     @Override

@@ -1,13 +1,13 @@
 package com.secureot.span;
 
 import com.secureot.pcap.io.CaptureFileReader;
+import com.secureot.pcap.testing.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -95,10 +95,7 @@ class LossAccountingIT {
                 run(0, "sysctl", "-qw", "net.ipv6.conf." + i + ".disable_ipv6=1");
                 run(0, "ip", "link", "set", i, "up");
             }
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            int port = FreePorts.tcp();
             Path config = config(tmp.resolve("live"), "127.0.0.1:" + port, b);
             ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString(), config.toString())
                     .redirectError(tmp.resolve("live.log").toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);

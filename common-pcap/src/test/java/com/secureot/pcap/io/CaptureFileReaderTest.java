@@ -121,15 +121,11 @@ class CaptureFileReaderTest {
     void readsFilesMuchLargerThanItsReadBufferWithoutShiftingAByte() throws Exception {
         // ~10 MB: records straddle the 4 MiB read buffer many times.
         List<Packet> big = TestPcaps.mixedTraffic(1_700_000_000L, 40_000, 11);
-        assertSamePackets(big, read(TestPcaps.pcap(big, true, ByteOrder.LITTLE_ENDIAN, 1, 65535)).packets());
-        assertSamePackets(big, read(TestPcaps.pcapng(List.of(new Interface(1, 65535, 9)), big, ByteOrder.BIG_ENDIAN))
-                .packets());
+        TestPcaps.assertSamePackets(big, read(TestPcaps.pcap(big, true, ByteOrder.LITTLE_ENDIAN, 1, 65535)).packets(),
+                "pcap");
+        TestPcaps.assertSamePackets(big,
+                read(TestPcaps.pcapng(List.of(new Interface(1, 65535, 9)), big, ByteOrder.BIG_ENDIAN)).packets(),
+                "pcapng");
     }
 
-    private static void assertSamePackets(List<Packet> want, List<Packet> got) {
-        assertEquals(want.size(), got.size(), "packets");
-        for (int i = 0; i < want.size(); i++) {
-            assertEquals(want.get(i), got.get(i), "packet " + i);
-        }
-    }
 }

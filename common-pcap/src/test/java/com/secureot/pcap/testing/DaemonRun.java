@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * A daemon's built jar run with {@code java -jar}, as systemd would; its log (stderr) is kept
  * line by line, so that the final summary can be read after the process ended.
@@ -119,6 +121,18 @@ public final class DaemonRun implements AutoCloseable {
     public long finalFigure(String key) {
         String line = lastLine("final: ");
         return figure(line.substring(line.indexOf("final: ")), key);
+    }
+
+    /** Runs a command to its end (at most 300 s); fails the test on a non-zero status. Returns its output. */
+    public static String command(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + ": still running after 300 s");
+        }
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + out);
+        return out;
     }
 
     /** The value of {@code key=} in {@code line} (a summary line of space-separated key=value pairs). */

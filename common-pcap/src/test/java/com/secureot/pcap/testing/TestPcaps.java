@@ -14,6 +14,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * Builds frames and capture files in test code, and reads classic pcap files back without the
  * project's own reader, so that a test compares the project's output with an independent view.
@@ -275,6 +277,17 @@ public final class TestPcaps {
     // ---- reading (independent of the project's reader) -------------------------------------
 
     /** Reads a classic pcap file strictly: a cut-short record is an error. */
+    /**
+     * Every packet equal (bytes, timestamp, orig_len, link type), in order, and as many: reports
+     * the first difference rather than two whole lists.
+     */
+    public static void assertSamePackets(List<Packet> expected, List<Packet> actual, String what) {
+        for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
+            assertEquals(expected.get(i), actual.get(i), what + ": packet " + i);
+        }
+        assertEquals(expected.size(), actual.size(), what + ": packet count");
+    }
+
     public static PcapFile read(Path file) throws IOException {
         return read(Files.readAllBytes(file), file.toString());
     }
