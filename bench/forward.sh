@@ -65,6 +65,12 @@ cleanup() {
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
+start_collector() { # JVM options of the collector
+  "$JAVA" $1 -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
+  col_pid=$!
+  for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
+}
+stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
 
 # Start-up caches as the packaged launcher keeps one per daemon, recorded by the daemon's first
@@ -77,12 +83,10 @@ if startup_cache_enabled; then
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
   "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$SPAN" -r "$train" "$WORK/span.yaml" > /dev/null 2>&1
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" tcp
-  "$JAVA" $JAVA_OPTS $(startup_cache col record) -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
-  col_pid=$!
-  for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
+  start_collector "$JAVA_OPTS $(startup_cache col record)"
   "$JAVA" $JAVA_OPTS $(startup_cache fwd record) -jar "$FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
   for _ in $(seq 100); do [ "$(written)" = 200000 ] && break; sleep 0.1; done
-  kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=
+  stop_collector
   SPAN_OPTS="$JAVA_OPTS $(startup_cache span use)" FWD_OPTS="$JAVA_OPTS $(startup_cache fwd use)" COL_OPTS="$JAVA_OPTS $(startup_cache col use)"
   cache_note=", each daemon with the launcher's $(startup_cache_name)"
 fi
@@ -98,9 +102,7 @@ reference() { # -> seconds of one sniffer-span-pcap -r run
 forward() { # protocol -> "seconds stored fwd_exit forwarded fwd_dropped gaps" of one forwarder -> collector run
   local t0 w last t_last still fwd_exit=0
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1"
-  "$JAVA" $COL_OPTS -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
-  col_pid=$!
-  for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
+  start_collector "$COL_OPTS"
   t0=$(now)
   "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
   # Then poll until the collector has written every packet, or its count stayed put for 2 s.
@@ -111,7 +113,7 @@ forward() { # protocol -> "seconds stored fwd_exit forwarded fwd_dropped gaps" o
     if [ "$w" -ge "$PACKETS" ] || [ "$still" -ge 100 ]; then break; fi
     sleep 0.02
   done
-  kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=
+  stop_collector
   echo "$(echo "$t_last - $t0" | bc -l) $(figure "$WORK/collector.log" written) $fwd_exit" \
     "$(figure "$WORK/forwarder.log" forwarded) $(figure "$WORK/forwarder.log" fwd_dropped_queue_full)" \
     "$(figure "$WORK/collector.log" sot1_gaps)"
