@@ -556,6 +556,9 @@ public final class RotatingPcapStore implements AutoCloseable {
             closeFile(f);
         }
         series.clear();
+        for (WriteBuffers b : buffers) {
+            b.release();
+        }
         partition.release();
     }
 }

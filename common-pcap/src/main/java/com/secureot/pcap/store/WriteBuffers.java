@@ -1,24 +1,24 @@
 package com.secureot.pcap.store;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Write buffers of one size for a store's open files: regions cut from 1 MiB direct buffers and
+ * Write buffers of one size for a store's open files: regions cut from 2 MiB slabs and
  * reused as files close. With one file per source address, a buffer object per file was one more
  * cache miss for every packet and an allocation (zeroed, with a cleaner) for every file; a region
- * is a slab the thread touches all the time and an offset. Memory is never given back, as the
- * open-file bound caps it. One thread owns an instance.
+ * is a slab the thread touches all the time and an offset. Slabs come from {@link SlabMemory}
+ * (mapped with their pages present) and are kept until {@link #release}, as the open-file bound
+ * caps them. One thread owns an instance.
  */
 final class WriteBuffers {
-    private static final int SLAB_BYTES = 1 << 20;
+    private static final int SLAB_BYTES = SlabMemory.HUGE_PAGE;
 
     private final int regionBytes;
     private final int regionsPerSlab;
-    private final List<ByteBuffer> slabs = new ArrayList<>();
+    private final List<SlabMemory.Slab> slabs = new ArrayList<>();
     /** Regions given back, ready for the next file. */
     private int[] free = new int[64];
     private int freeCount;
@@ -43,7 +43,7 @@ final class WriteBuffers {
             return free[--freeCount];
         }
         if (uncut == 0) {
-            slabs.add(ByteBuffer.allocateDirect(SLAB_BYTES).order(ByteOrder.LITTLE_ENDIAN));
+            slabs.add(SlabMemory.allocate(SLAB_BYTES));
             uncut = regionsPerSlab;
         }
         return slabs.size() * regionsPerSlab - uncut--;
@@ -57,7 +57,15 @@ final class WriteBuffers {
     }
 
     ByteBuffer slab(int region) {
-        return slabs.get(region / regionsPerSlab);
+        return slabs.get(region / regionsPerSlab).buffer();
+    }
+
+    /** Gives the memory back; every region must have been given back (no file still writes into one). */
+    void release() {
+        slabs.forEach(SlabMemory::release);
+        slabs.clear();
+        freeCount = 0;
+        uncut = 0;
     }
 
     int base(int region) {

@@ -1,0 +1,19 @@
+package com.secureot.pcap.store;
+
+/**
+ * The arguments of mmap(2) and madvise(2) that {@link LibcMemory} passes (both of its versions):
+ * private anonymous read-write memory, advised to use huge pages. The values are those of Linux
+ * on x86-64 and AArch64; other architectures number some of them differently, so there the
+ * write buffers are ordinary direct buffers.
+ */
+final class LinuxMmap {
+    static final boolean SUPPORTED = System.getProperty("os.name", "").equals("Linux")
+            && (System.getProperty("os.arch", "").equals("amd64") || System.getProperty("os.arch", "").equals("aarch64"));
+    static final int PROT_READ_WRITE = 0x1 | 0x2;
+    static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
+    static final long MAP_FAILED = -1;
+    static final int MADV_HUGEPAGE = 14;
+
+    private LinuxMmap() {
+    }
+}
