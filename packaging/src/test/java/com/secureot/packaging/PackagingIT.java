@@ -146,6 +146,25 @@ class PackagingIT {
         assertTrue(chosen.out.lines().anyMatch("-Dorg.pcap4j.core.pcapLibName=/opt/libpcap.so.1"::equals), chosen.out);
     }
 
+    @Test
+    void theMethodsTheLauncherKeepsOutOfLineExist() throws Exception {
+        // A CompileCommand naming a method that is gone is silently ignored: a rename would lose it.
+        String launcher = Files.readString(root.resolve("usr/bin/sniffer-span-pcap"));
+        Matcher m = Pattern.compile("-XX:CompileCommand=dontinline,([\\w.$]+)::(\\w+)").matcher(launcher);
+        Path jar = root.resolve("usr/share/secureot/sniffer-span-pcap.jar");
+        int named = 0;
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
+            while (m.find()) {
+                named++;
+                Class<?> c = Class.forName(m.group(1), false, loader);
+                String method = m.group(2);
+                assertTrue(Arrays.stream(c.getDeclaredMethods()).anyMatch(x -> x.getName().equals(method)),
+                        c.getName() + " has no method " + method + " (named in the launcher's CompileCommand)");
+            }
+        }
+        assertTrue(named > 0, "the launcher keeps no method out of line any more: drop this test");
+    }
+
     /** The JDKs to run the launcher with: the default one (Java 17 here) and a Java 25 when present. */
     static List<String> jdks() {
         List<String> out = new java.util.ArrayList<>(List.of("default"));

@@ -195,6 +195,11 @@ public final class RotatingPcapStore implements AutoCloseable {
         touch(f);
     }
 
+    /**
+     * The file of a packet its series' current file does not hold: another open one, a file closed
+     * early appended to again, or a new one. The launcher keeps this method out of line
+     * (CompileCommand dontinline, see packaging/src/bin/secureot-launcher): renaming it loses that.
+     */
     private OpenFile select(OutputSeries s, int linkType, boolean nano, int snaplen, long sec) {
         for (OpenFile o : s.open) {
             if (!o.sealed && o.holds(sec, linkType, nano)) {
