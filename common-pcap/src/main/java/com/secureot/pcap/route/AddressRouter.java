@@ -44,7 +44,10 @@ public final class AddressRouter implements PacketRouter {
             long key = template.usesSrc() && template.usesDst() ? (src << 32) | dst : template.usesSrc() ? src : dst;
             OutputSeries s = v4.get(key);
             if (s == null) {
-                s = store.series(template.render(IpAddresses.renderV4(src), IpAddresses.renderV4(dst), null));
+                // Renders only the addresses the template shows: with one file per source this runs
+                // once per address (and writer thread), 20 000 times in a 10 000-host replay.
+                s = store.series(template.render(template.usesSrc() ? IpAddresses.renderV4(src) : null,
+                        template.usesDst() ? IpAddresses.renderV4(dst) : null, null));
                 v4.put(key, s);
             }
             return s;

@@ -67,7 +67,11 @@ public final class IpAddresses {
 
     /** {@code 192.168.1.10}. */
     public static String renderV4(long addr) {
-        return ((addr >>> 24) & 0xFF) + "." + ((addr >>> 16) & 0xFF) + "." + ((addr >>> 8) & 0xFF) + "." + (addr & 0xFF);
+        // A builder rather than +: string concatenation of ints goes through invokedynamic method
+        // handles, which ran interpreted for the first thousands of addresses (5 % of the
+        // store threads' own time in a 10 000-host replay, async-profiler).
+        return new StringBuilder(15).append((addr >>> 24) & 0xFF).append('.').append((addr >>> 16) & 0xFF).append('.')
+                .append((addr >>> 8) & 0xFF).append('.').append(addr & 0xFF).toString();
     }
 
     /**
