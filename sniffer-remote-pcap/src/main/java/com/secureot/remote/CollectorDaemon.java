@@ -9,6 +9,7 @@ import com.secureot.pcap.metrics.PrometheusEndpoint;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.ConsumerWorker;
 import com.secureot.pcap.pipeline.StoreWorkers;
+import com.secureot.pcap.store.StoreTiming;
 import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.ingest.Ingest;
 import com.secureot.remote.ingest.TcpListener;
@@ -60,7 +61,7 @@ public final class CollectorDaemon {
         int batchBytes = Math.max(BATCH_BYTES, config.limits().maxSnaplen());
         int batches = (int) Math.max(8, config.limits().queueBytes() / batchBytes);
         BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
-        StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, true, batches,
+        StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
                 store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
         SenderRegistry senders = new SenderRegistry(config.allowedSenders());
         Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writers.workers(), clock);

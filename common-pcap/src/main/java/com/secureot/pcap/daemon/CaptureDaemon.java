@@ -17,6 +17,7 @@ import com.secureot.pcap.pipeline.BatchConsumer;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
 import com.secureot.pcap.pipeline.StoreWorkers;
+import com.secureot.pcap.store.StoreTiming;
 import com.secureot.pcap.route.AddressRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,8 @@ public final class CaptureDaemon {
             int batches = (int) Math.max(4, config.capture().queueBytes() / BATCH_BYTES);
             int batchBytes = Math.max(BATCH_BYTES, config.capture().snaplen());
             BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
-            List<ConsumerWorker> workers = new ArrayList<>(new StoreWorkers(storage, metrics, clock, readFile == null,
+            List<ConsumerWorker> workers = new ArrayList<>(new StoreWorkers(storage, metrics, clock,
+                    StoreTiming.of(readFile != null, replaySpeed),
                     batches, store -> new AddressRouter(storage.rules(), storage.defaultPrefix(), store)).workers());
             if (forwarder != null) {
                 // Live, a slow network costs forwarded packets, never captured ones; a replay waits

@@ -5,6 +5,7 @@ import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.store.RotatingPcapStore;
 import com.secureot.pcap.store.StorePartition;
+import com.secureot.pcap.store.StoreTiming;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,12 +26,12 @@ public final class StoreWorkers {
      * @param routerFor builds the router of one partition's store (routers are not shared)
      * @param queueCapacity batches each writer may have waiting (the pool size: never rejects)
      */
-    public StoreWorkers(StorageConfig storage, CaptureMetrics metrics, Clock clock, boolean live, int queueCapacity,
+    public StoreWorkers(StorageConfig storage, CaptureMetrics metrics, Clock clock, StoreTiming timing, int queueCapacity,
                         Function<RotatingPcapStore, PacketRouter> routerFor) {
         StorePartition[] partitions = StorePartition.of(storage.rotation().writerThreads());
         for (StorePartition part : partitions) {
             RotatingPcapStore store = new RotatingPcapStore(storage.outputDir(), storage.rotation(),
-                    storage.retention(), metrics, clock, live, part);
+                    storage.retention(), metrics, clock, timing, part);
             stores.add(store);
             workers.add(new ConsumerWorker(partitions.length == 1 ? "store" : "store-" + part.index(),
                     new StoreWriter(routerFor.apply(store), store, metrics, part.index() == 0), queueCapacity));

@@ -68,6 +68,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private final CaptureMetrics metrics;
     private final Clock clock;
     private final boolean live;
+    private final boolean flushesPeriodically;
     private final HourClock hours;
     private final RetentionSweeper retention;
     private final Map<String, OutputSeries> series = new HashMap<>();
@@ -98,13 +99,13 @@ public final class RotatingPcapStore implements AutoCloseable {
     private long droppedDuringFailure;
 
     public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
-                             Clock clock, boolean live) {
-        this(dir, rotation, retention, metrics, clock, live, StorePartition.single());
+                             Clock clock, StoreTiming timing) {
+        this(dir, rotation, retention, metrics, clock, timing, StorePartition.single());
     }
 
     /** A store owning the prefixes of {@code partition} (see {@link OutputSeries#owned()}). */
     public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
-                             Clock clock, boolean live, StorePartition partition) {
+                             Clock clock, StoreTiming timing, StorePartition partition) {
         this.partition = partition;
         for (int i = 0; i < BUFFER_TIERS.length; i++) {
             buffers[i] = new WriteBuffers(BUFFER_TIERS[i]);
@@ -115,7 +116,8 @@ public final class RotatingPcapStore implements AutoCloseable {
         this.rotation = rotation;
         this.metrics = metrics;
         this.clock = clock;
-        this.live = live;
+        this.live = timing == StoreTiming.LIVE;
+        this.flushesPeriodically = timing != StoreTiming.FAST_REPLAY;
         this.hours = new HourClock(rotation.zone());
         this.retention = retention.enabled() && partition.index() == 0 ? new RetentionSweeper(dir, retention, metrics, openPaths,
                 name -> partition.names(dir).remove(name)) : null;
@@ -342,11 +344,11 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
-    /** Flushes on the flush period; closes ended and idle files; runs retention. Call often. */
+    /** Flushes on the flush period (see {@link StoreTiming}); closes ended and idle files; runs retention. Call often. */
     public void tick() {
         long now = clock.millis();
         nowMillis = now;
-        if (now >= nextFlushMillis) {
+        if (flushesPeriodically && now >= nextFlushMillis) {
             flushAll();
             nextFlushMillis = now + rotation.flushIntervalMillis();
         }

@@ -8,6 +8,7 @@ import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.packet.LinkTypes;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.store.RotatingPcapStore;
+import com.secureot.pcap.store.StoreTiming;
 import com.secureot.pcap.testing.FakeClock;
 import com.secureot.pcap.testing.TestPcaps;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +45,7 @@ class AddressRouterTest {
 
     private AddressRouter router(String defaultPrefix, String... ipThenPrefix) {
         store = new RotatingPcapStore(dir, new RotationConfig(ZoneOffset.UTC, 0, 16, 300, 1000),
-                new RetentionConfig(0, 0, 60), new CaptureMetrics(), new FakeClock(Instant.EPOCH), false);
+                new RetentionConfig(0, 0, 60), new CaptureMetrics(), new FakeClock(Instant.EPOCH), StoreTiming.PACED_REPLAY);
         List<RoutingRule> rules = new ArrayList<>();
         for (int i = 0; i < ipThenPrefix.length; i += 2) {
             rules.add(new RoutingRule(IpPrefix.parse(ipThenPrefix[i]).orElseThrow(),

@@ -79,7 +79,7 @@ class RotatingPcapStoreDiskFullIT {
         CaptureMetrics metrics = new CaptureMetrics();
         FakeClock clock = new FakeClock(Instant.parse("2024-01-31T13:00:00Z"));
         RotatingPcapStore s = new RotatingPcapStore(disk, new RotationConfig(ZoneOffset.UTC, 0, 64, 86400, 1000),
-                new RetentionConfig(0, 0, 60), metrics, clock, false);
+                new RetentionConfig(0, 0, 60), metrics, clock, StoreTiming.PACED_REPLAY);
         List<Packet> in = new ArrayList<>();
         List<Packet> after = new ArrayList<>();
         try {
@@ -139,7 +139,7 @@ class RotatingPcapStoreDiskFullIT {
         CaptureMetrics metrics = new CaptureMetrics();
         FakeClock clock = new FakeClock(Instant.parse("2024-01-31T13:00:00Z"));
         RotatingPcapStore s = new RotatingPcapStore(disk, new RotationConfig(ZoneOffset.UTC, 0, 4, 86400, 1000),
-                new RetentionConfig(0, 0, 60), metrics, clock, false);
+                new RetentionConfig(0, 0, 60), metrics, clock, StoreTiming.PACED_REPLAY);
         long t = Instant.parse("2024-01-31T13:05:00Z").getEpochSecond();
         byte[] frame = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 100);
         Packet second = new Packet(1, t + 1, 0, frame.length, frame);

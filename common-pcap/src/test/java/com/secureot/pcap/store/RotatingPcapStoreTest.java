@@ -57,15 +57,15 @@ class RotatingPcapStoreTest {
     }
 
     private RotatingPcapStore store(ZoneId zone, long maxFileBytes, int maxOpen, RetentionConfig retention,
-                                    boolean live) {
+                                    StoreTiming timing) {
         RotatingPcapStore s = new RotatingPcapStore(dir, new RotationConfig(zone, maxFileBytes, maxOpen, 86400, 1000),
-                retention, metrics, clock, live);
+                retention, metrics, clock, timing);
         stores.add(s);
         return s;
     }
 
     private RotatingPcapStore utcStore() {
-        return store(ZoneOffset.UTC, 0, 64, NO_RETENTION, false);
+        return store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.PACED_REPLAY);
     }
 
     private static void write(RotatingPcapStore s, String prefix, Packet p, boolean nano) {
@@ -127,7 +127,7 @@ class RotatingPcapStoreTest {
 
     @Test
     void namesFilesByTheLocalHourOfTheConfiguredZone() throws IOException {
-        RotatingPcapStore s = store(ZoneId.of("Europe/Paris"), 0, 64, NO_RETENTION, false);
+        RotatingPcapStore s = store(ZoneId.of("Europe/Paris"), 0, 64, NO_RETENTION, StoreTiming.PACED_REPLAY);
         write(s, "w", at("2024-01-31T13:30:00Z", 1), false); // 14:30 CET
         write(s, "w", at("2024-07-01T22:30:00Z", 2), false); // 00:30 CEST, next day
         s.close();
@@ -136,7 +136,7 @@ class RotatingPcapStoreTest {
 
     @Test
     void theRepeatedHourOfAutumnDstGetsItsOwnPart() throws IOException {
-        RotatingPcapStore s = store(ZoneId.of("Europe/Paris"), 0, 64, NO_RETENTION, false);
+        RotatingPcapStore s = store(ZoneId.of("Europe/Paris"), 0, 64, NO_RETENTION, StoreTiming.PACED_REPLAY);
         Packet cest = at("2024-10-27T00:30:00Z", 1); // 02:30 CEST
         Packet cet = at("2024-10-27T01:30:00Z", 2); // 02:30 CET, one hour later
         Packet after = at("2024-10-27T02:00:00Z", 3); // 03:00 CET
@@ -151,7 +151,7 @@ class RotatingPcapStoreTest {
 
     @Test
     void theSkippedHourOfSpringDstDoesNotExist() throws IOException {
-        RotatingPcapStore s = store(ZoneId.of("Europe/Paris"), 0, 64, NO_RETENTION, false);
+        RotatingPcapStore s = store(ZoneId.of("Europe/Paris"), 0, 64, NO_RETENTION, StoreTiming.PACED_REPLAY);
         write(s, "d", at("2024-03-31T00:59:59Z", 1), false); // 01:59:59 CET
         write(s, "d", at("2024-03-31T01:00:00Z", 2), false); // 03:00 CEST
         s.close();
@@ -178,7 +178,7 @@ class RotatingPcapStoreTest {
 
     @Test
     void rotatesBySizeIntoPartsThatEachHoldWholeRecords() throws IOException {
-        RotatingPcapStore s = store(ZoneOffset.UTC, 4000, 64, NO_RETENTION, false);
+        RotatingPcapStore s = store(ZoneOffset.UTC, 4000, 64, NO_RETENTION, StoreTiming.PACED_REPLAY);
         List<Packet> in = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             in.add(at("2024-01-31T13:00:00Z", i).withSecond(1_706_706_000L + i));
@@ -198,7 +198,7 @@ class RotatingPcapStoreTest {
 
     @Test
     void boundsOpenFilesAndAppendsToFilesItClosedEarlier() throws IOException {
-        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 4, NO_RETENTION, false);
+        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 4, NO_RETENTION, StoreTiming.PACED_REPLAY);
         List<List<Packet>> perHost = new ArrayList<>();
         for (int h = 0; h < 10; h++) {
             perHost.add(new ArrayList<>());
@@ -221,7 +221,7 @@ class RotatingPcapStoreTest {
     @Test
     void liveClosesAFileWithinAMinuteOfTheEndOfItsHourWithoutFurtherPackets() throws IOException {
         clock.set(Instant.parse("2024-01-31T13:59:00Z"));
-        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, true);
+        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.LIVE);
         Packet p = at("2024-01-31T13:58:59.5Z", 1);
         write(s, "plc", p, false);
         assertEquals(0, Files.size(dir.resolve("plc_20240131_13.pcap")), "buffered until the flush period");
@@ -239,10 +239,26 @@ class RotatingPcapStoreTest {
     }
 
     @Test
+    void aFastReplayWritesRecordsWhenTheirFileClosesRatherThanEveryFlushPeriod() throws IOException {
+        RotatingPcapStore paced = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.PACED_REPLAY);
+        RotatingPcapStore fast = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.FAST_REPLAY);
+        Packet p = at("2024-01-31T13:10:00Z", 1);
+        write(paced, "paced", p, false);
+        write(fast, "fast", p, false);
+        clock.advance(Duration.ofMillis(1000));
+        paced.tick();
+        fast.tick();
+        assertEquals(List.of(p.micro()), packets("paced_20240131_13.pcap"), "paced: flushed within a second");
+        assertEquals(0, Files.size(dir.resolve("fast_20240131_13.pcap")), "fast: still buffered");
+        fast.close();
+        assertEquals(List.of(p.micro()), packets("fast_20240131_13.pcap"), "fast: written when the file closes");
+    }
+
+    @Test
     void liveKeepsOneFileForAPastHourThatIsStillBeingWritten() throws IOException {
         // A sensor whose clock is a day behind sends for three minutes: one file, not a part a second.
         clock.set(Instant.parse("2024-01-31T13:00:00Z"));
-        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, true);
+        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.LIVE);
         List<Packet> sent = new ArrayList<>();
         for (int i = 0; i < 180; i++) {
             Packet p = at("2024-01-30T09:00:00Z", i);
@@ -288,7 +304,7 @@ class RotatingPcapStoreTest {
         Path out = dir.resolve("out");
         Files.createDirectory(out);
         RotatingPcapStore s = new RotatingPcapStore(out, new RotationConfig(ZoneOffset.UTC, 0, 64, 86400, 1000),
-                NO_RETENTION, metrics, clock, false);
+                NO_RETENTION, metrics, clock, StoreTiming.PACED_REPLAY);
         stores.add(s);
         write(s, "plc", at("2024-01-31T13:10:00Z", 1), false);
         s.flushAll();
@@ -332,7 +348,7 @@ class RotatingPcapStoreTest {
             Files.setLastModifiedTime(p, FileTime.fromMillis(now - (10 - h) * 3_600_000L));
         }
         Files.write(dir.resolve("notes.txt"), new byte[5000]);
-        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, new RetentionConfig(2500, 0, 1), true);
+        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, new RetentionConfig(2500, 0, 1), StoreTiming.LIVE);
         Packet p = new Packet(1, now / 1000, 0, 60, TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 26));
         write(s, "live", p, false);
         clock.advance(Duration.ofSeconds(2));
@@ -342,7 +358,7 @@ class RotatingPcapStoreTest {
         assertEquals(1, metrics.filesDeleted.get());
 
         s.close();
-        RotatingPcapStore tiny = store(ZoneOffset.UTC, 0, 64, new RetentionConfig(1, 0, 1), true);
+        RotatingPcapStore tiny = store(ZoneOffset.UTC, 0, 64, new RetentionConfig(1, 0, 1), StoreTiming.LIVE);
         write(tiny, "live2", p, false);
         clock.advance(Duration.ofSeconds(2));
         tiny.tick();
@@ -360,7 +376,7 @@ class RotatingPcapStoreTest {
         Files.write(young, new byte[10]);
         Files.setLastModifiedTime(old, FileTime.fromMillis(now - 3 * 3_600_000L));
         Files.setLastModifiedTime(young, FileTime.fromMillis(now - 3_000_000L));
-        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, new RetentionConfig(0, 7200, 1), true);
+        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, new RetentionConfig(0, 7200, 1), StoreTiming.LIVE);
         clock.advance(Duration.ofSeconds(2));
         s.tick();
         assertEquals(List.of("a_20240101_01-3.pcap"), files());
