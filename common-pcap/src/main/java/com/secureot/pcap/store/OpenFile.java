@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * One open pcap file of a series and hour: its writer, where its records wait, and its place in
- * the store's least-recently-written list. The file's placement and its writer are one object
+ * the store's list of open files. The file's placement and its writer are one object
  * because storing a packet reads both, and with one file per address each object the path reads
  * is a cache miss. Once closed it is dropped (see {@link ClosedFile}): its buffer region is then
  * another file's.
@@ -21,10 +21,12 @@ final class OpenFile extends PcapFileWriter {
     final int bufferTier;
     final int bufferRegion;
     long lastWriteMillis;
+    /** The store's packet count at its last record: orders files by recency for closing. */
+    long lastWriteSequence;
     /** Full (size rotation) or damaged: never appended to again. */
     boolean sealed;
     boolean closed;
-    // Least-recently-written list of all open files of the store.
+    // The store's list of its open files, in the order they were opened.
     OpenFile newer;
     OpenFile older;
 

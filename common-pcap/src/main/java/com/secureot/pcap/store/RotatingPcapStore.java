@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ import java.util.Set;
  * existing file is never truncated: files are created with CREATE_NEW, and only a file this
  * process wrote and closed itself, unchanged since, is appended to again.
  *
- * <p>The number of open files is bounded (least recently written closed first), buffers are
+ * <p>The number of open files is bounded (least recently written closed first, found by a scan when
+ * the bound is reached: keeping a recency list in order cost two cache misses a packet), buffers are
  * flushed on a period, files whose hour has ended are closed once no packet of that hour came for
  * a minute (a replay: once packet time is past the hour), and write errors drop and count packets,
  * logged once per episode and at most once a minute. One thread owns a store: all calls come
@@ -79,9 +81,12 @@ public final class RotatingPcapStore implements AutoCloseable {
     private final StorePartition partition;
     private final Set<Path> openPaths;
     private final FileOpener opener;
+    /** The open files, oldest opened first (not in order of writing: see {@link #closeLeastRecentlyWritten}). */
     private OpenFile newest;
     private OpenFile oldest;
     private int openCount;
+    /** Counts stored packets; each file keeps the count of its last one, which orders files by recency. */
+    private long writeSequence;
     private long latestPacketSecond = Long.MIN_VALUE;
     /** Replay: the packet time at which {@link #write} next closes the files of ended hours. */
     private long nextHourEndSecond = Long.MIN_VALUE;
@@ -194,7 +199,7 @@ public final class RotatingPcapStore implements AutoCloseable {
             return;
         }
         f.lastWriteMillis = nowMillis;
-        touch(f);
+        f.lastWriteSequence = ++writeSequence;
     }
 
     /**
@@ -307,9 +312,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                 throw e;
             }
             int keep = openCount * 3 / 4;
-            while (openCount > keep && oldest != null) {
-                closeFile(oldest);
-            }
+            closeLeastRecentlyWritten(openCount - keep);
             maxOpenFiles = Math.max(4, keep);
             if (!warnedDescriptors) {
                 warnedDescriptors = true;
@@ -320,7 +323,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
-    /** Makes an opened file current for writing: a buffer region, the LRU list, the counters. */
+    /** Makes an opened file current for writing: a buffer region, the list of open files, the counters. */
     private OpenFile attach(OutputSeries s, Path p, long start, long end, int linkType, boolean nano, int snaplen,
                             FileOpener.PendingChannel channel, long existing) {
         int tier = 0;
@@ -330,6 +333,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen, channel, buffers[tier], tier,
                 buffers[tier].take(), existing);
         f.lastWriteMillis = clock.millis();
+        f.lastWriteSequence = writeSequence; // as recent as the last packet: not the first to close
         f.series.open.add(f);
         openPaths.add(f.path);
         openCount++;
@@ -339,9 +343,31 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     private void makeRoom() {
-        while (openCount >= maxOpenFiles && oldest != null) {
-            closeFile(oldest);
+        if (openCount >= maxOpenFiles) {
+            // A sixteenth more than needed: one scan of the open files makes room for many new ones.
+            closeLeastRecentlyWritten(openCount - maxOpenFiles + 1 + maxOpenFiles / 16);
         }
+    }
+
+    /** Closes the {@code n} least recently written open files, found with one scan and a sort. */
+    private void closeLeastRecentlyWritten(int n) {
+        if (n <= 0 || openCount == 0) {
+            return;
+        }
+        long[] sequences = new long[openCount];
+        int i = 0;
+        for (OpenFile f = oldest; f != null; f = f.newer) {
+            sequences[i++] = f.lastWriteSequence;
+        }
+        Arrays.sort(sequences);
+        long newestClosed = sequences[Math.min(n, openCount) - 1];
+        List<OpenFile> toClose = new ArrayList<>(n);
+        for (OpenFile f = oldest; f != null && toClose.size() < n; f = f.newer) {
+            if (f.lastWriteSequence <= newestClosed) {
+                toClose.add(f);
+            }
+        }
+        toClose.forEach(this::closeFile);
     }
 
     /** Flushes on the flush period (see {@link StoreTiming}); closes ended and idle files; runs retention. Call often. */
@@ -509,13 +535,6 @@ public final class RotatingPcapStore implements AutoCloseable {
             }
             s.reopenable.add(new ClosedFile(f.path, f.hourStart, f.hourEnd, f.linkType(), f.nano(), f.snaplen(), size,
                     nowMillis));
-        }
-    }
-
-    private void touch(OpenFile f) {
-        if (newest != f) {
-            unlink(f);
-            linkNewest(f);
         }
     }
 

@@ -219,6 +219,20 @@ class RotatingPcapStoreTest {
     }
 
     @Test
+    void atTheBoundTheLeastRecentlyWrittenFileIsClosedNotTheFirstOpened() throws IOException {
+        RotatingPcapStore s = store(ZoneOffset.UTC, 0, 4, NO_RETENTION, StoreTiming.PACED_REPLAY);
+        for (String h : List.of("a", "b", "c", "d", "a")) {
+            write(s, h, at("2024-01-31T13:00:00Z", 1), false);
+        }
+        write(s, "e", at("2024-01-31T13:00:00Z", 1), false);
+        assertEquals(4, s.openFiles());
+        // A closed file's records are written out; an open one's wait in its buffer (no flush period passed).
+        assertTrue(Files.size(dir.resolve("b_20240131_13.pcap")) > 0, "b, written longest ago, was closed");
+        assertEquals(0, Files.size(dir.resolve("a_20240131_13.pcap")), "a, opened first but written again, stays open");
+        assertEquals(0, Files.size(dir.resolve("c_20240131_13.pcap")));
+    }
+
+    @Test
     void liveClosesAFileWithinAMinuteOfTheEndOfItsHourWithoutFurtherPackets() throws IOException {
         clock.set(Instant.parse("2024-01-31T13:59:00Z"));
         RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.LIVE);
