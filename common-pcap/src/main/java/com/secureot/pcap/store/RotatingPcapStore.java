@@ -204,8 +204,9 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     /**
      * The file of a packet its series' current file does not hold: another open one, a file closed
-     * early appended to again, or a new one. The launcher keeps this method out of line
-     * (CompileCommand dontinline, see packaging/src/bin/secureot-launcher): renaming it loses that.
+     * early appended to again, or a new one. The launcher keeps this method out of line and it and
+     * the other per-file methods (create, reopen, attach, created, closeFile, closeEndedAndIdle)
+     * in C1 (CompileCommand, see packaging/src/bin/secureot-launcher): a rename must follow there.
      */
     private OpenFile select(OutputSeries s, int linkType, boolean nano, int snaplen, long sec) {
         for (OpenFile o : s.open) {
