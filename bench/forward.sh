@@ -148,6 +148,9 @@ for run in $(seq "$RUNS"); do
 done
 printf 'tcp: median %.2f of the reference rate\n' \
   "$(echo "$ref_s / $(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)" | bc -l)"
+# Datagrams the collector's socket buffer cannot hold are lost (and counted as SOT1 gaps): the
+# buffer it gets is capped by net.core.rmem_max (Debian: 4 MiB; docs/deployment.md raises it).
+echo "udp: net.core.rmem_max $(cat /proc/sys/net/core/rmem_max) bytes (the collector asks for 16 MiB)"
 for run in $(seq "$RUNS"); do
   report udp "$run" "" "$(forward udp)"
 done
