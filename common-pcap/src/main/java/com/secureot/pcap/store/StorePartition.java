@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,8 +46,11 @@ public final class StorePartition {
         if (count < 1) {
             throw new IllegalArgumentException("count: " + count + " (expected: >= 1)");
         }
-        Set<Path> open = ConcurrentHashMap.newKeySet();
-        Set<String> names = ConcurrentHashMap.newKeySet();
+        // Sets behind a lock rather than ConcurrentHashMap: each changes once per file and is
+        // rarely contended, and with one file per address the JIT compiled ConcurrentHashMap's
+        // insert, resize and remove for these two sets alone (HashMap's code is compiled anyway).
+        Set<Path> open = Collections.synchronizedSet(new HashSet<>());
+        Set<String> names = Collections.synchronizedSet(new HashSet<>());
         FileOpener opener = new FileOpener();
         AtomicInteger unreleased = new AtomicInteger(count);
         StorePartition[] out = new StorePartition[count];
