@@ -29,11 +29,11 @@ import java.util.Set;
  * process wrote and closed itself, unchanged since, is appended to again.
  *
  * <p>The number of open files is bounded (least recently written closed first, found by a scan when
- * the bound is reached: keeping a recency list in order cost two cache misses a packet), buffers are
- * flushed on a period, files whose hour has ended are closed once no packet of that hour came for
- * a minute (a replay: once packet time is past the hour), and write errors drop and count packets,
- * logged once per episode and at most once a minute. One thread owns a store: all calls come
- * from it.
+ * the bound is reached: keeping a recency list in order touched two other files' objects a packet),
+ * buffers are flushed on a period (see {@link StoreTiming}: not in a replay at full speed), files
+ * whose hour has ended are closed once no packet of that hour came for a minute (a replay: once
+ * packet time is past the hour), and write errors drop and count packets, logged once per episode
+ * and at most once a minute. One thread owns a store: all calls come from it.
  */
 public final class RotatingPcapStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RotatingPcapStore.class);
