@@ -168,7 +168,7 @@ class PackagingIT {
     }
 
     private static String expandMethodLoop(String launcher) {
-        Matcher loop = Pattern.compile("for m in ([\\w ]+); do\\n(.*)\\n\\s*done", Pattern.DOTALL).matcher(launcher);
+        Matcher loop = Pattern.compile("for m in ([\\w ]+); do\\n(.*?)\\n\\s*done", Pattern.DOTALL).matcher(launcher);
         assertTrue(loop.find(), "no loop over method names in the launcher");
         StringBuilder out = new StringBuilder(launcher);
         for (String m : loop.group(1).trim().split(" +")) {

@@ -69,8 +69,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     private final RotationConfig rotation;
     private final CaptureMetrics metrics;
     private final Clock clock;
-    private final boolean live;
-    private final boolean flushesPeriodically;
+    private final StoreTiming timing;
     private final HourClock hours;
     private final RetentionSweeper retention;
     private final Map<String, OutputSeries> series = new HashMap<>();
@@ -121,8 +120,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         this.rotation = rotation;
         this.metrics = metrics;
         this.clock = clock;
-        this.live = timing == StoreTiming.LIVE;
-        this.flushesPeriodically = timing != StoreTiming.FAST_REPLAY;
+        this.timing = timing;
         this.hours = new HourClock(rotation.zone());
         this.retention = retention.enabled() && partition.index() == 0 ? new RetentionSweeper(dir, retention, metrics, openPaths,
                 name -> partition.names(dir).remove(name)) : null;
@@ -170,7 +168,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                       byte[] data, int off, int capLen, int origLen) {
         if (sec > latestPacketSecond) {
             latestPacketSecond = sec;
-            if (!live && sec >= nextHourEndSecond) {
+            if (!timing.live() && sec >= nextHourEndSecond) {
                 closeEndedAndIdle(nowMillis);
                 nextHourEndSecond = hours.hourEnd(hours.hourStart(sec)) + REPLAY_GRACE_SECONDS;
             }
@@ -375,7 +373,7 @@ public final class RotatingPcapStore implements AutoCloseable {
     public void tick() {
         long now = clock.millis();
         nowMillis = now;
-        if (flushesPeriodically && now >= nextFlushMillis) {
+        if (timing.flushesPeriodically() && now >= nextFlushMillis) {
             flushAll();
             nextFlushMillis = now + rotation.flushIntervalMillis();
         }
@@ -390,6 +388,7 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     private void closeEndedAndIdle(long now) {
         // Live, the wall clock ends an hour even when no packet comes; a replay only has packet time.
+        boolean live = timing.live();
         long clockSecond = live ? Math.max(latestPacketSecond, now / 1000) : latestPacketSecond;
         long grace = live ? HOUR_GRACE_SECONDS : REPLAY_GRACE_SECONDS;
         long idleMillis = rotation.idleCloseSeconds() * 1000L;

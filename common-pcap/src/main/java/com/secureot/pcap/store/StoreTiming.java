@@ -21,6 +21,16 @@ public enum StoreTiming {
      */
     FAST_REPLAY;
 
+    /** Whether the wall clock ends hours (and idle files close by it) rather than packet time alone. */
+    boolean live() {
+        return this == LIVE;
+    }
+
+    /** Whether buffered records are written out every {@code rotation.flush_interval_ms}. */
+    boolean flushesPeriodically() {
+        return this != FAST_REPLAY;
+    }
+
     /** The timing of a daemon that captures live or replays a file at {@code speed} (0: as fast as it reads). */
     public static StoreTiming of(boolean replay, double speed) {
         if (!replay) {

@@ -10,7 +10,7 @@ import java.util.List;
  * reused as files close. With one file per source address, a buffer object per file was one more
  * cache miss for every packet and an allocation (zeroed, with a cleaner) for every file; a region
  * is a slab the thread touches all the time and an offset. Slabs come from {@link SlabMemory}
- * (mapped with their pages present) and are kept until {@link #release}, as the open-file bound
+ * (in transparent huge pages where the kernel has them) and are kept until {@link #release}, as the open-file bound
  * caps them. One thread owns an instance.
  */
 final class WriteBuffers {

@@ -15,18 +15,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * JDK's foreign function API.
  */
 final class LibcMemory {
-    private static final MethodHandle MMAP = LinuxMmap.SUPPORTED ? handle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG)) : null;
-    private static final MethodHandle MUNMAP = LinuxMmap.SUPPORTED ? handle("munmap",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG)) : null;
-    private static final MethodHandle MADVISE = LinuxMmap.SUPPORTED ? handle("madvise",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)) : null;
+    private static final MethodHandle MMAP = handle("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = handle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MADVISE = handle("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     private LibcMemory() {
     }
 
     static boolean available() {
-        return MMAP != null;
+        return MMAP != null && MUNMAP != null && MADVISE != null;
     }
 
     static long mmap(long length) {
@@ -58,8 +57,12 @@ final class LibcMemory {
         return MemorySegment.ofAddress(address).reinterpret(length).asByteBuffer();
     }
 
+    /** The function, or null where it cannot be called (then slabs are direct buffers, as on Java 17 without JNA). */
     private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
+        if (!LinuxMmap.SUPPORTED) {
+            return null;
+        }
         Linker linker = Linker.nativeLinker();
-        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor);
+        return linker.defaultLookup().find(name).map(f -> linker.downcallHandle(f, descriptor)).orElse(null);
     }
 }
