@@ -16,10 +16,14 @@ import java.nio.channels.DatagramChannel;
 
 /**
  * One packet per UDP datagram, SOT1 (the default) or the bare frame ({@code format: raw}). A
- * packet counts as forwarded when the socket accepted its datagram: UDP promises nothing more.
- * A send the socket refuses (e.g. ECONNREFUSED reported after an ICMP port unreachable) is
- * counted as {@code send_error} and takes no sequence number, so the collector's gaps are
- * network losses only.
+ * packet counts as sent ({@code sent=}, the {@code forwarded} counter) when the kernel accepted
+ * its datagram: UDP can know nothing more, not whether it arrived. A send the socket refuses is
+ * counted as {@code send_error}, that packet is not sent, and it takes no sequence number, so the
+ * collector's gaps are network losses only. On the connected socket an ICMP port unreachable
+ * (nobody listening) for an earlier datagram is reported as ECONNREFUSED by the next send, which
+ * fails: each such report is one {@code send_error}. So with the port closed, packets are partly
+ * sent (and refused) and partly counted {@code send_error}, in a ratio set by how fast the ICMP
+ * errors come back; a replay then exits 75.
  */
 final class DatagramSink extends ForwardingSink {
     private static final Logger log = LoggerFactory.getLogger(DatagramSink.class);
@@ -43,6 +47,7 @@ final class DatagramSink extends ForwardingSink {
         this.sendBufferBytes = cfg.sendBufferBytes();
         this.out = ByteBuffer.allocateDirect(maxDatagram);
         this.nextOpenNanos = System.nanoTime();
+        metrics.forwardsDatagrams();
     }
 
     @Override

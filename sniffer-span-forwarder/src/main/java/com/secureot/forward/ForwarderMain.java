@@ -4,19 +4,20 @@ import com.secureot.pcap.capture.BpfFilters;
 import com.secureot.pcap.capture.CaptureFilterException;
 import com.secureot.pcap.capture.CaptureOpenException;
 import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.ConfigNode;
 import com.secureot.pcap.config.SpanConfig;
+import com.secureot.pcap.daemon.CaptureChecks;
 import com.secureot.pcap.daemon.CaptureDaemon;
 import com.secureot.pcap.daemon.ConfigOptions;
 import com.secureot.pcap.daemon.DaemonCommand;
 import com.secureot.pcap.daemon.ExitCodes;
+import com.secureot.pcap.daemon.ReplayOptions;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
  * {@code sniffer-span-pcap}, and streams every packet to a collector as it is captured.
  */
 @Command(name = "sniffer-span-forwarder", mixinStandardHelpOptions = true,
-        versionProvider = DaemonCommand.Version.class,
+        versionProvider = DaemonCommand.CaptureVersion.class,
         description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
                 + "and split by IP address, and forwards every packet to a collector (forward: block; TCP "
                 + "PCAP-over-IP or UDP SOT1, see docs/wire-formats.md).",
@@ -42,15 +43,8 @@ public final class ForwarderMain implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = {"-r", "--read-file"}, paramLabel = "FILE",
-            description = "Replay this pcap or pcapng file instead of capturing; exit once every packet is "
-                    + "written and forwarded (or counted as not forwarded).")
-    Path readFile;
-
-    @Option(names = "--replay-speed", paramLabel = "X", defaultValue = "0",
-            description = "With --read-file: 0 = as fast as possible (default), 1 = the file's own timing, "
-                    + "N = N times faster.")
-    double replaySpeed;
+    @Mixin
+    ReplayOptions replay;
 
     public static void main(String[] args) {
         System.exit(DaemonCommand.execute(new ForwarderMain(), args));
@@ -58,31 +52,37 @@ public final class ForwarderMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!(replaySpeed >= 0) || Double.isInfinite(replaySpeed)) {
-            return usage("--replay-speed: " + replaySpeed + " is not allowed (expected 0 = as fast as possible, "
-                    + "1 = the file's timing, N > 0 = N times faster)");
-        }
-        if (replaySpeed != 0 && readFile == null) {
-            return usage("--replay-speed needs --read-file");
+        String usage = replay.problem();
+        if (usage != null) {
+            return DaemonCommand.fail(usage, ExitCodes.USAGE);
         }
         SpanConfig cfg;
         CollectorEndpoint collector = null;
+        String unresolved = null;
         String exclusion = null;
         try {
-            cfg = SpanConfig.from(options.load(), true);
-            if (cfg.forward().enable()) {
+            ConfigNode root = options.root();
+            cfg = SpanConfig.read(root, true);
+            CaptureChecks.check(root, cfg.capture());
+            // A host with an error of its form reads as null: only a well-formed one is looked up.
+            if (cfg.forward().enable() && cfg.forward().host() != null) {
                 try {
                     collector = CollectorEndpoint.resolve(cfg.forward());
+                    exclusion = collector.bpfExclusion();
+                    checkExclusion(root, cfg, exclusion);
                 } catch (UnknownHostException e) {
                     if (options.checkConfig()) {
-                        throw new ConfigException(e.getMessage());
+                        root.error("forward.host", e.getMessage());
+                    } else {
+                        unresolved = e.getMessage();
                     }
-                    // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
-                    return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
                 }
-                exclusion = collector.bpfExclusion();
             }
-            checkFilter(cfg, exclusion);
+            root.throwIfErrors();
+            if (unresolved != null) {
+                // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
+                return DaemonCommand.fail("forward.host: " + unresolved, ExitCodes.UNAVAILABLE);
+            }
             if (options.checkConfig()) {
                 return options.valid(cfg.storage().outputDir(),
                         collector == null ? "" : "; forwarding to " + collector);
@@ -94,7 +94,7 @@ public final class ForwarderMain implements Callable<Integer> {
         ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
-                    .run(readFile, replaySpeed, sink, exclusion, Shutdown.install());
+                    .run(replay.readFile(), replay.replaySpeed(), sink, exclusion, Shutdown.install());
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);
         } catch (CaptureFilterException e) {
@@ -104,26 +104,21 @@ public final class ForwarderMain implements Callable<Integer> {
         }
     }
 
-    /** The user's filter combined with the self-exclusion, as the capture will install it. */
-    static void checkFilter(SpanConfig cfg, String exclusion) throws ConfigException {
-        com.secureot.pcap.capture.LiveCaptures.check(cfg.capture());
+    /**
+     * The user's filter combined with the self-exclusion, as the capture will install it; checked
+     * only when the user's own filter is valid (its error is already recorded).
+     */
+    static void checkExclusion(ConfigNode root, SpanConfig cfg, String exclusion) {
         String user = cfg.capture().bpfFilter();
-        String bpf = BpfFilters.and(user, exclusion);
-        if (bpf == null) {
+        if (user != null && BpfFilters.problem(user, cfg.capture().snaplen()) != null) {
             return;
         }
+        String bpf = BpfFilters.and(user, exclusion);
         String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());
         if (problem != null) {
             String key = user == null ? "forward.host" : "capture.bpf_filter";
-            throw new ConfigException(key + ": \"" + (user == null ? cfg.forward().host() : user)
+            root.error(key, "\"" + (user == null ? cfg.forward().host() : user)
                     + "\" gives an invalid BPF filter \"" + bpf + "\": " + problem);
         }
     }
-
-    private static int usage(String message) {
-        System.err.println("error: " + message);
-        return ExitCodes.USAGE;
-    }
-
-
 }

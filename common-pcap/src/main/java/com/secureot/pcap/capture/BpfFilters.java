@@ -1,30 +1,46 @@
 package com.secureot.pcap.capture;
 
-import org.pcap4j.core.BpfProgram;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.Pcaps;
-import org.pcap4j.packet.namednumber.DataLinkType;
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 
 /** BPF expressions: checked without an interface, and combined with the forwarder's exclusion. */
 public final class BpfFilters {
+    private static final int DLT_EN10MB = 1;
+    private static final int PCAP_NETMASK_UNKNOWN = 0xffffffff;
+
     private BpfFilters() {
     }
 
-    /** Compiles {@code expression} for Ethernet; returns libpcap's error text, or null when valid. */
+    /**
+     * Compiles {@code expression} for Ethernet; returns libpcap's error text ({@code pcap_geterr},
+     * e.g. "can't parse filter expression: syntax error"), or null when valid. Called through JNA
+     * directly: pcap4j's {@code Pcaps.compileFilter} drops libpcap's reason.
+     */
     public static String problem(String expression, int snaplen) {
         PcapLibrary.configure();
         try {
-            // PCAP_NETMASK_UNKNOWN: only "ip broadcast" needs the real netmask.
-            java.net.Inet4Address unknown = (java.net.Inet4Address) java.net.InetAddress.getByAddress(
-                    new byte[] {(byte) 255, (byte) 255, (byte) 255, (byte) 255});
-            BpfProgram p = Pcaps.compileFilter(snaplen, DataLinkType.EN10MB, expression,
-                    BpfProgram.BpfCompileMode.OPTIMIZE, unknown);
-            p.free();
-            return null;
-        } catch (PcapNativeException e) {
-            return e.getMessage();
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
+            NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty(PcapLibrary.PROPERTY, "pcap"));
+            Pointer dead = (Pointer) pcap.getFunction("pcap_open_dead").invoke(Pointer.class,
+                    new Object[] {DLT_EN10MB, snaplen});
+            if (dead == null) {
+                return "libpcap cannot check it (pcap_open_dead failed)";
+            }
+            // struct bpf_program { u_int len; insn *insns; }, freed by the GC (JNA 5.3 Memory is not Closeable).
+            Memory program = new Memory(16);
+            program.clear();
+            try {
+                // PCAP_NETMASK_UNKNOWN: only "ip broadcast" needs the real netmask.
+                int rc = pcap.getFunction("pcap_compile").invokeInt(
+                        new Object[] {dead, program, expression, 1, PCAP_NETMASK_UNKNOWN});
+                if (rc != 0) {
+                    return pcap.getFunction("pcap_geterr").invokeString(new Object[] {dead}, false);
+                }
+                pcap.getFunction("pcap_freecode").invokeVoid(new Object[] {program});
+                return null;
+            } finally {
+                pcap.getFunction("pcap_close").invokeVoid(new Object[] {dead});
+            }
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return "libpcap cannot be loaded to check it (install libpcap0.8): " + e.getMessage();
         }

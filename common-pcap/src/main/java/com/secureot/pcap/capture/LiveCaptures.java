@@ -23,10 +23,29 @@ public final class LiveCaptures {
 
     /** Fails when {@code capture.backend} asks for a path this JVM does not have. */
     public static void check(CaptureConfig config) throws ConfigException {
-        if (config.backend().equals("ffm") && !FfmCaptures.available()) {
-            throw new ConfigException("capture.backend: \"ffm\" needs Java 22 or newer and a jar built with it "
-                    + "(this is Java " + Runtime.version().feature() + "); use \"auto\" or \"pcap4j\"");
+        String problem = backendProblem(config);
+        if (problem != null) {
+            throw new ConfigException("capture.backend: " + problem);
         }
+    }
+
+    /** Why {@code capture.backend} cannot be used on this JVM, or null when it can. */
+    public static String backendProblem(CaptureConfig config) {
+        if (config.backend().equals("ffm") && !FfmCaptures.available()) {
+            return "\"ffm\" needs Java 22 or newer and a jar built with it (this is Java "
+                    + Runtime.version().feature() + "); use \"auto\" or \"pcap4j\"";
+        }
+        return null;
+    }
+
+    /** The path {@link #open} takes for {@code backend} on this JVM, as {@code --version} names it. */
+    public static String pathName(String backend) {
+        boolean ffm = switch (backend) {
+            case "ffm" -> true;
+            case "pcap4j" -> false;
+            default -> FfmCaptures.available();
+        };
+        return ffm ? "libpcap through the foreign function API" : "pcap4j";
     }
 
     public static PacketCapture open(CaptureConfig config, String bpfFilter)
@@ -38,8 +57,7 @@ public final class LiveCaptures {
             default -> FfmCaptures.available();
         };
         PacketCapture c = ffm ? FfmCaptures.open(config, bpfFilter) : Pcap4jCapture.open(config, bpfFilter);
-        log.info("capture path: {} (Java {})", ffm ? "libpcap through the foreign function API" : "pcap4j",
-                Runtime.version().feature());
+        log.info("capture path: {} (Java {})", pathName(ffm ? "ffm" : "pcap4j"), Runtime.version().feature());
         return c;
     }
 }

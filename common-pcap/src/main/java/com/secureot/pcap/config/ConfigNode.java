@@ -53,6 +53,17 @@ public final class ConfigNode {
         return Collections.unmodifiableList(errors);
     }
 
+    /**
+     * Throws every problem found in this document so far, all at once; returns when there is none.
+     * Called once, after the daemon's own checks (BPF filter, names, ...) added theirs, so that one
+     * run reports every error of the file.
+     */
+    public void throwIfErrors() throws ConfigException {
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+    }
+
     public String path(String key) {
         return path.isEmpty() ? key : path + "." + key;
     }

@@ -30,6 +30,10 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         String host = enable ? n.requiredString("host") : n.string("host", null);
         if (host != null && host.isBlank()) {
             n.error("host", "must not be empty");
+            host = null;
+        } else if (host != null && !HostNames.valid(host)) {
+            n.error("host", ConfigNode.quote(host) + " is not an IP address or name");
+            host = null; // not looked up: the daemon resolves only a well-formed host
         }
         int port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
         String protocol = n.choice("protocol", "udp", "udp", "tcp");

@@ -29,6 +29,8 @@ public final class CaptureMetrics {
     public final AtomicLong forwardedBytes = new AtomicLong();
     public final AtomicLong forwardConnected = new AtomicLong();
     public final AtomicLong forwardConnects = new AtomicLong();
+    /** Forwarding sends UDP datagrams: {@link #forwarded} counts what the kernel accepted ("sent"). */
+    private volatile boolean datagrams;
     private final ReasonCounters<ForwardDropReason> forwardDropped = new ReasonCounters<>(ForwardDropReason.class);
 
     public void drop(DropReason reason, long packets) {
@@ -82,7 +84,7 @@ public final class CaptureMetrics {
         long w = written.get();
         long f = forwarded.get();
         String rates = String.format("rate: captured %.0f/s written %.0f/s%s | ", (c - lastCaptured) / secs,
-                (w - lastWritten) / secs, withForward ? String.format(" forwarded %.0f/s", (f - lastForwarded) / secs) : "");
+                (w - lastWritten) / secs, withForward ? String.format(datagrams ? " sent %.0f/s" : " forwarded %.0f/s", (f - lastForwarded) / secs) : "");
         lastCaptured = c;
         lastWritten = w;
         lastForwarded = f;
@@ -90,20 +92,44 @@ public final class CaptureMetrics {
         return rates + summary(withForward);
     }
 
+    /** Set by the UDP sink: the summary then says {@code sent=} and shows no connection. */
+    public void forwardsDatagrams() {
+        datagrams = true;
+    }
+
     /** One line with every figure, for the periodic and final log lines. */
     public String summary(boolean withForward) {
+        return summary(true, withForward);
+    }
+
+    /**
+     * The storage figures only, for the collector: it captures nothing itself, so the kernel's
+     * and the interface's drop counters (always 0 there) are left out.
+     */
+    public String storeSummary() {
+        return summary(false, false);
+    }
+
+    private String summary(boolean capture, boolean withForward) {
         StringBuilder sb = new StringBuilder(256);
         sb.append("captured=").append(captured.get())
-                .append(" bytes=").append(capturedBytes.get())
-                .append(" kernel_dropped=").append(kernelDropped.get())
-                .append(" if_dropped=").append(interfaceDropped.get())
-                .append(" written=").append(written.get())
+                .append(" bytes=").append(capturedBytes.get());
+        if (capture) {
+            sb.append(" kernel_dropped=").append(kernelDropped.get())
+                    .append(" if_dropped=").append(interfaceDropped.get());
+        }
+        sb.append(" written=").append(written.get())
                 .append(" in_flight=").append(inFlight())
                 .append(" files_open=").append(filesOpen.get())
                 .append(" files_created=").append(filesCreated.get())
                 .append(" files_deleted=").append(filesDeleted.get());
         dropped.appendTo(sb, "dropped_", false);
-        if (withForward) {
+        if (withForward && datagrams) {
+            // UDP knows only that the kernel took a datagram, and has no connection to report.
+            sb.append(" sent=").append(forwarded.get())
+                    .append(" sent_bytes=").append(forwardedBytes.get());
+            forwardDropped.appendTo(sb, "fwd_dropped_", false);
+        } else if (withForward) {
             sb.append(" forwarded=").append(forwarded.get())
                     .append(" fwd_bytes=").append(forwardedBytes.get())
                     .append(" connected=").append(forwardConnected.get() > 0)

@@ -38,7 +38,7 @@ public final class CollectorMetrics {
                 .append(" connections_accepted=").append(acceptedConnections.get())
                 .append(" rejected=").append(rejected.total());
         rejected.appendTo(sb, "rejected_", true);
-        sb.append(' ').append(storage.summary(false));
+        sb.append(' ').append(storage.storeSummary());
         return sb.toString();
     }
 }

@@ -124,7 +124,8 @@ final class FfmCapture extends DispatchLoop {
             if (rc != 0 || status < 0) {
                 String why = error(h, status);
                 Pcap.CLOSE.invokeExact(h);
-                throw new CaptureOpenException("interface \"" + itf + "\" cannot be opened: " + why);
+                throw new CaptureOpenException(status == CapturePermission.PCAP_ERROR_PERM_DENIED
+                        ? CapturePermission.denied(itf, why) : "interface \"" + itf + "\" cannot be opened: " + why);
             }
             boolean nano = (int) Pcap.GET_TSTAMP_PRECISION.invokeExact(h) == PCAP_TSTAMP_PRECISION_NANO;
             if (c.nanoTimestamps() && !nano) {
