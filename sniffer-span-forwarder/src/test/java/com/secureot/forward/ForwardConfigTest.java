@@ -96,6 +96,17 @@ class ForwardConfigTest {
     }
 
     @Test
+    void aHostIsCheckedForItsFormBeforeAnyLookup() throws Exception {
+        for (String bad : List.of("10.0.0.500", "10.0.0", "-collector", "collector..local", "a_b.example", "1.2.3.4.5")) {
+            assertEquals(List.of("forward.host: \"" + bad + "\" is not an IP address or name"),
+                    errors("enable: true\nhost: \"" + bad + "\"\nport: 5000\n"), bad);
+        }
+        for (String good : List.of("10.0.0.50", "fd00::5", "collector", "collector.site-a.example.", "sensor-01.local")) {
+            assertEquals(good, load("enable: true\nhost: \"" + good + "\"\nport: 5000\n").host(), good);
+        }
+    }
+
+    @Test
     void exclusionFilterMatchesTheResolvedCollector() throws Exception {
         ForwardConfig f = load("enable: true\nhost: 127.0.0.1\nport: 5000\nprotocol: tcp\n");
         assertEquals("tcp and host 127.0.0.1 and port 5000", CollectorEndpoint.resolve(f).bpfExclusion());
