@@ -101,7 +101,7 @@ class ForwardConfigTest {
             assertEquals(List.of("forward.host: \"" + bad + "\" is not an IP address or name"),
                     errors("enable: true\nhost: \"" + bad + "\"\nport: 5000\n"), bad);
         }
-        for (String good : List.of("10.0.0.50", "fd00::5", "collector", "collector.site-a.example.", "sensor-01.local")) {
+        for (String good : List.of("10.0.0.50", "fd00::5", "fe80::1%lo", "collector", "collector.site-a.example.", "sensor-01.local")) {
             assertEquals(good, load("enable: true\nhost: \"" + good + "\"\nport: 5000\n").host(), good);
         }
     }

@@ -17,7 +17,8 @@ final class HostNames {
 
     /** True for an address literal or a well-formed name; a name may still fail to resolve. */
     static boolean valid(String host) {
-        if (IpAddresses.parseLiteral(host) != null) {
+        int zone = host.indexOf('%'); // fe80::1%eth1: a link-local address and its interface
+        if (IpAddresses.parseLiteral(zone > 0 && host.indexOf(':') >= 0 ? host.substring(0, zone) : host) != null) {
             return true;
         }
         String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
