@@ -4,7 +4,9 @@ import com.secureot.pcap.config.ForwardConfig;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.ForwardDropReason;
 import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.wire.HmacSha256;
 import com.secureot.pcap.wire.Sot1;
+import com.secureot.pcap.wire.Sot1Key;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,11 @@ import java.nio.channels.DatagramChannel;
  * A send the socket refuses (e.g. ECONNREFUSED reported after an ICMP port unreachable) is
  * counted as {@code send_error} and takes no sequence number, so the collector's gaps are
  * network losses only.
+ *
+ * <p>With {@code forward.auth} each SOT1 datagram is authenticated: built in a heap array (the
+ * MAC reads arrays), tagged with HMAC-SHA-256 under the sensor's key, and numbered with a 64-bit
+ * sequence within this run's epoch, the start time in microseconds, which rises across restarts
+ * so the collector tells a restart from a replay of a past run.
  */
 final class DatagramSink extends ForwardingSink {
     private static final Logger log = LoggerFactory.getLogger(DatagramSink.class);
@@ -30,8 +37,13 @@ final class DatagramSink extends ForwardingSink {
     private final int maxDatagram;
     private final int sendBufferBytes;
     private final ByteBuffer out;
+    /** Authenticated: the key, null otherwise; the MAC state and the datagram array it reads. */
+    private final Sot1Key key;
+    private final HmacSha256 hmac;
+    private final byte[] sealed;
+    private final long epoch;
     private volatile DatagramChannel channel;
-    private int sequence;
+    private long sequence;
     private long nextOpenNanos;
     /** The last error logged, so that a steady stream of the same error is logged once. */
     private String lastError;
@@ -41,7 +53,22 @@ final class DatagramSink extends ForwardingSink {
         this.sot1 = cfg.format().equals("sot1");
         this.maxDatagram = cfg.maxDatagramBytes();
         this.sendBufferBytes = cfg.sendBufferBytes();
-        this.out = ByteBuffer.allocateDirect(maxDatagram);
+        this.key = cfg.auth().key();
+        if (key != null) {
+            this.hmac = new HmacSha256();
+            this.sealed = new byte[maxDatagram];
+            this.out = ByteBuffer.wrap(sealed);
+            this.epoch = epochNow();
+            if (key.othersMayRead()) {
+                log.warn("forward.auth.key_file: \"{}\" may be read by every user of this host; make it readable "
+                        + "by the daemon only (chmod 0640, group of the service)", key.file());
+            }
+        } else {
+            this.hmac = null;
+            this.sealed = null;
+            this.out = ByteBuffer.allocateDirect(maxDatagram);
+            this.epoch = 0;
+        }
         this.nextOpenNanos = System.nanoTime();
     }
 
@@ -55,7 +82,8 @@ final class DatagramSink extends ForwardingSink {
         long bytes = 0;
         long errors = 0;
         long notConnected = 0;
-        int room = sot1 ? maxDatagram - Sot1.HEADER_BYTES : maxDatagram;
+        int room = key != null ? maxDatagram - Sot1.HEADER_BYTES - Sot1.AUTH_OVERHEAD
+                : sot1 ? maxDatagram - Sot1.HEADER_BYTES : maxDatagram;
         for (int i = 0; i < b.count; i++) {
             DatagramChannel ch = channel;
             if (ch == null) {
@@ -64,10 +92,18 @@ final class DatagramSink extends ForwardingSink {
             }
             int len = Math.min(b.capLen[i], room);
             out.clear();
-            if (sot1) {
-                Sot1.putHeader(out, b.linkType[i], sequence, b.tsSeconds[i], b.tsNanos[i], b.origLen[i]);
+            if (key != null) {
+                Sot1.putAuthenticatedHeader(out, b.linkType[i], sequence, b.tsSeconds[i], b.tsNanos[i],
+                        b.origLen[i], key.id(), epoch);
+                out.put(b.data, b.offset[i], len);
+                out.position(Sot1.seal(hmac, key, sealed, out.position()));
+            } else if (sot1) {
+                Sot1.putHeader(out, b.linkType[i], (int) sequence, b.tsSeconds[i], b.tsNanos[i], b.origLen[i]);
+                out.put(b.data, b.offset[i], len);
+            } else {
+                out.put(b.data, b.offset[i], len);
             }
-            out.put(b.data, b.offset[i], len).flip();
+            out.flip();
             try {
                 ch.write(out);
                 sequence++;
@@ -104,7 +140,12 @@ final class DatagramSink extends ForwardingSink {
             channel = ch;
             metrics.forwardConnected.set(1);
             metrics.forwardConnects.incrementAndGet();
-            log.info("forward: sending {} datagrams to {}", sot1 ? "SOT1" : "raw", endpoint);
+            if (key != null) {
+                log.info("forward: sending authenticated SOT1 datagrams to {} (key id {}, epoch {})", endpoint,
+                        key.id(), epoch);
+            } else {
+                log.info("forward: sending {} datagrams to {}", sot1 ? "SOT1" : "raw", endpoint);
+            }
             lastError = null;
             return true;
         } catch (IOException e) {
@@ -113,6 +154,17 @@ final class DatagramSink extends ForwardingSink {
             logError(e);
             return false;
         }
+    }
+
+    /**
+     * This run's epoch: the wall clock in microseconds. A restart takes longer than a microsecond,
+     * so each run's epoch is above the last one's as long as the clock does not go back (a host
+     * whose clock jumped back has its datagrams refused as a past run's until the clock passes the
+     * old epoch; the collector's log says so).
+     */
+    private static long epochNow() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
     private void logError(IOException e) {
