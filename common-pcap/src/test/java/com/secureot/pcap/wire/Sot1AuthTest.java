@@ -51,6 +51,15 @@ class Sot1AuthTest {
     }
 
     @Test
+    void theExampleOfTheWireFormatDocumentIsReproduced() {
+        // docs/wire-formats.md, "authenticated SOT1", Example: key 32 zero bytes, key id 7.
+        byte[] d = datagram(Sot1Key.of(7, "doc", new byte[32]), 0, 1_764_590_000_123_456L);
+        assertEquals("534f543100010001000000001797"
+                + "9cfe3d85cd150000003c0000000700" + "0644e2a021ae4000000000", HexFormat.of().formatHex(d, 0, 40));
+        assertEquals("9e1d98f5955832c32800ef1f7b2b32dd", HexFormat.of().formatHex(d, d.length - 16, d.length));
+    }
+
+    @Test
     void anyChangedBitOrAnotherKeyFailsTheTag() {
         Sot1Key key = Sot1Key.of(7, "probe-a", new byte[32]);
         byte[] other = new byte[32];
