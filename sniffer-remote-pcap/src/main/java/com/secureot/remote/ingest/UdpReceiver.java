@@ -67,6 +67,8 @@ public final class UdpReceiver implements AutoCloseable {
     private final SequenceStateFile state;
     /** Set when a sequence moved since the last save; written by this thread only. */
     private boolean stateChanged;
+    /** Some sequence was restored or seen: the stop saves the state (a TCP-only or raw-only run writes none). */
+    private boolean tracked;
     private long nextSaveNanos;
     private String lastSaveError;
     private volatile boolean stopping;
@@ -83,6 +85,7 @@ public final class UdpReceiver implements AutoCloseable {
         this.publisher = ingest.newPublisher();
         this.thread = new Thread(this::receiveLoop, "udp-receive");
         int restored = state.load(sensors, sequences);
+        tracked = restored > 0;
         if (restored > 0) {
             log.info("udp: restored the SOT1 sequences of {} senders from {}", restored, state.path());
         }
@@ -264,6 +267,7 @@ public final class UdpReceiver implements AutoCloseable {
             return;
         }
         nextSaveNanos = now + SAVE_PERIOD_NANOS;
+        tracked = true;
         save(false);
     }
 
@@ -332,7 +336,9 @@ public final class UdpReceiver implements AutoCloseable {
         selector.wakeup();
         thread.join();
         // The receiving thread is done: its state is ours to save, this time to the disk.
-        save(true);
+        if (tracked || stateChanged) {
+            save(true);
+        }
         try {
             selector.close();
             channel.close();
