@@ -15,6 +15,8 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Path;
+import java.time.Clock;
 
 /**
  * One packet per UDP datagram, SOT1 (the default) or the bare frame ({@code format: raw}). A
@@ -25,8 +27,8 @@ import java.nio.channels.DatagramChannel;
  *
  * <p>With {@code forward.auth} each SOT1 datagram is authenticated: built in a heap array (the
  * MAC reads arrays), tagged with HMAC-SHA-256 under the sensor's key, and numbered with a 64-bit
- * sequence within this run's epoch, the start time in microseconds, which rises across restarts
- * so the collector tells a restart from a replay of a past run.
+ * sequence within this run's epoch ({@link RunEpoch}: the start time, rising across restarts),
+ * so that the collector tells a restart from a replay of a past run.
  */
 final class DatagramSink extends ForwardingSink {
     private static final Logger log = LoggerFactory.getLogger(DatagramSink.class);
@@ -41,15 +43,18 @@ final class DatagramSink extends ForwardingSink {
     private final Sot1Key key;
     private final HmacSha256 hmac;
     private final byte[] sealed;
-    private final long epoch;
+    private final Path stateDir;
+    /** The run's epoch, fixed before the first datagram (at the first open); 0 until then. */
+    private long epoch;
     private volatile DatagramChannel channel;
     private long sequence;
     private long nextOpenNanos;
     /** The last error logged, so that a steady stream of the same error is logged once. */
     private String lastError;
 
-    DatagramSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics) {
+    DatagramSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Path stateDir) {
         super(endpoint, cfg, metrics);
+        this.stateDir = stateDir;
         this.sot1 = cfg.format().equals("sot1");
         this.maxDatagram = cfg.maxDatagramBytes();
         this.sendBufferBytes = cfg.sendBufferBytes();
@@ -58,7 +63,6 @@ final class DatagramSink extends ForwardingSink {
             this.hmac = new HmacSha256();
             this.sealed = new byte[maxDatagram];
             this.out = ByteBuffer.wrap(sealed);
-            this.epoch = epochNow();
             if (key.othersMayRead()) {
                 log.warn("forward.auth.key_file: \"{}\" may be read by every user of this host; make it readable "
                         + "by the daemon only (chmod 0640, group of the service)", key.file());
@@ -67,7 +71,6 @@ final class DatagramSink extends ForwardingSink {
             this.hmac = null;
             this.sealed = null;
             this.out = ByteBuffer.allocateDirect(maxDatagram);
-            this.epoch = 0;
         }
         this.nextOpenNanos = System.nanoTime();
     }
@@ -132,6 +135,10 @@ final class DatagramSink extends ForwardingSink {
         if (drainExpired() || System.nanoTime() - nextOpenNanos < 0) {
             return false;
         }
+        if (key != null && epoch == 0) {
+            // On the worker thread, once: the output folder exists by now.
+            epoch = RunEpoch.next(stateDir, Clock.systemUTC());
+        }
         DatagramChannel ch = null;
         try {
             ch = DatagramChannel.open();
@@ -154,17 +161,6 @@ final class DatagramSink extends ForwardingSink {
             logError(e);
             return false;
         }
-    }
-
-    /**
-     * This run's epoch: the wall clock in microseconds. A restart takes longer than a microsecond,
-     * so each run's epoch is above the last one's as long as the clock does not go back (a host
-     * whose clock jumped back has its datagrams refused as a past run's until the clock passes the
-     * old epoch; the collector's log says so).
-     */
-    private static long epochNow() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
     private void logError(IOException e) {

@@ -28,7 +28,7 @@ public final class Sot1Key {
     private final byte[] innerPad;
     private final byte[] outerPad;
 
-    /** A key file that cannot be used; the message names the file and says why, without the key path's key. */
+    /** A key file that cannot be used; the message names the file and says why (the caller adds the YAML key). */
     public static final class KeyFileException extends Exception {
         KeyFileException(String message) {
             super(message, null, false, false);
