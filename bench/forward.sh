@@ -11,7 +11,8 @@
 # by the collector. The reference is `sniffer-span-pcap -r` of the same file with the same local
 # configuration; reference and TCP runs alternate (the VM's speed drifts by 10-20 % over minutes,
 # which moved one side of the ratio only when all references ran first), and each TCP run is also
-# compared with the reference run just before it. UDP runs follow (no target).
+# compared with the reference run just before it. UDP runs follow (no target), then UDP runs with
+# authenticated SOT1 (forward.auth, an HMAC-SHA-256 tag per datagram) into the same collector.
 # As root, every run (reference and forwarding) writes into a freshly made ext4 file
 # system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
 # files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
@@ -40,9 +41,15 @@ forward:
   enable: true
   host: "127.0.0.1"
   port: $PORT
-  protocol: "$3"
+  protocol: "${3%-auth}"
+YAML
+  [ "${3:-}" != udp-auth ] || cat >> "$1" <<YAML
+  auth:
+    key_id: 1
+    key_file: "$WORK/bench.key"
 YAML
 }
+(umask 077; head -c 32 /dev/urandom > "$WORK/bench.key")
 
 cat > "$WORK/collector.yaml" <<YAML
 port: $PORT
@@ -57,6 +64,9 @@ rotation:
 metrics:
   listen: "127.0.0.1:$METRICS"
   log_interval_seconds: 0
+udp_auth:
+  keys:
+    - {key_id: 1, key_file: "$WORK/bench.key", sensor_name: "bench"}
 YAML
 
 cleanup() {
@@ -153,4 +163,7 @@ printf 'tcp: median %.2f of the reference rate\n' \
 echo "udp: net.core.rmem_max $(cat /proc/sys/net/core/rmem_max) bytes (the collector asks for 16 MiB)"
 for run in $(seq "$RUNS"); do
   report udp "$run" "" "$(forward udp)"
+done
+for run in $(seq "$RUNS"); do
+  report udp-auth "$run" "" "$(forward udp-auth)"
 done

@@ -121,7 +121,8 @@ class ForwarderToCollectorIT {
         Pattern name = Pattern.compile(Pattern.quote(prefix) + "_(\\d{8}_\\d{2})(?:-([1-9]\\d*))?\\.pcap");
         Map<String, TreeMap<Integer, Path>> partsByHour = new TreeMap<>();
         try (Stream<Path> s = Files.list(collector.out)) {
-            for (Path f : s.toList()) {
+            // The collector's SOT1 sequence state (a dot file) sits next to its captures.
+            for (Path f : s.filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
                 Matcher m = name.matcher(f.getFileName().toString());
                 if (!m.matches()) {
                     throw new AssertionError("unexpected file " + f.getFileName() + " (expected " + prefix

@@ -18,6 +18,9 @@ import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.remote.sender.SenderRegistry;
 import com.secureot.remote.sender.SenderRouter;
+import com.secureot.remote.sender.Sensor;
+import com.secureot.remote.sender.Sensors;
+import com.secureot.remote.sender.SequenceStateFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +67,13 @@ public final class CollectorDaemon {
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
                 store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
         SenderRegistry senders = new SenderRegistry(config.allowedSenders());
+        Sensors sensors = new Sensors(config.udpAuth().keys());
+        for (Sensor s : sensors.all()) {
+            if (s.key().othersMayRead()) {
+                log.warn("udp_auth.keys: key file \"{}\" of {} may be read by every user of this host; make it "
+                        + "readable by the daemon only (chmod 0640, group of the service)", s.key().file(), s);
+            }
+        }
         Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writers.workers(), clock);
 
         InetAddress bind = address(config.bindAddress());
@@ -74,7 +84,7 @@ public final class CollectorDaemon {
                 tcp = bindTcp(ingest, new InetSocketAddress(bind, config.tcpPort()));
             }
             if (config.udp()) {
-                udp = bindUdp(ingest, new InetSocketAddress(bind, config.udpPort()));
+                udp = bindUdp(ingest, sensors, new InetSocketAddress(bind, config.udpPort()));
             }
         } catch (BindException e) {
             if (tcp != null) {
@@ -99,7 +109,8 @@ public final class CollectorDaemon {
         CountDownLatch stopped = new CountDownLatch(1);
         shutdown.onStop(stopped::countDown);
         writers.workers().forEach(ConsumerWorker::start);
-        try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics, senders)) {
+        try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics, senders,
+                sensors)) {
             if (tcp != null) {
                 tcp.start();
             }
@@ -134,9 +145,9 @@ public final class CollectorDaemon {
         }
     }
 
-    private UdpReceiver bindUdp(Ingest ingest, InetSocketAddress at) throws BindException {
+    private UdpReceiver bindUdp(Ingest ingest, Sensors sensors, InetSocketAddress at) throws BindException {
         try {
-            return UdpReceiver.bind(ingest, at);
+            return UdpReceiver.bind(ingest, sensors, new SequenceStateFile(config.storage().outputDir()), at);
         } catch (IOException e) {
             throw new BindException("cannot listen on udp " + render(at) + ": " + e.getMessage());
         }

@@ -91,7 +91,8 @@ public final class ForwarderMain implements Callable<Integer> {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
-        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
+        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics,
+                cfg.storage().outputDir());
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(replay.readFile(), replay.replaySpeed(), sink, exclusion, Shutdown.install());

@@ -32,9 +32,15 @@ abstract class ForwardingSink implements BatchConsumer {
         this.drainMillis = cfg.drainTimeoutSeconds() * 1000L;
     }
 
-    /** The sink for {@code cfg.protocol()}; opens nothing until its worker runs. */
-    static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics) {
-        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics) : new DatagramSink(endpoint, cfg, metrics);
+    /**
+     * The sink for {@code cfg.protocol()}; opens nothing until its worker runs.
+     *
+     * @param stateDir the output folder, where authenticated UDP keeps its run epoch
+     */
+    static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
+                                 java.nio.file.Path stateDir) {
+        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics)
+                : new DatagramSink(endpoint, cfg, metrics, stateDir);
     }
 
     @Override

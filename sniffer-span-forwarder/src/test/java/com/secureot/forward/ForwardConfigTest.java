@@ -122,4 +122,26 @@ class ForwardConfigTest {
         b.reset();
         assertEquals(100, b.next());
     }
+
+    @Test
+    void authReadsTheKeyFileAndIsForSot1OverUdpOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path key = dir.resolve("probe.key");
+        java.nio.file.Files.write(key, new byte[32]);
+        String auth = "auth:\n  key_id: 7\n  key_file: \"" + key + "\"\n";
+        ForwardConfig f = load("enable: true\nhost: h\nport: 1\n" + auth);
+        assertTrue(f.auth().enabled());
+        assertEquals(7, f.auth().key().id());
+        assertFalse(load("enable: true\nhost: h\nport: 1\n").auth().enabled());
+        assertEquals(List.of("forward.auth: is for protocol udp only (forward.protocol is tcp)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\n" + auth));
+        assertEquals(List.of("forward.auth: needs format sot1 (a raw frame has no room for a key id or tag)"),
+                errors("enable: true\nhost: h\nport: 1\nformat: raw\n" + auth));
+        java.nio.file.Files.write(key, new byte[8]);
+        assertEquals(List.of("forward.auth.key_file: \"" + key + "\" holds 8 bytes; a key must be at least 32 bytes "
+                + "(make one with: head -c 32 /dev/urandom > FILE)"), errors("enable: true\nhost: h\nport: 1\n" + auth));
+        assertEquals(List.of("forward.auth.key_id: is required with forward.auth",
+                "forward.auth.key_file: is required with forward.auth", "forward.auth.keyid: unknown key"),
+                errors("enable: true\nhost: h\nport: 1\nauth:\n  keyid: 7\n"));
+    }
 }

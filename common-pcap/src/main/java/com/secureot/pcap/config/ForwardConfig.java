@@ -13,13 +13,15 @@ package com.secureot.pcap.config;
  *                            take to reach the collector before they are counted as not forwarded
  * @param maxDatagramBytes UDP payload limit; a longer packet is cut, its orig_len kept
  * @param sendBufferBytes the socket's send buffer (SO_SNDBUF)
+ * @param auth UDP SOT1: the key that authenticates every datagram, or none
  */
 public record ForwardConfig(boolean enable, String host, int port, String protocol, String format,
                             int connectTimeoutMillis, int reconnectMinMillis, int reconnectMaxMillis,
-                            int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes) {
+                            int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes,
+                            ForwardAuthConfig auth) {
 
     public static final ForwardConfig DISABLED =
-            new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0);
+            new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0, ForwardAuthConfig.NONE);
 
     public boolean tcp() {
         return protocol.equals("tcp");
@@ -38,7 +40,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         int port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
         String protocol = n.choice("protocol", "udp", "udp", "tcp");
         boolean tcp = protocol.equals("tcp");
-        for (String key : tcp ? new String[] {"format", "max_datagram_bytes"}
+        for (String key : tcp ? new String[] {"format", "max_datagram_bytes", "auth"}
                 : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"}) {
             if (n.has(key)) {
                 n.error(key, "is for protocol " + (tcp ? "udp" : "tcp") + " only (forward.protocol is "
@@ -55,8 +57,14 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         int drain = (int) n.integer("drain_timeout_seconds", 10, 0, 3600);
         int dgram = (int) n.integer("max_datagram_bytes", 65507, 64, 65507);
         int sndbuf = (int) n.integer("send_buffer_kb", 4096, 16, 1 << 20) * 1024;
+        boolean authSet = n.has("auth");
+        if (authSet && format.equals("raw")) {
+            n.error("auth", "needs format sot1 (a raw frame has no room for a key id or tag)");
+        }
+        ForwardAuthConfig auth = ForwardAuthConfig.read(n.child("auth"), authSet && !tcp && !format.equals("raw"));
         n.finish();
-        return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf);
+        return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf,
+                auth);
     }
 
     private static long requiredPort(ConfigNode n) {

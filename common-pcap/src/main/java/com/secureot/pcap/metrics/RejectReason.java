@@ -14,6 +14,12 @@ public enum RejectReason implements Reason {
     FRAME_TOO_LARGE("frame_too_large"),
     IDLE_TIMEOUT("idle_timeout"),
     BAD_DATAGRAM("bad_datagram"),
+    /** An authenticated SOT1 datagram whose key id is unknown or whose tag does not verify. */
+    BAD_AUTH("bad_auth"),
+    /** An authenticated SOT1 datagram received already, older than the window, or of a past run. */
+    REPLAYED("replayed"),
+    /** Not authenticated (raw frame, plain SOT1) under require_authentication. */
+    UNAUTHENTICATED("unauthenticated"),
     READ_ERROR("read_error"),
     SHUTDOWN("shutdown");
 

@@ -77,6 +77,27 @@ class ConfigKeysDocumentedTest {
     }
 
     @Test
+    void everyKeyOfAnAuthenticatedUdpForwarderIsInTheReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path key = dir.resolve("probe.key");
+        java.nio.file.Files.write(key, new byte[32]);
+        Set<String> asked = askedPaths(SPAN_FULL + """
+                forward:
+                  enable: true
+                  host: "127.0.0.1"
+                  port: 5000
+                  protocol: udp
+                  format: sot1
+                  max_datagram_bytes: 1472
+                  auth:
+                    key_id: 7
+                    key_file: "%s"
+                """.formatted(key), true);
+        assertTrue(asked.containsAll(List.of("forward.auth.key_id", "forward.auth.key_file")), asked.toString());
+        assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
+    }
+
+    @Test
     void askedPathsNameListItemsWithoutIndexAndIncludeKeysLeftOut() {
         Map<String, Object> doc = new Yaml().load("rules:\n  - ip: a\n  - ip: b\n    extra: c\n");
         ConfigNode root = ConfigNode.root(doc, new ArrayList<>());

@@ -23,10 +23,12 @@ import java.util.Set;
  * @param tcpPort the TCP port, 0 when TCP is off
  * @param udpPort the UDP port, 0 when UDP is off
  * @param allowedSenders empty: everyone may send
+ * @param requireAuthentication UDP: only authenticated SOT1 datagrams are accepted (raw frames
+ *                              and plain SOT1 are refused as {@code unauthenticated})
  */
 public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List<IpPrefix> allowedSenders,
                               LegacyRawConfig legacyRaw, LimitsConfig limits, StorageConfig storage,
-                              MetricsConfig metrics) {
+                              MetricsConfig metrics, boolean requireAuthentication, UdpAuthConfig udpAuth) {
 
     public static CollectorConfig from(Map<String, Object> doc) throws ConfigException {
         return from(ConfigNode.root(doc, new ArrayList<>()));
@@ -75,12 +77,20 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         LegacyRawConfig legacy = LegacyRawConfig.read(root.child("legacy_raw"));
         StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP));
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
+        boolean requireAuth = root.bool("require_authentication", false);
+        int errorsBefore = root.errors().size();
+        UdpAuthConfig udpAuth = UdpAuthConfig.read(root.child("udp_auth"));
+        // Keys that failed to load have their own lines; this one is for a list left empty.
+        if (requireAuth && udp && udpAuth.keys().isEmpty() && root.errors().size() == errorsBefore) {
+            root.error("require_authentication", "is true but udp_auth.keys is empty: every UDP datagram would be "
+                    + "refused (add the sensors' keys, or listen on TCP only)");
+        }
         root.finish();
         if (!root.errors().isEmpty()) {
             throw new ConfigException(root.errors());
         }
         return new CollectorConfig(bind, tcp ? tcpPort : 0, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
-                storage, metrics);
+                storage, metrics, requireAuth, udpAuth);
     }
 
     public boolean tcp() {

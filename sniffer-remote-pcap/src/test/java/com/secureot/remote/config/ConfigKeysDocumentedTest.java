@@ -43,12 +43,23 @@ class ConfigKeysDocumentedTest {
             """ + DocumentedKeys.SHARED_BLOCKS;
 
     @Test
-    void everyKeyOfTheCollectorIsInTheReference() throws Exception {
-        Map<String, Object> doc = new Yaml().load(COLLECTOR_FULL);
+    void everyKeyOfTheCollectorIsInTheReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path key = dir.resolve("probe-a.key");
+        java.nio.file.Files.write(key, new byte[32]);
+        Map<String, Object> doc = new Yaml().load(COLLECTOR_FULL + """
+                require_authentication: true
+                udp_auth:
+                  keys:
+                    - key_id: 7
+                      key_file: "%s"
+                      sensor_name: "probe-a"
+                """.formatted(key));
         ConfigNode root = ConfigNode.root(doc, new ArrayList<>());
         CollectorConfig.from(root); // a valid file: throws otherwise
         Set<String> asked = root.askedPaths();
-        assertTrue(asked.containsAll(List.of("limits.max_snaplen", "legacy_raw.link_type", "routing_rules[].ip")),
+        assertTrue(asked.containsAll(List.of("limits.max_snaplen", "legacy_raw.link_type", "routing_rules[].ip",
+                "udp_auth.keys[].key_file")),
                 asked.toString());
         assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
     }
