@@ -32,6 +32,25 @@ final class BpfPrograms {
 
     /** {@code expression} compiled for {@code dlt}; fails with libpcap's own message. */
     static byte[] compile(String expression, int dlt, int snaplen) throws CaptureFilterException {
+        try {
+            return instructions(expression, dlt, snaplen);
+        } catch (Rejected e) {
+            throw new CaptureFilterException("capture.bpf_filter: \"" + expression + "\" rejected by libpcap: "
+                    + e.getMessage());
+        }
+    }
+
+    /** libpcap's reason for refusing {@code expression}, or null when it compiles. */
+    static String problem(String expression, int dlt, int snaplen) {
+        try {
+            instructions(expression, dlt, snaplen);
+            return null;
+        } catch (Rejected e) {
+            return e.getMessage();
+        }
+    }
+
+    private static byte[] instructions(String expression, int dlt, int snaplen) throws Rejected {
         Pcap pcap = Holder.PCAP;
         Pointer p = pcap.pcap_open_dead(dlt, snaplen);
         if (p == null) {
@@ -41,8 +60,7 @@ final class BpfPrograms {
             Memory program = new Memory(16); // struct bpf_program on LP64: u_int bf_len, pointer at 8
             program.clear();
             if (pcap.pcap_compile(p, program, expression, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-                throw new CaptureFilterException("capture.bpf_filter: \"" + expression + "\" rejected by libpcap: "
-                        + pcap.pcap_geterr(p).getString(0));
+                throw new Rejected(pcap.pcap_geterr(p).getString(0));
             }
             try {
                 int n = program.getInt(0);
@@ -52,6 +70,13 @@ final class BpfPrograms {
             }
         } finally {
             pcap.pcap_close(p);
+        }
+    }
+
+    /** libpcap's message for a filter it refused. */
+    private static final class Rejected extends Exception {
+        Rejected(String message) {
+            super(message, null, false, false);
         }
     }
 

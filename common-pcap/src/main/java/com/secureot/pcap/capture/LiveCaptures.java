@@ -25,8 +25,9 @@ public final class LiveCaptures {
     /** Fails when {@code capture.backend} asks for a path this JVM does not have. */
     public static void check(CaptureConfig config) throws ConfigException {
         if (config.backend().equals("ffm") && !FfmCaptures.available()) {
-            throw new ConfigException("capture.backend: \"ffm\" needs Java 22 or newer and a jar built with it "
-                    + "(this is Java " + Runtime.version().feature() + "); use \"auto\" or \"pcap4j\"");
+            throw new ConfigException("capture.backend: \"ffm\" needs Java 22 or newer and a jar built with it, on "
+                    + "64-bit Linux (this is Java " + Runtime.version().feature() + " on " + System.getProperty("os.name")
+                    + " " + System.getProperty("os.arch") + "); use \"auto\" or \"pcap4j\"");
         }
         if (config.backend().equals("ring") && !RingSocket.available()) {
             throw new ConfigException("capture.backend: \"ring\" needs Linux on x86-64 or AArch64 (this is "
