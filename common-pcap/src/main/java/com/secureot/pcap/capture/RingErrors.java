@@ -11,8 +11,8 @@ final class RingErrors {
     static CaptureOpenException socket(String itf, int errno) {
         if (LinuxPacket.permission(errno)) {
             return new CaptureOpenException("interface \"" + itf + "\" cannot be opened: a packet socket needs "
-                    + "CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode); run as root or grant them "
-                    + "(the systemd unit's AmbientCapabilities): " + LinuxPacket.errno(errno));
+                    + "CAP_NET_RAW; run as root or grant it (the systemd units give CAP_NET_RAW and CAP_NET_ADMIN "
+                    + "as AmbientCapabilities): " + LinuxPacket.errno(errno));
         }
         return call(itf, "socket(AF_PACKET)", errno);
     }
