@@ -29,6 +29,9 @@ final class LinuxPacket {
     static final int MAP_SHARED = 0x01;
     static final short POLLIN = 0x1;
     static final short POLLERR = 0x8;
+    /** Poll results that mean the socket is broken rather than readable. */
+    static final int POLL_FAILED = 0x8 | 0x10 | 0x20; // POLLERR | POLLHUP | POLLNVAL
+    static final int SO_ERROR = 4;
 
     /** struct sockaddr_ll. */
     static final int SOCKADDR_LL_BYTES = 20;
@@ -49,6 +52,7 @@ final class LinuxPacket {
     static final int EACCES = 13;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
+    static final int ENETDOWN = 100;
 
     private LinuxPacket() {
     }
@@ -62,7 +66,7 @@ final class LinuxPacket {
             case EACCES -> "EACCES (permission denied)";
             case ENODEV -> "ENODEV (no such device)";
             case EINVAL -> "EINVAL (invalid argument)";
-            case 100 -> "ENETDOWN (network is down)";
+            case ENETDOWN -> "ENETDOWN (network is down)";
             case 6 -> "ENXIO (no such device or address)";
             case 97 -> "EAFNOSUPPORT (packet sockets not in this kernel)";
             default -> "errno " + errno;

@@ -28,6 +28,11 @@ final class RingErrors {
                 + LinuxPacket.errno(errno) + hint);
     }
 
+    /** The capture broke after it started (interface down or gone): as libpcap's failed dispatch, exit 69. */
+    static CaptureOpenException failed(String itf, int errno) {
+        return new CaptureOpenException("capture on \"" + itf + "\" failed: " + LinuxPacket.errno(errno));
+    }
+
     /** A 16-bit value in network byte order, as the host stores it. */
     static short htons(int v) {
         short s = (short) v;

@@ -124,15 +124,37 @@ final class RingSocket implements AutoCloseable {
         attach(fd, filter, itf);
     }
 
-    /** Waits up to {@code timeoutMillis} for the kernel to hand over a block; a signal ends the wait early. */
+    /**
+     * Waits up to {@code timeoutMillis} for the kernel to hand over a block; a signal ends the wait
+     * early. Fails when the socket reports an error (the interface went away or down), as
+     * libpcap's capture does, so that the daemon exits and is restarted rather than spin.
+     */
     void await(int timeoutMillis, String itf) throws CaptureOpenException {
         try {
-            LIBC.poll(pollFd, 1, timeoutMillis);
+            if (LIBC.poll(pollFd, 1, timeoutMillis) > 0 && (pollFd.getShort(6) & LinuxPacket.POLL_FAILED) != 0) {
+                int error = socketError();
+                if (error != 0) {
+                    throw RingErrors.failed(itf, error);
+                }
+            }
         } catch (LastErrorException e) {
             if (e.getErrorCode() != LinuxPacket.EINTR) {
                 throw RingErrors.call(itf, "poll", e.getErrorCode());
             }
         }
+    }
+
+    /** SO_ERROR: the socket's pending error, cleared by reading it. */
+    private int socketError() {
+        Memory value = new Memory(4);
+        value.setInt(0, 0);
+        IntByReference length = new IntByReference(4);
+        try {
+            LIBC.getsockopt(fd, LinuxPacket.SOL_SOCKET, LinuxPacket.SO_ERROR, value, length);
+        } catch (LastErrorException e) {
+            return e.getErrorCode();
+        }
+        return value.getInt(0);
     }
 
     /**

@@ -182,6 +182,26 @@ final class RingSocket implements AutoCloseable {
         if (rc < 0 && errno(callState) != LinuxPacket.EINTR) {
             throw RingErrors.call(itf, "poll", errno(callState));
         }
+        if (rc > 0 && (pollFd.get(SHORT, 6) & LinuxPacket.POLL_FAILED) != 0) {
+            int error = socketError();
+            if (error != 0) {
+                throw RingErrors.failed(itf, error);
+            }
+        }
+    }
+
+    /** SO_ERROR: the socket's pending error, cleared by reading it. */
+    private int socketError() {
+        statsLen.set(JAVA_INT, 0, 4);
+        statsBuf.set(JAVA_INT, 0, 0);
+        int rc;
+        try {
+            rc = (int) Libc.GETSOCKOPT.invokeExact(callState, fd, LinuxPacket.SOL_SOCKET, LinuxPacket.SO_ERROR,
+                    statsBuf, statsLen);
+        } catch (Throwable t) {
+            throw new IllegalStateException("getsockopt", t);
+        }
+        return rc != 0 ? errno(callState) : statsBuf.get(JAVA_INT, 0);
     }
 
     boolean stats(long[] out) {
