@@ -8,9 +8,12 @@
 # kernel buffer) into one file each, and sniffer-span-pcap (capture.backend auto: the kernel packet
 # ring; default_output_prefix "host_{src_ip}": 200 files) on the `java` of the PATH ($JAVA, Java
 # 17 on Debian 12) and on $JAVA25 (default: the newest JDK of 22 or more in /usr/lib/jvm).
-# Prints, per run and capturer: frames injected, stored, kernel drops, CPU seconds of the capturing
-# process (user + system, from the start of the injection to its exit: the JVM's start-up is left
-# out, its shutdown and the files' flush are in), CPU per frame, and ours / tcpdump's CPU.
+# Each capturer first gets a warm-up injection (WARM packets, default 300 000, of the same 200
+# hosts), then the measured one. Prints, per run and capturer: frames injected (measured part),
+# stored, kernel drops (both parts), CPU seconds of the capturing process (user + system) from the
+# start of the measured injection to its exit (steady state: start-up and the JIT's warm-up left
+# out, shutdown and the files' flush in) and, as "cold", from the start of the warm-up injection
+# (the JIT's compilation in), CPU per measured frame, and ours / tcpdump's CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -30,8 +33,11 @@ if [ -z "${JAVA25:-}" ]; then
 fi
 need_jars
 
-input="$WORK/live-in.pcap"
+WARM=${WARM:-300000}
+input="$WORK/live-in-$PACKETS.pcap"
 generate "$input" "$PACKETS" 200 3
+warm="$WORK/live-warm-$WARM.pcap"
+generate "$warm" "$WARM" 200 1 --seed 7
 
 cleanup() {
   [ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null || true
@@ -66,14 +72,18 @@ wait_for() {
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"; }
 
 # capture NAME SIGNAL READY-TEXT LOG CMD...: runs CMD under GNU time, waits for READY-TEXT in LOG,
-# injects, stops it with SIGNAL; sets sent, pps, cpu_s (from the injection to the exit).
+# injects the warm-up and the input, stops it with SIGNAL; sets sent, pps, cpu_s (from the measured
+# injection to the exit) and cold_s (from the warm-up injection).
 capture() {
-  local name=$1 sig=$2 ready=$3 log=$4 before total
+  local name=$1 sig=$2 ready=$3 log=$4 before cold total
   shift 4
   /usr/bin/time -f "%U %S" -o "$WORK/time.txt" "$@" > /dev/null 2> "$log" &
   local time_pid=$!
   for _ in $(seq 50); do cap_pid=$(pgrep -P "$time_pid" || true); [ -n "$cap_pid" ] && break; sleep 0.1; done
   wait_for "$log" "$ready"
+  cold=$(cpu "$cap_pid")
+  tcpreplay -i "$IN" --topspeed "$warm" > /dev/null 2>&1
+  sleep 1
   before=$(cpu "$cap_pid")
   tcpreplay -i "$IN" --topspeed "$input" > "$WORK/tcpreplay.txt" 2>&1
   read -r sent pps < <(awk '/Actual:/ {sent=$2} /Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /pps/) pps=$(i-1)} END {print sent, pps}' "$WORK/tcpreplay.txt")
@@ -83,16 +93,18 @@ capture() {
   cap_pid=
   total=$(awk '{printf "%.2f", $1 + $2}' "$WORK/time.txt")
   cpu_s=$(echo "$total - $before" | bc -l)
+  cold_s=$(echo "$total - $cold" | bc -l)
 }
 
-# line RUN NAME STORED DROPS FILES: one result line; remembers tcpdump's CPU for the ratio
+# line RUN NAME STORED DROPS FILES: one result line (STORED counts the warm-up too: it is taken off);
+# remembers tcpdump's CPU for the ratio
 line() {
-  local ratio=
+  local ratio= stored=$(($3 - WARM))
   [ "$2" = tcpdump ] && td_cpu=$cpu_s
   case "$2" in ours*) ratio=$(printf '  ours/tcpdump CPU %.2f' "$(echo "$cpu_s / $td_cpu" | bc -l)");; esac
-  printf 'run %d  %-14s injected %8d  stored %8d  kernel_dropped %7d  files %4d  CPU %6.2f s  %5.2f us/frame%s | tcpreplay %7.0f pkt/s\n' \
-    "$1" "$2" "$sent" "$3" "$4" "$5" "$cpu_s" "$(echo "$cpu_s * 1000000 / $sent" | bc -l)" "$ratio" "$pps"
-  echo "$2 $cpu_s $sent $3 $4" >> "$WORK/live-runs.txt"
+  printf 'run %d  %-14s injected %8d  stored %8d  kernel_dropped %7d  files %4d  CPU %6.2f s (cold %5.2f)  %5.2f us/frame%s | tcpreplay %7.0f pkt/s\n' \
+    "$1" "$2" "$sent" "$stored" "$4" "$5" "$cpu_s" "$cold_s" "$(echo "$cpu_s * 1000000 / $sent" | bc -l)" "$ratio" "$pps"
+  echo "$2 $cpu_s $sent $stored $4" >> "$WORK/live-runs.txt"
 }
 
 ours() { # RUN LABEL JAVA
@@ -107,7 +119,7 @@ ours() { # RUN LABEL JAVA
 
 machine load
 echo "java 25: $("$JAVA25" -version 2>&1 | head -1)"
-echo "input: $PACKETS packets, 200 sources, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}'), runs: $RUNS alternating"
+echo "input: $PACKETS packets, 200 sources, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}') after $WARM of warm-up, runs: $RUNS alternating"
 : > "$WORK/live-runs.txt"
 for run in $(seq "$RUNS"); do
   rm -f "$WORK/live-td.pcap"
