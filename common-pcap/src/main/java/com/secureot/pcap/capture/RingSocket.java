@@ -131,7 +131,7 @@ final class RingSocket implements AutoCloseable {
      */
     void await(int timeoutMillis, String itf) throws CaptureOpenException {
         try {
-            if (LIBC.poll(pollFd, 1, timeoutMillis) > 0 && (pollFd.getShort(6) & LinuxPacket.POLL_FAILED) != 0) {
+            if (Poll.poll(pollFd, 1, timeoutMillis) > 0 && (pollFd.getShort(6) & LinuxPacket.POLL_FAILED) != 0) {
                 int error = socketError();
                 if (error != 0) {
                     throw RingErrors.failed(itf, error);
@@ -216,6 +216,18 @@ final class RingSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * poll(2) by JNA's direct mapping: it runs once per block, and an interface method would go
+     * through a reflective proxy (argument arrays, method lookup) on each call.
+     */
+    private static final class Poll {
+        static {
+            Native.register(Poll.class, "c");
+        }
+
+        static native int poll(Pointer fds, long count, int timeoutMillis) throws LastErrorException;
+    }
+
     private interface LibC extends Library {
         int socket(int domain, int type, int protocol) throws LastErrorException;
 
@@ -228,8 +240,6 @@ final class RingSocket implements AutoCloseable {
         Pointer mmap(Pointer address, long length, int prot, int flags, int fd, long offset) throws LastErrorException;
 
         int munmap(Pointer address, long length);
-
-        int poll(Pointer fds, long count, int timeoutMillis) throws LastErrorException;
 
         int close(int fd);
 

@@ -6,7 +6,7 @@ package com.secureot.pcap.config;
  * @param bpfFilter null when everything is captured
  * @param bufferSizeBytes the kernel ring; tens of MiB so a burst waits in the kernel, not on the wire
  * @param nanoTimestamps ask libpcap for nanosecond timestamps (falls back to micro if refused)
- * @param timeoutMillis how long libpcap holds a partly filled block; never 0 (see docs/tuning.md)
+ * @param timeoutMillis how long the kernel holds a partly filled ring block; never 0 (see docs/deployment.md)
  * @param queueBytes memory between the capture thread and the writer/forwarder threads
  * @param backend {@code auto} (the kernel's packet ring on Linux, else libpcap), {@code ring}, {@code libpcap}
  *                (FFM on Java 22+, else pcap4j), {@code ffm} or {@code pcap4j}
