@@ -59,14 +59,19 @@ final class RingCapture implements PacketCapture {
                     + System.getProperty("os.arch") + ")";
         }
         int type = hardwareType(itf);
-        if (type >= 0 && type != ARPHRD_ETHER && type != ARPHRD_LOOPBACK) {
+        if (type < 0) {
+            // libpcap's pseudo-devices ("any", "nflog", "usbmon0"...) are no network devices of the
+            // kernel; for a name that is nothing at all, libpcap's own message is the familiar one.
+            return "interface \"" + itf + "\" is not a network device (libpcap's \"any\" and the like)";
+        }
+        if (type != ARPHRD_ETHER && type != ARPHRD_LOOPBACK) {
             return "interface \"" + itf + "\" is not Ethernet (ARPHRD " + type + "); the packet ring captures "
                     + "Ethernet only, libpcap the rest";
         }
         return null;
     }
 
-    /** The interface's ARPHRD type, or -1 when it cannot be read (no such interface: open says so). */
+    /** The interface's ARPHRD type, or -1 when the kernel has no network device of that name. */
     private static int hardwareType(String itf) {
         if (itf.contains("/") || itf.startsWith(".")) {
             return -1;
