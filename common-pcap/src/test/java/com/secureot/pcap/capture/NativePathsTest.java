@@ -53,6 +53,14 @@ class NativePathsTest {
     }
 
     @Test
+    void autoTakesTheRingForEthernetAndLoopbackAndLeavesLibpcapItsPseudoDevices() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RingSocket.available(), "no packet ring on this system");
+        assertEquals(null, RingCapture.unsupported("lo"));
+        assertTrue(RingCapture.unsupported("any").contains("not a network device"), RingCapture.unsupported("any"));
+        assertTrue(RingCapture.unsupported("rgnosuch0") != null);
+    }
+
+    @Test
     void aRingIsWholeBlocksAtLeastTwoAndABlockHoldsTheLargestFrame() {
         RingGeometry tiny = RingGeometry.of(1 << 20, 262144, 50);
         assertEquals(2, tiny.blocks());
