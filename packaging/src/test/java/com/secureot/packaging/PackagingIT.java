@@ -176,35 +176,14 @@ class PackagingIT {
     }
 
     @Test
-    void theMethodsTheLauncherKeepsOutOfLineExist() throws Exception {
-        // A CompileCommand naming a method that is gone is silently ignored: a rename would lose it.
-        // The launcher names them in a loop (for m in ...; do ...::$m): expand it as the shell does.
-        String launcher = expandMethodLoop(Files.readString(root.resolve("usr/bin/sniffer-span-pcap")));
-        Matcher m = Pattern.compile("CompileCommand=(?:dontinline|CompileThresholdScaling),([\\w.$]+)::(\\w+)")
-                .matcher(launcher);
-        Path jar = root.resolve("usr/share/secureot/sniffer-span-pcap.jar");
-        int named = 0;
-        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
-            while (m.find()) {
-                named++;
-                Class<?> c = Class.forName(m.group(1), false, loader);
-                String method = m.group(2);
-                assertTrue(Arrays.stream(c.getDeclaredMethods()).anyMatch(x -> x.getName().equals(method)),
-                        c.getName() + " has no method " + method + " (named in the launcher's CompileCommand)");
-            }
-        }
-        assertTrue(named > 1, "the launcher names fewer methods than it did: check this test still reads it");
+    void theLauncherNamesNoMethodOfTheDaemonsInJitDirectives() throws Exception {
+        // A CompileCommand naming a project method is lost silently by a rename; cold paths are kept
+        // cold by the code's shape instead (issue 15).
+        String launcher = Files.readString(root.resolve("usr/bin/sniffer-span-pcap"));
+        assertFalse(launcher.contains("CompileCommand"), "the launcher carries JIT directives:\n" + launcher);
+        assertFalse(launcher.contains("com.secureot."), "the launcher names project classes:\n" + launcher);
     }
 
-    private static String expandMethodLoop(String launcher) {
-        Matcher loop = Pattern.compile("for m in ([\\w ]+); do\\n(.*?)\\n\\s*done", Pattern.DOTALL).matcher(launcher);
-        assertTrue(loop.find(), "no loop over method names in the launcher");
-        StringBuilder out = new StringBuilder(launcher);
-        for (String m : loop.group(1).trim().split(" +")) {
-            out.append('\n').append(loop.group(2).replace("$m", m));
-        }
-        return out.toString();
-    }
 
     /** The JDKs to run the launcher with: the default one (Java 17 here) and a Java 25 when present. */
     static List<String> jdks() {

@@ -202,9 +202,8 @@ public final class RotatingPcapStore implements AutoCloseable {
 
     /**
      * The file of a packet its series' current file does not hold: another open one, a file closed
-     * early appended to again, or a new one. The launcher keeps this method out of line and it and
-     * the other per-file methods (create, reopen, attach, created, closeFile, closeEndedAndIdle)
-     * in C1 (CompileCommand, see packaging/src/bin/secureot-launcher): a rename must follow there.
+     * early appended to again, or a new one. Kept out of {@link #write}, which calls it only when
+     * the current file does not hold the packet.
      */
     private OpenFile select(OutputSeries s, int linkType, boolean nano, int snaplen, long sec) {
         for (OpenFile o : s.open) {
