@@ -2,6 +2,7 @@ package com.secureot.pcap.store;
 
 import com.secureot.pcap.config.RetentionConfig;
 import com.secureot.pcap.config.RotationConfig;
+import com.secureot.pcap.io.PcapFileWriter;
 import com.secureot.pcap.io.PcapFormat;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.DropReason;
@@ -124,6 +125,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         this.hours = new HourClock(rotation.zone());
         this.retention = retention.enabled() && partition.index() == 0 ? new RetentionSweeper(dir, retention, metrics, openPaths,
                 name -> partition.names(dir).remove(name)) : null;
+        partition.prepare(dir, metrics);
         int descriptors = DescriptorLimit.current();
         int budget = Math.min(rotation.maxOpenFiles(), descriptors - RESERVED_DESCRIPTORS);
         this.maxOpenFiles = Math.max(4, budget / partition.count());
@@ -266,7 +268,9 @@ public final class RotatingPcapStore implements AutoCloseable {
             if (openCount >= maxOpenFiles - 64) {
                 // Near the descriptor limit: open here, where running out can be handled.
                 try {
-                    FileChannel ch = openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+                    FileChannel ch = FileOpener.withHeader(
+                            openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), p,
+                            PcapFileWriter.globalHeader(nano, linkType, snaplen));
                     return created(s, p, name, start, end, linkType, nano, snaplen, new FileOpener.PendingChannel(ch));
                 } catch (FileAlreadyExistsException e) {
                     continue; // created by someone else in between: try the next part
@@ -277,7 +281,8 @@ public final class RotatingPcapStore implements AutoCloseable {
             }
             // A name nobody holds: open it in the background (if another process takes it in the
             // meantime, the first write fails and its packets are counted as write errors).
-            return created(s, p, name, start, end, linkType, nano, snaplen, opener.create(p));
+            return created(s, p, name, start, end, linkType, nano, snaplen,
+                    opener.create(p, PcapFileWriter.globalHeader(nano, linkType, snaplen)));
         }
         s.retryAfterMillis = now + OPEN_RETRY_MILLIS;
         IOException why = last != null ? last : new IOException("more than " + MAX_PARTS + " parts of " + base);
@@ -289,7 +294,9 @@ public final class RotatingPcapStore implements AutoCloseable {
     private OpenFile created(OutputSeries s, Path p, String name, long start, long end, int linkType, boolean nano,
                              int snaplen, FileOpener.PendingChannel channel) {
         existingNames().add(name);
-        OpenFile f = attach(s, p, start, end, linkType, nano, snaplen, channel, 0);
+        // The opener writes the global header: the writer starts after it.
+        OpenFile f = attach(s, p, start, end, linkType, nano, snaplen, channel, PcapFormat.GLOBAL_HEADER_BYTES);
+        f.created = true;
         metrics.filesCreated.incrementAndGet();
         log.debug("opened {}", p);
         return f;
@@ -307,7 +314,7 @@ public final class RotatingPcapStore implements AutoCloseable {
         try {
             return FileChannel.open(p, options);
         } catch (IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("Too many open files") || openCount < 8) {
+            if (!IoErrors.outOfDescriptors(e) || openCount < 8) {
                 throw e;
             }
             int keep = openCount * 3 / 4;
@@ -483,15 +490,12 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
-    private static DropReason reasonOf(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("No space left") || m.contains("Disk quota exceeded") ? DropReason.DISK_FULL
-                : DropReason.WRITE_ERROR;
+    private DropReason reasonOf(IOException e) {
+        return IoErrors.reasonOf(e, dir);
     }
 
     private static String describe(IOException e) {
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
+        return IoErrors.describe(e);
     }
 
     private void closeFile(OpenFile f) {
@@ -506,16 +510,19 @@ public final class RotatingPcapStore implements AutoCloseable {
         try {
             f.channel.get(); // throws if the file never opened: then it is not ours to delete
             f.channel.close();
-            if (size == 0) {
-                // Created by this process and never written (the disk was full): not a pcap file.
+            if (f.created && size <= PcapFormat.GLOBAL_HEADER_BYTES) {
+                // Created by this process and no record reached it (the disk was full): no capture.
                 f.sealed = true;
                 Files.deleteIfExists(f.path);
-                existingNames().remove(f.path.getFileName().toString()); // free for the next file
+                forgetCreated(f);
             }
         } catch (IOException e) {
             f.sealed = true;
-            if (!f.channel.failedToOpen()) {
+            IOException notOpened = f.channel.failure();
+            if (notOpened == null) {
                 log.warn("closing {}: {}", f.path, describe(e));
+            } else if (f.created && !(notOpened instanceof FileAlreadyExistsException)) {
+                forgetCreated(f); // the opener removed what it had created
             }
         }
         f.closed = true; // its buffer region goes to the next file
@@ -536,6 +543,12 @@ public final class RotatingPcapStore implements AutoCloseable {
             s.reopenable.add(new ClosedFile(f.path, f.hourStart, f.hourEnd, f.linkType(), f.nano(), f.snaplen(), size,
                     nowMillis));
         }
+    }
+
+    /** A file this process created is gone again: files_created counts files that stay. */
+    private void forgetCreated(OpenFile f) {
+        existingNames().remove(f.path.getFileName().toString()); // free for the next file
+        metrics.filesCreated.decrementAndGet();
     }
 
     private void linkNewest(OpenFile f) {
