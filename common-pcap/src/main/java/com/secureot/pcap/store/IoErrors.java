@@ -99,8 +99,17 @@ final class IoErrors {
         return e.getClass() == FileSystemException.class;
     }
 
+    /** The file system's free bytes (statvfs f_bfree x f_frsize), or -1 when unknown. */
+    static long unallocatedBytes(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUnallocatedSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Asks the file system (statvfs) whether it is full: the second opinion when the text is not known. */
-    private static boolean isFull(Path dir) {
+    static boolean isFull(Path dir) {
         try {
             FileStore store = Files.getFileStore(dir);
             // Root writes into the reserved blocks: full for it only when no block is free at all.

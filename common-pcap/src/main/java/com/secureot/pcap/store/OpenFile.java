@@ -50,7 +50,9 @@ final class OpenFile extends PcapFileWriter {
         this.bufferRegion = bufferRegion;
     }
 
-    boolean holds(long sec, int link, boolean nanoTs) {
-        return sec >= hourStart && sec < hourEnd && link == linkType() && nanoTs == nano();
+    /** Whether a record of this second, link type, resolution and length belongs here (its header covers it). */
+    boolean holds(long sec, int link, boolean nanoTs, int capLen) {
+        return sec >= hourStart && sec < hourEnd && link == linkType() && nanoTs == nano()
+                && (capLen <= snaplen() || snaplen() == 0);
     }
 }

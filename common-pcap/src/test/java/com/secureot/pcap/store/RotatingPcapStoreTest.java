@@ -468,4 +468,24 @@ class RotatingPcapStoreTest {
         ((Logger) LoggerFactory.getLogger(TornFileRepair.class)).addAppender(a);
         return a;
     }
+
+    @Test
+    void aRecordLargerThanItsSourcesSnaplenGoesToAFileWhoseHeaderCoversIt() throws IOException {
+        RotatingPcapStore s = utcStore();
+        long t = java.time.Instant.parse("2024-01-31T13:05:00Z").getEpochSecond();
+        byte[] small = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 40);
+        byte[] big = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 300);
+        OutputSeries plc = s.series("plc");
+        s.write(plc, 1, false, 200, t, 0, small, 0, small.length, small.length);
+        s.write(plc, 1, false, 200, t + 1, 0, big, 0, big.length, big.length); // over the stream's snaplen 200
+        s.write(plc, 1, false, 200, t + 2, 0, small, 0, small.length, small.length);
+        s.close();
+        TestPcaps.PcapFile first = TestPcaps.read(dir.resolve("plc_20240131_13.pcap"));
+        TestPcaps.PcapFile second = TestPcaps.read(dir.resolve("plc_20240131_13-1.pcap"));
+        assertEquals(200, first.snaplen());
+        assertEquals(1, first.packets().size());
+        assertTrue(second.snaplen() >= big.length, "snaplen " + second.snaplen() + " covers " + big.length);
+        assertEquals(2, second.packets().size());
+        assertEquals(3, metrics.written.get());
+    }
 }
