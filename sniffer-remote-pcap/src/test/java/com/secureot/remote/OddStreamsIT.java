@@ -97,6 +97,27 @@ class OddStreamsIT {
         }
     }
 
+    @Test
+    void theDefaultIpv4BindAddressAcceptsNoIpv6Sender() throws Exception {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+            // ::1 is there: an IPv6 connection could reach a dual-stack socket.
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here");
+        }
+        try (CollectorProcess c = new CollectorProcess(dir, "")) { // bind_address: "0.0.0.0" (the default)
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("::1", c.tcpPort), 5000);
+                org.junit.jupiter.api.Assertions.fail("an IPv6 sender was accepted on the IPv4-only default");
+            } catch (java.net.ConnectException refused) {
+                // no IPv6 socket listens
+            }
+            send("127.0.2.9", c.tcpPort, concat(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1).array(),
+                    record(ByteOrder.LITTLE_ENDIAN, T, 0, frame(60, 9))));
+            c.awaitReceived("tcp", 1);
+            assertEquals(0, c.stop());
+        }
+    }
+
     private static void send(String source, int port, byte[] bytes) throws IOException {
         try (java.net.Socket s = CollectorIT.connect(source, port)) {
             s.getOutputStream().write(bytes);
