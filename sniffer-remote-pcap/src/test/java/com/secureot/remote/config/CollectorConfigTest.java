@@ -76,4 +76,15 @@ class CollectorConfigTest {
         List<String> e = errors(EARLIER.replace("port: 5000\n", ""));
         assertEquals(List.of("port: is required (or tcp_port/udp_port for each protocol in use)"), e);
     }
+
+    @Test
+    void anIpv4MappedAllowListEntryThatCanNeverMatchIsAnError() throws ConfigException {
+        List<String> e = errors(EARLIER + "allowed_senders: [\"::ffff:127.0.0.3\", \"::ffff:10.0.0.0/104\", \"fd00::/8\"]\n");
+        assertEquals(List.of(
+                "allowed_senders[0]: \"::ffff:127.0.0.3\" is an IPv4-mapped IPv6 address, which never matches: IPv4 "
+                        + "senders are matched as IPv4 (write \"127.0.0.3\")",
+                "allowed_senders[1]: \"::ffff:10.0.0.0/104\" is an IPv4-mapped IPv6 address, which never matches: IPv4 "
+                        + "senders are matched as IPv4 (write \"10.0.0.0/8\")"), e);
+        assertEquals(1, parse(EARLIER + "allowed_senders: [\"127.0.0.3\"]\n").allowedSenders().size());
+    }
 }
