@@ -27,6 +27,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static com.secureot.span.Shell.onPath;
+import static com.secureot.span.Shell.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -281,18 +283,5 @@ class CrashRepairIT {
                 + "rotation:\n  timezone: UTC\n"
                 + (metricsListen == null ? "" : "metrics:\n  listen: \"" + metricsListen + "\"\n"));
         return p;
-    }
-
-    private static void sh(int expected, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        int rc = p.waitFor();
-        if (expected >= 0) {
-            assertEquals(expected, rc, String.join(" ", cmd) + ": " + out);
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
     }
 }

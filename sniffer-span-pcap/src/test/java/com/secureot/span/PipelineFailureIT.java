@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static com.secureot.span.Shell.onPath;
+import static com.secureot.span.Shell.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -130,18 +132,5 @@ class PipelineFailureIT {
         } catch (Exception e) {
             return 0;
         }
-    }
-
-    private static void sh(int expected, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        int rc = p.waitFor();
-        if (expected >= 0) {
-            assertEquals(expected, rc, String.join(" ", cmd) + ": " + out);
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
     }
 }
