@@ -118,6 +118,55 @@ class OddStreamsIT {
         }
     }
 
+    @Test
+    void aWriterThreadThatDiesStopsTheCollectorWithExit70AndItsShareCounted() throws Exception {
+        int tcp = com.secureot.pcap.testing.FreePorts.tcp();
+        Path config = dir.resolve("c.yaml");
+        Files.writeString(config, "port: " + tcp + "\nbind_address: \"127.0.0.1\"\n"
+                + "default_output_prefix: \"remote_{sender_ip}\"\n"
+                + "output_directories:\n  pcap_raw_output_path: \"" + dir.resolve("out") + "\"\n"
+                + "rotation:\n  timezone: UTC\n  writer_threads: 1\n");
+        Path log = dir.resolve("collector.log");
+        // The test hook (see StoreWriter): the only writer dies at its 50th packet.
+        Process p = new ProcessBuilder(CollectorProcess.javaBin(), "-Dsecureot.test.fail_writer=0:50", "-jar",
+                CollectorProcess.JAR.toAbsolutePath().toString(), config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (!Files.readString(log).contains("listening on tcp") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            List<byte[]> parts = new java.util.ArrayList<>();
+            parts.add(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1).array());
+            for (int i = 0; i < 200; i++) {
+                parts.add(record(ByteOrder.LITTLE_ENDIAN, T + i, 0, frame(60, 8)));
+            }
+            CollectorIT.sendIgnoringReset("127.0.2.8", tcp, concat(parts.toArray(new byte[0][])));
+            // No SIGTERM: the failure alone ends the collector, so that systemd restarts it.
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), Files.readString(log));
+            String text = Files.readString(log);
+            assertEquals(70, p.exitValue(), text);
+            String fin = text.lines().filter(l -> l.contains("final: ") && l.contains(" captured=")).reduce((a, b) -> b)
+                    .orElseThrow(() -> new AssertionError("no final totals line:\n" + text));
+            long captured = figure(fin, "captured");
+            long written = figure(fin, "written");
+            long lost = figure(fin, "dropped_internal_error");
+            assertTrue(lost > 0, fin);
+            assertEquals(captured, written + lost, "every packet written or counted: " + fin);
+            assertEquals(0, figure(fin, "in_flight"), fin);
+            assertEquals(written, PcapRecords.readSeries(dir.resolve("out"), "remote_127.0.2.8").size(),
+                    "what was written before the failure is in a whole file");
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    private static long figure(String line, String key) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[ :]" + key + "=(\\d+)").matcher(line);
+        assertTrue(m.find(), key + " in " + line);
+        return Long.parseLong(m.group(1));
+    }
+
     private static void send(String source, int port, byte[] bytes) throws IOException {
         try (java.net.Socket s = CollectorIT.connect(source, port)) {
             s.getOutputStream().write(bytes);
