@@ -19,6 +19,7 @@ packages=(
   libpcap0.8 libpcap-dev                 # capture (libpcap.so for pcap4j)
   tcpdump tcpreplay tshark wireshark-common netcat-openbsd iproute2   # real peers and readers
   systemd dpkg-dev fakeroot              # packaging checks (systemd-analyze, dpkg-deb)
+  locales                                # a German locale: errors are classified by errno, not English text
 )
 
 if [ -z "${SECUREOT_SKIP_DEPS:-}" ] && command -v dpkg-query >/dev/null 2>&1; then
@@ -39,6 +40,13 @@ if [ -z "${SECUREOT_SKIP_DEPS:-}" ] && command -v dpkg-query >/dev/null 2>&1; th
       exit 1
     fi
   fi
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v locale-gen >/dev/null 2>&1 && ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf8$'; then
+  # LocaleDiskFullIT reads a full disk's error under a German locale.
+  sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
+  grep -q '^de_DE.UTF-8 UTF-8' /etc/locale.gen || echo 'de_DE.UTF-8 UTF-8' >> /etc/locale.gen
+  locale-gen
 fi
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -7,7 +7,7 @@ import com.secureot.pcap.daemon.OutputFolder;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.PrometheusEndpoint;
 import com.secureot.pcap.packet.BatchPool;
-import com.secureot.pcap.pipeline.ConsumerWorker;
+import com.secureot.pcap.pipeline.Pipeline;
 import com.secureot.pcap.pipeline.StoreWorkers;
 import com.secureot.pcap.store.StoreTiming;
 import com.secureot.remote.config.CollectorConfig;
@@ -66,6 +66,7 @@ public final class CollectorDaemon {
         BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
                 store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
+        Pipeline pipeline = new Pipeline(writers);
         SenderRegistry senders = new SenderRegistry(config.allowedSenders());
         Sensors sensors = new Sensors(config.udpAuth().keys());
         for (Sensor s : sensors.all()) {
@@ -74,67 +75,55 @@ public final class CollectorDaemon {
                         + "readable by the daemon only (chmod 0640, group of the service)", s.key().file(), s);
             }
         }
-        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writers.workers(), clock);
+        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, pipeline.workers(), clock);
 
         InetAddress bind = address(config.bindAddress());
+        PrometheusEndpoint endpoint = null;
         TcpListener tcp = null;
         UdpReceiver udp = null;
         try {
+            // The receivers are the pipeline's sources: closed first on every exit path, so that
+            // they hand their last packets over before the writers drain and close.
             if (config.tcp()) {
                 tcp = bindTcp(ingest, new InetSocketAddress(bind, config.tcpPort()));
+                pipeline.addSource(tcp);
             }
             if (config.udp()) {
                 udp = bindUdp(ingest, sensors, new InetSocketAddress(bind, config.udpPort()));
+                pipeline.addSource(udp);
             }
-        } catch (BindException e) {
-            if (tcp != null) {
-                tcp.close();
-            }
-            writers.closeUnstarted();
-            throw e;
-        }
-        PrometheusEndpoint endpoint;
-        try {
             endpoint = CollectorEndpoint.start(config.metrics(), metrics);
-        } catch (BindException e) {
-            if (tcp != null) {
-                tcp.close();
+            CountDownLatch stopped = new CountDownLatch(1);
+            shutdown.onStop(stopped::countDown);
+            // A writer that fails stops the collector (exit 70, systemd restarts it) rather than
+            // leaving its share of every sender's traffic stored nowhere.
+            pipeline.onFailure(stopped::countDown);
+            pipeline.start();
+            try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics, senders,
+                    sensors)) {
+                if (tcp != null) {
+                    tcp.start();
+                }
+                if (udp != null) {
+                    udp.start();
+                }
+                stopped.await();
+                pipeline.close();
+                report.report("final: ", true);
             }
-            if (udp != null) {
-                udp.close();
-            }
-            writers.closeUnstarted();
-            throw e;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        shutdown.onStop(stopped::countDown);
-        writers.workers().forEach(ConsumerWorker::start);
-        try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics, senders,
-                sensors)) {
-            if (tcp != null) {
-                tcp.start();
-            }
-            if (udp != null) {
-                udp.start();
-            }
-            stopped.await();
-            // Reverse order of the data flow: receivers first (they hand their last packets over), then the writer.
-            if (tcp != null) {
-                tcp.close();
-            }
-            if (udp != null) {
-                udp.close();
-            }
-            for (ConsumerWorker w : writers.workers()) {
-                w.close();
-            }
-            report.report("final: ", true);
         } finally {
+            pipeline.close(); // receivers, then writers: also when binding or the endpoint failed
             if (endpoint != null) {
                 endpoint.close();
             }
         }
-        return writers.workers().stream().anyMatch(w -> w.failure() != null) ? ExitCodes.SOFTWARE : ExitCodes.OK;
+        Throwable failed = pipeline.failure();
+        if (failed != null) {
+            log.error("internal error in a writer thread ({}); {} packets were counted as dropped (internal_error)",
+                    failed, metrics.storage.dropped(com.secureot.pcap.metrics.DropReason.INTERNAL_ERROR));
+            return ExitCodes.SOFTWARE;
+        }
+        return ExitCodes.OK;
     }
 
     private TcpListener bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {

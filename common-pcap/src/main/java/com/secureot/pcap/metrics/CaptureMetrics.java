@@ -22,6 +22,8 @@ public final class CaptureMetrics {
     public final AtomicLong filesOpen = new AtomicLong();
     public final AtomicLong filesCreated = new AtomicLong();
     public final AtomicLong filesDeleted = new AtomicLong();
+    /** Files an earlier run left damaged (cut inside a record, no header), repaired at start. */
+    public final AtomicLong filesRepaired = new AtomicLong();
     private final ReasonCounters<DropReason> dropped = new ReasonCounters<>(DropReason.class);
 
     // Forwarding side.
@@ -122,7 +124,8 @@ public final class CaptureMetrics {
                 .append(" in_flight=").append(inFlight())
                 .append(" files_open=").append(filesOpen.get())
                 .append(" files_created=").append(filesCreated.get())
-                .append(" files_deleted=").append(filesDeleted.get());
+                .append(" files_deleted=").append(filesDeleted.get())
+                .append(" files_repaired=").append(filesRepaired.get());
         dropped.appendTo(sb, "dropped_", false);
         if (withForward && datagrams) {
             // UDP knows only that the kernel took a datagram, and has no connection to report.

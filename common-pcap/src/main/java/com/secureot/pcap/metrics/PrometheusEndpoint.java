@@ -42,6 +42,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
         counter("secureot_files_opened_total", "Pcap files created or reopened for appending (new hours, parts, prefixes).",
                 m.filesCreated::get);
         counter("secureot_files_deleted_total", "Closed pcap files deleted by retention.", m.filesDeleted::get);
+        counter("secureot_files_repaired_total",
+                "Files an earlier run left damaged (cut inside a record, no header), repaired at start.",
+                m.filesRepaired::get);
         if (forward) {
             counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket.", m.forwarded::get);
             counter("secureot_bytes_forwarded_total", "Packet bytes handed to the collector's socket.",

@@ -106,6 +106,22 @@ public final class PrefixTemplate {
         }
     }
 
+    /** The longest text an address renders to in a file name ({@code ffff-ffff-...}, 39 characters). */
+    private static final int MAX_ADDRESS_CHARS = 39;
+
+    /**
+     * The most bytes (UTF-8) a rendering can take: the literal text, and the longest address for
+     * each placeholder. A file name is this plus the store's suffix.
+     */
+    public int maxRenderedBytes() {
+        int n = 0;
+        for (int i = 0; i < kinds.length; i++) {
+            n += kinds[i] == LITERAL ? literals[i].getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    : MAX_ADDRESS_CHARS;
+        }
+        return n;
+    }
+
     /** Builds a template from a prefix already checked with {@link #problem}. */
     public static PrefixTemplate of(String prefix) {
         return new PrefixTemplate(prefix);

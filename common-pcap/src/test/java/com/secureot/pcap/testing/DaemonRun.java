@@ -92,6 +92,15 @@ public final class DaemonRun implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGKILL (kill -9: no flush, no close), then the exit status. */
+    public int kill(long timeoutSeconds) throws InterruptedException {
+        if (!process.isAlive()) {
+            throw new AssertionError(name + " ended before the kill (exit " + process.exitValue() + "); log:\n" + log());
+        }
+        process.toHandle().destroyForcibly();
+        return awaitExit(timeoutSeconds);
+    }
+
     /** SIGTERM, then the exit status. */
     public int stop(long timeoutSeconds) throws InterruptedException {
         // Through the handle: Process.destroy() would also close our end of stderr and lose the last lines.

@@ -69,6 +69,12 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
             if (p.isEmpty()) {
                 root.error("allowed_senders[" + i + "]", ConfigNode.quote(senders.get(i))
                         + " is not an IP address or CIDR");
+            } else if (p.get().isV6() && mappedV4(senders.get(i)) != null) {
+                // Senders over IPv4 are matched by their IPv4 address, also on a dual-stack socket:
+                // an IPv4-mapped entry would never match anyone.
+                root.error("allowed_senders[" + i + "]", ConfigNode.quote(senders.get(i))
+                        + " is an IPv4-mapped IPv6 address, which never matches: IPv4 senders are matched as IPv4 "
+                        + "(write " + ConfigNode.quote(mappedV4(senders.get(i))) + ")");
             } else {
                 allowed.add(p.get());
             }
@@ -91,6 +97,22 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         }
         return new CollectorConfig(bind, tcp ? tcpPort : 0, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
                 storage, metrics, requireAuth, udpAuth);
+    }
+
+    /** The IPv4 form of an IPv4-mapped entry ({@code ::ffff:10.0.0.0/104} -> {@code 10.0.0.0/8}), else null. */
+    static String mappedV4(String entry) {
+        String t = entry.trim();
+        int slash = t.indexOf('/');
+        byte[] b = IpAddresses.parseLiteral(slash < 0 ? t : t.substring(0, slash));
+        if (b == null || !IpAddresses.isV4Mapped(b)) {
+            return null;
+        }
+        String v4 = IpAddresses.renderV4(IpAddresses.v4(b, 12));
+        if (slash < 0) {
+            return v4;
+        }
+        int len = Integer.parseInt(t.substring(slash + 1));
+        return len >= 96 ? v4 + "/" + (len - 96) : null; // shorter: not only IPv4-mapped addresses
     }
 
     public boolean tcp() {

@@ -36,7 +36,12 @@ public final class TcpListener implements AutoCloseable {
 
     /** Binds the port; an {@link IOException} here means it cannot be bound (in use, no permission). */
     public static TcpListener bind(Ingest ingest, InetSocketAddress address) throws IOException {
-        ServerSocket s = new ServerSocket();
+        // An IPv4 bind address (0.0.0.0 included) gets an IPv4 socket: a plain ServerSocket is an
+        // IPv6 one on a dual-stack host, which Java binds to :: for 0.0.0.0 and which then accepts
+        // IPv6 senders too. A channel opened for the address's family binds where it says.
+        ServerSocket s = address.getAddress() instanceof java.net.Inet4Address
+                ? java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.INET).socket()
+                : new ServerSocket();
         try {
             s.setReuseAddress(true);
             s.bind(address, 512);

@@ -136,4 +136,15 @@ class CollectorConfigTest {
                 + "be refused (add the sensors' keys, or listen on TCP only)"),
                 errors(EARLIER.replace("protocol: \"tcp\"", "protocol: both") + "require_authentication: true\n"));
     }
+
+    @Test
+    void anIpv4MappedAllowListEntryThatCanNeverMatchIsAnError() throws ConfigException {
+        List<String> e = errors(EARLIER + "allowed_senders: [\"::ffff:127.0.0.3\", \"::ffff:10.0.0.0/104\", \"fd00::/8\"]\n");
+        assertEquals(List.of(
+                "allowed_senders[0]: \"::ffff:127.0.0.3\" is an IPv4-mapped IPv6 address, which never matches: IPv4 "
+                        + "senders are matched as IPv4 (write \"127.0.0.3\")",
+                "allowed_senders[1]: \"::ffff:10.0.0.0/104\" is an IPv4-mapped IPv6 address, which never matches: IPv4 "
+                        + "senders are matched as IPv4 (write \"10.0.0.0/8\")"), e);
+        assertEquals(1, parse(EARLIER + "allowed_senders: [\"127.0.0.3\"]\n").allowedSenders().size());
+    }
 }

@@ -73,10 +73,66 @@ class PcapStreamDecoderTest {
     }
 
     @Test
-    void aMicrosecondFractionOfAMillionIsRefused() {
+    void outOfRangeFractionsAreKeptAsTheyCame() throws Exception {
+        ByteBuffer micro = header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24 + 2 * 16);
+        micro.putInt(5).putInt(1_000_000).putInt(0).putInt(0);
+        micro.putInt(6).putInt(4_000_000).putInt(0).putInt(0);
+        List<Rec> out = decode(micro.array(), 262144);
+        // As nanoseconds in 32 bits (unsigned), which the file writer turns back into the same field.
+        assertEquals(1_000_000, Integer.divideUnsigned(out.get(0).nanos(), 1000));
+        assertEquals(4_000_000, Integer.divideUnsigned(out.get(1).nanos(), 1000));
+        ByteBuffer nano = header(ByteOrder.BIG_ENDIAN, 0xA1B23C4D, 65535, 1, 24 + 16);
+        nano.putInt(5).putInt(0xFFFFFFFF).putInt(0).putInt(0);
+        assertEquals(0xFFFFFFFF, decode(nano.array(), 262144).get(0).nanos());
+    }
+
+    @Test
+    void aMicrosecondFractionTooLargeToKeepIsRefusedWithWhy() {
         ByteBuffer b = header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24 + 16);
-        b.putInt(5).putInt(1_000_000).putInt(0).putInt(0);
-        assertEquals(RejectReason.BAD_RECORD,
-                assertThrows(StreamRejected.class, () -> decode(b.array(), 262144)).reason);
+        b.putInt(5).putInt(0xFFFFFFFF).putInt(0).putInt(0);
+        StreamRejected e = assertThrows(StreamRejected.class, () -> decode(b.array(), 262144));
+        assertEquals(RejectReason.BAD_RECORD, e.reason);
+        assertTrue(e.getMessage().contains("cannot be stored as it came"), e.getMessage());
+    }
+
+    @Test
+    void aSecondGlobalHeaderMidStreamStartsANewCaptureNotAZeroByteRecord() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(24 + 16 + 60 + 24 + 16 + 20);
+        b.put(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24).array());
+        b.order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(7).putInt(60).putInt(60).put(new byte[60]);
+        b.put(header(ByteOrder.BIG_ENDIAN, 0xA1B23C4D, 65535, 101, 24).array());
+        b.order(ByteOrder.BIG_ENDIAN).putInt(6).putInt(8).putInt(20).putInt(20).put(new byte[20]);
+        assertEquals(List.of(new Rec(5, 7000, 60, 60, 1, false), new Rec(6, 8, 20, 20, 101, true)),
+                decode(b.array(), 262144));
+    }
+
+    @Test
+    void reservedAndUnknownLinkTypesAreRefusedNamingTheValue() {
+        for (long link : new long[] {65535, 0xFFFFFFFFL, 4, 0x00010001L}) {
+            ByteBuffer b = header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, (int) link, 24);
+            StreamRejected e = assertThrows(StreamRejected.class, () -> decode(b.array(), 262144));
+            assertEquals(RejectReason.BAD_HEADER, e.reason);
+            assertTrue(e.getMessage().contains("link type " + link), e.getMessage());
+        }
+        // The FCS bits the format allows on top of a known type are not a reason to refuse.
+        assertTrue(com.secureot.pcap.packet.LinkTypes.isKnown(0x10000000L | 1));
+    }
+
+    @Test
+    void aSecondHeaderWithAnUnknownLinkTypeRefusesTheRestAndKeepsWhatCameBefore() {
+        ByteBuffer b = ByteBuffer.allocate(24 + 16 + 10 + 24);
+        b.put(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24).array());
+        b.order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(0).putInt(10).putInt(10).put(new byte[10]);
+        b.put(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 65535, 24).array());
+        List<Rec> out = new ArrayList<>();
+        ConnectionInput in = new ConnectionInput(new ByteArrayInputStream(b.array()), (x, y) -> true);
+        StreamRejected e = assertThrows(StreamRejected.class, () -> {
+            byte[] magic = new byte[4];
+            in.read(magic, 0, 4, true);
+            new PcapStreamDecoder(in, (d, off, cap, orig, link, sec, nanos, nano, snap) ->
+                    out.add(new Rec(sec, nanos, cap, orig, link, nano)), 262144, () -> false).run(magic);
+        });
+        assertTrue(e.getMessage().startsWith("second pcap header has link type 65535"), e.getMessage());
+        assertEquals(1, out.size());
     }
 }
