@@ -1,15 +1,14 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.daemon.StateFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -47,13 +46,7 @@ final class RunEpoch {
         }
         try {
             Files.createDirectories(dir);
-            Path temp = dir.resolve(NAME + ".tmp");
-            Files.writeString(temp, Long.toString(epoch) + "\n", StandardCharsets.US_ASCII);
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            StateFile.replace(file, (epoch + "\n").getBytes(StandardCharsets.US_ASCII), true);
         } catch (IOException e) {
             log.warn("forward.auth: cannot record the epoch in {} ({}): a restart with the clock set back would "
                     + "have its datagrams refused as a past run's", file, e.getClass().getSimpleName());

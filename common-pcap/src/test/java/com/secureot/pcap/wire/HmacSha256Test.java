@@ -70,4 +70,29 @@ class HmacSha256Test {
             assertFalse(hmac.verify(k, d, 0, d.length, bad, 0, 16), "tag byte " + i + " flipped");
         }
     }
+
+    @Test
+    void aMessageAllocatesNothing() {
+        // The JCE's Mac.doFinal allocates 48 bytes per message here (its result array); this must not.
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean mx
+                && mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+                "no per-thread allocation counter in this JVM");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) bean;
+        HmacSha256 hmac = new HmacSha256();
+        Sot1Key k = Sot1Key.of(1, "t", new byte[32]);
+        byte[] d = new byte[1500];
+        boolean ok = true;
+        for (int i = 0; i < 20_000; i++) {
+            ok &= !hmac.verify(k, d, 0, 1484, d, 1484, 16);
+        }
+        long thread = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(thread);
+        for (int i = 0; i < 10_000; i++) {
+            ok &= !hmac.verify(k, d, 0, 1484, d, 1484, 16);
+        }
+        long allocated = mx.getThreadAllocatedBytes(thread) - before;
+        assertTrue(ok, "a zero tag never verifies");
+        assertTrue(allocated < 1024, allocated + " bytes allocated for 10 000 messages");
+    }
 }

@@ -1,5 +1,6 @@
 package com.secureot.remote.sender;
 
+import com.secureot.pcap.daemon.StateFile;
 import com.secureot.pcap.route.IpAddresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,15 +10,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 
@@ -40,11 +36,9 @@ public final class SequenceStateFile {
     private static final String VERSION_LINE = "sot1-state 1";
 
     private final Path file;
-    private final Path temp;
 
     public SequenceStateFile(Path outputDir) {
         this.file = outputDir.resolve(NAME);
-        this.temp = outputDir.resolve(NAME + ".tmp");
     }
 
     public Path path() {
@@ -128,20 +122,6 @@ public final class SequenceStateFile {
                         .append(' ').append(e.getValue().expected()).append('\n');
             }
         }
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            if (durable) {
-                ch.force(true);
-            }
-        }
-        try {
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        StateFile.replace(file, sb.toString().getBytes(StandardCharsets.UTF_8), durable);
     }
 }
