@@ -19,12 +19,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * so one lock is enough.
  */
 final class ConnectionTable {
+    /** A connection as the table sees it; its slot fields are written under the table's lock only. */
+    abstract static class Member {
+        private InetAddress slot;
+        private boolean anonymous;
+
+        boolean anonymous() {
+            return anonymous;
+        }
+
+        /** Closes the connection after the table gave its slot to a newcomer: from any thread. */
+        abstract void evict(String newcomer);
+    }
+
     private final int max;
     private final int perAddress;
     private final int anonymousMax;
     private final Map<InetAddress, int[]> byAddress = new HashMap<>();
     /** Connections not yet identified, oldest first: the ones evicted at the cap. */
-    private final LinkedHashSet<TcpSession> pending = new LinkedHashSet<>();
+    private final LinkedHashSet<Member> pending = new LinkedHashSet<>();
     private final AtomicLong active;
     private int open;
     private int anonymous;
@@ -41,25 +54,25 @@ final class ConnectionTable {
     }
 
     /** The outcome of an accept: refused (with its reason), or admitted, maybe at the cost of a victim. */
-    record Admission(RejectReason refused, String detail, TcpSession victim) {
+    record Admission(RejectReason refused, String detail, Member victim) {
         boolean admitted() {
             return refused == null;
         }
     }
 
-    synchronized Admission admit(TcpSession s, InetAddress address, boolean anonymous) {
+    synchronized Admission admit(Member s, InetAddress address, boolean anonymous) {
         int[] fromAddress = byAddress.get(address);
         if (fromAddress != null && fromAddress[0] >= perAddress) {
             return new Admission(RejectReason.TOO_MANY_FROM_ADDRESS, perAddress + " connections from this address "
                     + "already open (limits.max_connections_per_address)", null);
         }
-        TcpSession victim = null;
+        Member victim = null;
         boolean anonymousFull = anonymous && this.anonymous >= anonymousMax;
         if (open >= max || anonymousFull) {
             // Only an anonymous victim frees a slot an anonymous newcomer may take.
             victim = oldestPending(anonymousFull);
             if (victim == null) {
-                return new Admission(RejectReason.TOO_MANY_CONNECTIONS, !anonymousFull
+                return new Admission(RejectReason.TOO_MANY_CONNECTIONS, open >= max
                         ? max + " connections already open (limits.max_connections)"
                         : anonymousMax + " connections from unidentified senders already open (limits.max_connections "
                         + "less limits.reserved_connections)", null);
@@ -71,16 +84,17 @@ final class ConnectionTable {
         if (anonymous) {
             this.anonymous++;
         }
-        s.admitted(address, anonymous);
+        s.slot = address;
+        s.anonymous = anonymous;
         byAddress.computeIfAbsent(address, a -> new int[1])[0]++;
         pending.add(s);
         return new Admission(null, null, victim);
     }
 
-    private TcpSession oldestPending(boolean anonymousOnly) {
-        Iterator<TcpSession> it = pending.iterator();
+    private Member oldestPending(boolean anonymousOnly) {
+        Iterator<Member> it = pending.iterator();
         while (it.hasNext()) {
-            TcpSession p = it.next();
+            Member p = it.next();
             if (!anonymousOnly || p.anonymous()) {
                 return p;
             }
@@ -89,16 +103,17 @@ final class ConnectionTable {
     }
 
     /** The connection showed who it is: it is no longer evicted for a newcomer. */
-    synchronized void identified(TcpSession s) {
+    synchronized void identified(Member s) {
         pending.remove(s);
     }
 
     /** Frees the connection's slot; safe to call twice (an evicted connection is removed at once, then ends). */
-    synchronized void remove(TcpSession s) {
-        InetAddress a = s.releaseSlot();
+    synchronized void remove(Member s) {
+        InetAddress a = s.slot;
         if (a == null) {
             return;
         }
+        s.slot = null;
         pending.remove(s);
         open--;
         active.decrementAndGet();

@@ -112,7 +112,7 @@ public final class TcpFront implements AutoCloseable {
             return;
         }
         TcpSession s = new TcpSession(ch, ingest, table, formats, sender, where);
-        ConnectionTable.Admission a = table.admit(s, peer.getAddress(), ingest.config().allowedSenders().isEmpty());
+        ConnectionTable.Admission a = table.admit(s.member(), peer.getAddress(), ingest.config().allowedSenders().isEmpty());
         if (!a.admitted()) {
             TcpSession.resetAndClose(ch);
             ingest.rejects().rejectConnection(sender, where, a.refused(), a.detail());

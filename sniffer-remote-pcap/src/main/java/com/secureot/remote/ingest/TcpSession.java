@@ -17,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * more to read.
  */
 final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSink {
+    private final Member member = new Member();
     /** After a shutdown request, a record already started may take this long to arrive. */
     static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** While every batch is in use, how often a paused connection looks for a free one. */
@@ -66,9 +66,6 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
     private long itemStartNanos;
     private ScheduledFuture<?> timer;
     private long timerAt;
-    // Written under the table's lock only.
-    private InetAddress slot;
-    private boolean anonymous;
     // Records decoded since the last read, not yet in the shared counters.
     private long unpublishedPackets;
     private long unpublishedBytes;
@@ -97,22 +94,17 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
         return sender;
     }
 
-    // --- the slot, under the table's lock ---
-
-    void admitted(InetAddress address, boolean anonymous) {
-        this.slot = address;
-        this.anonymous = anonymous;
+    /** This connection in the {@link ConnectionTable}. */
+    ConnectionTable.Member member() {
+        return member;
     }
 
-    boolean anonymous() {
-        return anonymous;
-    }
-
-    /** The address whose slot this connection held, once; null after. */
-    InetAddress releaseSlot() {
-        InetAddress a = slot;
-        slot = null;
-        return a;
+    private final class Member extends ConnectionTable.Member {
+        @Override
+        void evict(String newcomer) {
+            channel.eventLoop().execute(() -> reject(RejectReason.EVICTED,
+                    "not identified yet, closed to make room for " + newcomer + " (limits.max_connections)", true));
+        }
     }
 
     // --- events ---
@@ -249,7 +241,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
 
     private void markIdentified() {
         identified = true;
-        table.identified(this);
+        table.identified(member);
     }
 
     private void pause() {
@@ -445,12 +437,6 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
         return System.nanoTime() - stopNanos > STOP_GRACE_NANOS;
     }
 
-    /** Evicted at the cap for a newcomer: from any thread. */
-    void evict(String newcomer) {
-        channel.eventLoop().execute(() -> reject(RejectReason.EVICTED,
-                "not identified yet, closed to make room for " + newcomer + " (limits.max_connections)", true));
-    }
-
     /** Refuses the stream: counted, logged (rate-limited), and the connection reset. */
     void reject(RejectReason reason, String detail, boolean connectionPolicy) {
         if (finished) {
@@ -490,7 +476,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
             first.release();
             first = null;
         }
-        table.remove(this);
+        table.remove(member);
         if (channel.isOpen()) {
             if (reset) {
                 resetAndClose(channel);
