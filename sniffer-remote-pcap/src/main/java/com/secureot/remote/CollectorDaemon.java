@@ -13,6 +13,7 @@ import com.secureot.pcap.store.StoreTiming;
 import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.ingest.Ingest;
 import com.secureot.remote.ingest.TcpFront;
+import com.secureot.remote.ingest.TlsPort;
 import com.secureot.remote.ingest.UdpReceiver;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
@@ -67,11 +68,19 @@ public final class CollectorDaemon {
         Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writers.workers(), clock);
 
         InetAddress bind = address(config.bindAddress());
+        TlsPort tls;
+        try {
+            tls = config.tls().enable() ? TlsPort.load(config.tls(), clock) : null;
+        } catch (ConfigException e) {
+            writers.closeUnstarted();
+            throw e;
+        }
         TcpFront tcp = null;
         UdpReceiver udp = null;
         try {
-            if (config.tcp()) {
-                tcp = bindTcp(ingest, new InetSocketAddress(bind, config.tcpPort()));
+            if (config.tcp() || tls != null) {
+                tcp = bindTcp(ingest, config.tcp() ? new InetSocketAddress(bind, config.tcpPort()) : null,
+                        tls == null ? null : new InetSocketAddress(bind, config.tls().port()), tls);
             }
             if (config.udp()) {
                 udp = bindUdp(ingest, new InetSocketAddress(bind, config.udpPort()));
@@ -99,6 +108,10 @@ public final class CollectorDaemon {
         CountDownLatch stopped = new CountDownLatch(1);
         shutdown.onStop(stopped::countDown);
         writers.workers().forEach(ConsumerWorker::start);
+        if (tls != null) {
+            // SIGHUP: new handshakes use the certificates, key and CRL as they are now on disk.
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> tls.reload());
+        }
         try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics, senders)) {
             if (tcp != null) {
                 tcp.start();
@@ -126,11 +139,14 @@ public final class CollectorDaemon {
         return writers.workers().stream().anyMatch(w -> w.failure() != null) ? ExitCodes.SOFTWARE : ExitCodes.OK;
     }
 
-    private TcpFront bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {
+    private TcpFront bindTcp(Ingest ingest, InetSocketAddress plain, InetSocketAddress tlsAt, TlsPort tls)
+            throws BindException {
         try {
-            return TcpFront.bind(ingest, at);
+            return TcpFront.bind(ingest, plain, tlsAt, tls);
         } catch (IOException e) {
-            throw new BindException("cannot listen on tcp " + render(at) + ": " + e.getMessage());
+            String which = e.getMessage() != null && e.getMessage().startsWith("tls ") ? "tls " + render(tlsAt)
+                    : "tcp " + render(plain);
+            throw new BindException("cannot listen on " + which + ": " + e.getMessage());
         }
     }
 

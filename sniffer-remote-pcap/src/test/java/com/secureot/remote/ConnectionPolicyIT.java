@@ -68,7 +68,11 @@ class ConnectionPolicyIT {
 
     /** The biggest real capture at hand, as a sensor sends it. */
     static Path realCapture() throws IOException {
-        return CollectorIT.captures(dir).stream().max(Comparator.comparingLong(ConnectionPolicyIT::size)).orElseThrow();
+        return biggest(CollectorIT.captures(dir));
+    }
+
+    static Path biggest(List<Path> files) {
+        return files.stream().max(Comparator.comparingLong(ConnectionPolicyIT::size)).orElseThrow();
     }
 
     private static long size(Path p) {

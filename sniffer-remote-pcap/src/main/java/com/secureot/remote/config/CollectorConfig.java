@@ -20,13 +20,16 @@ import java.util.Set;
  * behaviour. Validated once; every problem is one line naming its key.
  *
  * @param bindAddress a literal address: {@code 0.0.0.0} (IPv4), {@code ::} (IPv4 and IPv6)
- * @param tcpPort the TCP port, 0 when TCP is off
+ * @param tcpPort the plaintext TCP port, 0 when TCP is off or the TCP port is the TLS port
  * @param udpPort the UDP port, 0 when UDP is off
  * @param allowedSenders empty: everyone may send
+ * @param tls the TLS port, {@link TlsConfig#DISABLED} when off
+ * @param requireAuthentication plaintext TCP connections are refused (TLS only); the UDP side
+ *                              refuses unauthenticated datagrams
  */
 public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List<IpPrefix> allowedSenders,
                               LegacyRawConfig legacyRaw, LimitsConfig limits, StorageConfig storage,
-                              MetricsConfig metrics) {
+                              MetricsConfig metrics, TlsConfig tls, boolean requireAuthentication) {
 
     public static CollectorConfig from(Map<String, Object> doc) throws ConfigException {
         return from(ConfigNode.root(doc, new ArrayList<>()));
@@ -72,17 +75,25 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
             }
         }
         LimitsConfig limits = LimitsConfig.read(root.child("limits"));
+        TlsConfig tls = root.has("tls") ? TlsConfig.read(root.child("tls"), tcp ? tcpPort : 0) : TlsConfig.DISABLED;
+        boolean requireAuth = root.bool("require_authentication", false);
+        if (requireAuth && tcp && !tls.enable() && !udp) {
+            root.error("require_authentication", "is true but tls.enable is not: no TCP sender could authenticate");
+        }
         LegacyRawConfig legacy = LegacyRawConfig.read(root.child("legacy_raw"));
-        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP));
+        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP, PrefixTemplate.SENDER_NAME));
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
         root.finish();
         if (!root.errors().isEmpty()) {
             throw new ConfigException(root.errors());
         }
-        return new CollectorConfig(bind, tcp ? tcpPort : 0, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
-                storage, metrics);
+        // The TCP port given to TLS serves TLS only; another TLS port leaves plaintext on it (migration).
+        int plain = tcp && !(tls.enable() && tls.port() == tcpPort) ? tcpPort : 0;
+        return new CollectorConfig(bind, plain, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
+                storage, metrics, tls, requireAuth);
     }
 
+    /** True when a plaintext TCP port listens. */
     public boolean tcp() {
         return tcpPort != 0;
     }

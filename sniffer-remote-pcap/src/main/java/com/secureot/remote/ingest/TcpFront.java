@@ -44,35 +44,47 @@ public final class TcpFront implements AutoCloseable {
     private final StreamFormats formats;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final List<Channel> servers = new ArrayList<>();
+    private final TlsPort tls;
     private boolean closed;
 
-    private TcpFront(Ingest ingest) {
+    private TcpFront(Ingest ingest, TlsPort tls) {
         this.ingest = ingest;
+        this.tls = tls;
         LimitsConfig limits = ingest.config().limits();
         IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(limits.ioThreads(), new DefaultThreadFactory("tcp-io", true), io);
         // Reserved slots matter only where a connection can prove who it is beyond its address.
-        this.table = new ConnectionTable(limits.maxConnections(), limits.maxConnectionsPerAddress(), 0,
-                ingest.metrics().activeConnections);
+        this.table = new ConnectionTable(limits.maxConnections(), limits.maxConnectionsPerAddress(),
+                tls == null ? 0 : limits.reservedConnections(), ingest.metrics().activeConnections);
         this.formats = new StreamFormats(limits.maxSnaplen(), ingest.config().legacyRaw(), ingest.clock());
     }
 
     /**
-     * Binds the plaintext port; accepting starts with {@link #start}. An {@link IOException} here
-     * means it cannot be bound (in use, no permission).
+     * Binds the plaintext port and the TLS port (either may be null); accepting starts with
+     * {@link #start}. An {@link IOException} here means a port cannot be bound (in use, no
+     * permission); its message names which.
      */
-    public static TcpFront bind(Ingest ingest, InetSocketAddress plain) throws IOException {
-        TcpFront f = new TcpFront(ingest);
+    public static TcpFront bind(Ingest ingest, InetSocketAddress plain, InetSocketAddress tlsAddress, TlsPort tls)
+            throws IOException {
+        TcpFront f = new TcpFront(ingest, tls);
         try {
-            f.listen(plain);
+            if (plain != null) {
+                f.listen(plain, false);
+            }
+            if (tlsAddress != null) {
+                f.listen(tlsAddress, true);
+            }
         } catch (IOException | RuntimeException e) {
+            for (Channel s : f.servers) {
+                s.close().awaitUninterruptibly();
+            }
             f.group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
         return f;
     }
 
-    private void listen(InetSocketAddress at) throws IOException {
+    private void listen(InetSocketAddress at, boolean onTls) throws IOException {
         Class<? extends ServerChannel> type = Epoll.isAvailable() ? EpollServerSocketChannel.class
                 : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap().group(group).channel(type)
@@ -83,13 +95,13 @@ public final class TcpFront implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        admit(ch);
+                        admit(ch, onTls);
                     }
                 });
         var bound = b.bind(at).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             Throwable t = bound.cause();
-            throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
+            throw new IOException((onTls ? "tls " : "") + t.getMessage(), t);
         }
         servers.add(bound.channel());
     }
@@ -97,22 +109,31 @@ public final class TcpFront implements AutoCloseable {
     public void start() {
         for (Channel s : servers) {
             s.config().setAutoRead(true);
-            log.info("listening on tcp {} ({} I/O threads, {})", s.localAddress(), ingest.config().limits().ioThreads(),
-                    Epoll.isAvailable() ? "epoll" : "nio");
+            boolean onTls = tls != null && ((InetSocketAddress) s.localAddress()).getPort() == tls.config().port();
+            log.info("listening on tcp {}{} ({} I/O threads, {})", s.localAddress(), onTls ? " (mutual TLS)" : "",
+                    ingest.config().limits().ioThreads(), Epoll.isAvailable() ? "epoll" : "nio");
         }
     }
 
-    private void admit(SocketChannel ch) {
+    private void admit(SocketChannel ch, boolean onTls) {
         InetSocketAddress peer = ch.remoteAddress();
         Sender sender = ingest.senders().of(peer.getAddress());
-        String where = "tcp sender " + sender.name() + " port " + peer.getPort();
+        String where = (onTls ? "tls" : "tcp") + " sender " + sender.name() + " port " + peer.getPort();
         if (!ingest.senders().allowed(sender)) {
             TcpSession.resetAndClose(ch);
             ingest.rejects().rejectConnection(sender, where, RejectReason.NOT_ALLOWED, "not in allowed_senders");
             return;
         }
-        TcpSession s = new TcpSession(ch, ingest, table, formats, sender, where);
-        ConnectionTable.Admission a = table.admit(s.member(), peer.getAddress(), ingest.config().allowedSenders().isEmpty());
+        if (!onTls && ingest.config().requireAuthentication()) {
+            TcpSession.resetAndClose(ch);
+            ingest.rejects().rejectConnection(sender, where, RejectReason.NOT_AUTHENTICATED,
+                    "plaintext TCP while require_authentication is true (send to the TLS port)");
+            return;
+        }
+        TcpSession s = new TcpSession(ch, ingest, table, formats, sender, where, onTls ? tls : null);
+        // Anonymous: plaintext from anyone. A TLS connection proves its name; an allow-listed address was checked.
+        boolean anonymous = !onTls && ingest.config().allowedSenders().isEmpty();
+        ConnectionTable.Admission a = table.admit(s.member(), peer.getAddress(), anonymous);
         if (!a.admitted()) {
             TcpSession.resetAndClose(ch);
             ingest.rejects().rejectConnection(sender, where, a.refused(), a.detail());
@@ -122,9 +143,14 @@ public final class TcpFront implements AutoCloseable {
             a.victim().evict(where);
         }
         ingest.metrics().acceptedConnections.incrementAndGet();
-        sender.connections.incrementAndGet();
+        if (!onTls) {
+            sender.connections.incrementAndGet(); // a TLS one is counted for its certificate's sender
+        }
         sessions.add(s);
         ch.closeFuture().addListener(f -> sessions.remove(s));
+        if (onTls) {
+            ch.pipeline().addLast("tls", tls.newHandler(ch));
+        }
         ch.pipeline().addLast("stream", s);
     }
 

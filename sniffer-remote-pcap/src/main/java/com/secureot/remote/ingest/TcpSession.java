@@ -12,11 +12,18 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,8 +48,11 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
     private final Ingest ingest;
     private final ConnectionTable table;
     private final StreamFormats formats;
-    private final Sender sender;
-    private final String where;
+    private final TlsPort tls;
+    private Sender sender;
+    private String where;
+    /** On the TLS port until the handshake is done: the handshake has its own deadline. */
+    private boolean handshaking;
     private final BatchPublisher publisher;
     private final long firstBytesNanos;
     private final long progressNanos;
@@ -71,9 +81,12 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
     private long unpublishedBytes;
     private long packets;
 
+    /** @param tls the TLS port's material when this connection is on it, else null */
     TcpSession(Channel channel, Ingest ingest, ConnectionTable table, StreamFormats formats, Sender sender,
-               String where) {
+               String where, TlsPort tls) {
         this.channel = channel;
+        this.tls = tls;
+        this.handshaking = tls != null;
         this.ingest = ingest;
         this.table = table;
         this.formats = formats;
@@ -120,11 +133,54 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
         ctx.fireChannelActive();
     }
 
-    /** The TLS handshake is done: the first-bytes deadline counts from here, and the peer is identified. */
-    void handshakeDone() {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done && handshaking && !finished) {
+            handshaking = false;
+            SSLEngine engine = ctx.pipeline().get(SslHandler.class).engine();
+            if (done.isSuccess()) {
+                handshakeDone(engine);
+            } else {
+                handshakeFailed(engine, done.cause());
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The peer is verified (the verifier checked chain, dates, CRL and name): the stream may begin. */
+    private void handshakeDone(SSLEngine engine) {
+        X509Certificate cert;
+        try {
+            cert = (X509Certificate) engine.getSession().getPeerCertificates()[0];
+        } catch (SSLPeerUnverifiedException e) {
+            reject(RejectReason.NO_CERTIFICATE, "no client certificate (tls.client_ca_file requires one)", true);
+            return;
+        }
+        String name = ClientVerifier.name(cert);
+        sender = ingest.senders().named(sender.address(), name);
+        sender.connections.incrementAndGet();
+        where = "tls sender " + sender.name() + " port " + ((java.net.InetSocketAddress) channel.remoteAddress()).getPort();
         startNanos = System.nanoTime();
         markIdentified();
         arm();
+        log.debug("{}: verified, {} {}", where, engine.getSession().getProtocol(), engine.getSession().getCipherSuite());
+    }
+
+    private void handshakeFailed(SSLEngine engine, Throwable cause) {
+        ClientVerifier.Refusal r = tls.refusal(engine);
+        if (r != null) {
+            reject(r.reason(), r.detail(), true);
+        } else if (cause instanceof NotSslRecordException) {
+            reject(RejectReason.PLAINTEXT_ON_TLS_PORT, "the first bytes are not a TLS handshake (plaintext on the TLS "
+                    + "port " + tls.config().port() + "?)", true);
+        } else if (cause instanceof SslHandshakeTimeoutException) {
+            reject(RejectReason.HANDSHAKE_TIMEOUT, "TLS handshake not complete within "
+                    + tls.config().handshakeTimeoutSeconds() + " s (tls.handshake_timeout_seconds)", true);
+        } else if (cause instanceof java.nio.channels.ClosedChannelException) {
+            reject(RejectReason.TLS_FAILED, "closed by the peer during the TLS handshake", true);
+        } else {
+            reject(RejectReason.TLS_FAILED, "TLS handshake failed: " + cause.getMessage(), true);
+        }
     }
 
     @Override
@@ -173,6 +229,9 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (finished || handshaking) {
+            return; // a handshake failure is answered by its completion event
+        }
         if (cause instanceof IOException) {
             // Reset by the peer, or a TLS record that fails to decrypt (SslHandler wraps it in a DecoderException).
             reject(RejectReason.READ_ERROR, String.valueOf(cause.getMessage()), false);
@@ -354,6 +413,9 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
 
     /** The time the connection fails its policy if nothing changes. */
     private long deadline() {
+        if (handshaking) {
+            return Long.MAX_VALUE; // SslHandler's own timeout (tls.handshake_timeout_seconds)
+        }
         if (paused) {
             return System.nanoTime() + progressNanos; // not reading: the writer is slow, not the sender
         }
