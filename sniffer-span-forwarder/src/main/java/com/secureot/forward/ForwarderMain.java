@@ -67,6 +67,7 @@ public final class ForwarderMain implements Callable<Integer> {
         }
         SpanConfig cfg;
         CollectorEndpoint collector = null;
+        ForwardTls tls = null;
         String exclusion = null;
         try {
             cfg = SpanConfig.from(options.load(), true);
@@ -81,6 +82,9 @@ public final class ForwarderMain implements Callable<Integer> {
                     return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
                 }
                 exclusion = collector.bpfExclusion();
+                if (cfg.forward().tls().enable()) {
+                    tls = ForwardTls.load(cfg.forward().tls(), Clock.systemUTC().instant());
+                }
             }
             checkFilter(cfg, exclusion);
             if (options.checkConfig()) {
@@ -91,7 +95,8 @@ public final class ForwarderMain implements Callable<Integer> {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
-        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
+        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics,
+                tls);
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(readFile, replaySpeed, sink, exclusion, Shutdown.install());

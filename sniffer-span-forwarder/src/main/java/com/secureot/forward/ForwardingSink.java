@@ -32,9 +32,10 @@ abstract class ForwardingSink implements BatchConsumer {
         this.drainMillis = cfg.drainTimeoutSeconds() * 1000L;
     }
 
-    /** The sink for {@code cfg.protocol()}; opens nothing until its worker runs. */
-    static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics) {
-        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics) : new DatagramSink(endpoint, cfg, metrics);
+    /** The sink for {@code cfg.protocol()}; opens nothing until its worker runs. {@code tls}: null for plaintext. */
+    static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
+                                 ForwardTls tls) {
+        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics, tls) : new DatagramSink(endpoint, cfg, metrics);
     }
 
     @Override

@@ -13,13 +13,15 @@ package com.secureot.pcap.config;
  *                            take to reach the collector before they are counted as not forwarded
  * @param maxDatagramBytes UDP payload limit; a longer packet is cut, its orig_len kept
  * @param sendBufferBytes the socket's send buffer (SO_SNDBUF)
+ * @param tls TCP: mutual TLS to the collector, {@link ForwardTlsConfig#DISABLED} when off
  */
 public record ForwardConfig(boolean enable, String host, int port, String protocol, String format,
                             int connectTimeoutMillis, int reconnectMinMillis, int reconnectMaxMillis,
-                            int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes) {
+                            int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes,
+                            ForwardTlsConfig tls) {
 
     public static final ForwardConfig DISABLED =
-            new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0);
+            new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0, ForwardTlsConfig.DISABLED);
 
     public boolean tcp() {
         return protocol.equals("tcp");
@@ -35,7 +37,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         String protocol = n.choice("protocol", "udp", "udp", "tcp");
         boolean tcp = protocol.equals("tcp");
         for (String key : tcp ? new String[] {"format", "max_datagram_bytes"}
-                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"}) {
+                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms", "tls"}) {
             if (n.has(key)) {
                 n.error(key, "is for protocol " + (tcp ? "udp" : "tcp") + " only (forward.protocol is "
                         + protocol + ")");
@@ -51,8 +53,10 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         int drain = (int) n.integer("drain_timeout_seconds", 10, 0, 3600);
         int dgram = (int) n.integer("max_datagram_bytes", 65507, 64, 65507);
         int sndbuf = (int) n.integer("send_buffer_kb", 4096, 16, 1 << 20) * 1024;
+        ForwardTlsConfig tls = tcp && n.has("tls") ? ForwardTlsConfig.read(n.child("tls"), host)
+                : ForwardTlsConfig.DISABLED;
         n.finish();
-        return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf);
+        return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf, tls);
     }
 
     private static long requiredPort(ConfigNode n) {
