@@ -52,7 +52,9 @@ start_collector() {
   rm -rf "$WORK/idle-out"
   "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/idle-collector.yaml" > /dev/null 2> "$WORK/idle-collector.log" &
   col_pid=$!
-  for _ in $(seq 300); do grep -q "listening on tcp" "$WORK/idle-collector.log" && break; sleep 0.1; done
+  for _ in $(seq 1200); do grep -q "listening on tcp" "$WORK/idle-collector.log" && break; sleep 0.1; done
+  for _ in $(seq 600); do [ -n "$(active)" ] && return; sleep 0.1; done
+  echo "the collector did not start:" >&2; cat "$WORK/idle-collector.log" >&2; exit 1
 }
 stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 hold() { # N: idle connections from 127.0.9.1, held until release
@@ -60,7 +62,8 @@ hold() { # N: idle connections from 127.0.9.1, held until release
   python3 "$SCRIPT" idle "$1" "$PORT" 127.0.9.1 < "$WORK/idle.fifo" > "$WORK/idle.out" &
   idle_pid=$!
   exec 7> "$WORK/idle.fifo"
-  for _ in $(seq 600); do [ "$(active)" -ge "$1" ] && break; sleep 0.1; done
+  for _ in $(seq 1200); do [ "$(active)" -ge "$1" ] && return; sleep 0.1; done
+  echo "only $(active) of $1 idle connections held:" >&2; cat "$WORK/idle.out" >&2; exit 1
 }
 release() { exec 7>&-; wait "$idle_pid" || true; idle_pid=; rm -f "$WORK/idle.fifo"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -78,7 +81,7 @@ raw_copy() { # -> seconds of tcpdump -r X -w - | nc into nc -l > file
   local t0
   nc -l 127.0.0.1 $((PORT + 5)) > "$WORK/raw-copy.pcap" &
   local l=$!
-  sleep 0.3
+  for _ in $(seq 100); do ss -ltn | grep -q ":$((PORT + 5)) " && break; sleep 0.1; done
   t0=$(now)
   tcpdump -r "$input" -w - 2>/dev/null | nc -N 127.0.0.1 $((PORT + 5))
   wait "$l"

@@ -194,6 +194,26 @@ final class PcapOverIpSink extends ForwardingSink {
         outageLogged = false;
         if (drainExpired()) {
             abort();
+            return;
+        }
+        sendHeaderOfKnownStream();
+    }
+
+    /**
+     * A reconnection whose stream's fields are known sends its global header at once, not with
+     * the next packet: on a quiet link the collector would otherwise see a silent connection and
+     * close it at limits.first_bytes_timeout_seconds (then again at each reconnection).
+     */
+    private void sendHeaderOfKnownStream() {
+        if (streamLinkType < 0) {
+            return;
+        }
+        try {
+            writer = new PcapFileWriter(secure != null ? secure : channel, buffer, streamNano, streamLinkType,
+                    streamSnaplen, true, 0);
+            writer.flush();
+        } catch (IOException e) {
+            count(ForwardDropReason.SEND_ERROR, lost(e));
         }
     }
 
