@@ -19,6 +19,7 @@ packages=(
   libpcap0.8 libpcap-dev                 # capture (libpcap.so for pcap4j)
   tcpdump tcpreplay tshark wireshark-common netcat-openbsd iproute2   # real peers and readers
   systemd dpkg-dev fakeroot              # packaging checks (systemd-analyze, dpkg-deb)
+  openssl python3                        # TLS peers (openssl s_client, test certificates), many-socket test peer
   locales                                # a German locale: errors are classified by errno, not English text
 )
 

@@ -12,7 +12,8 @@ import com.secureot.pcap.pipeline.StoreWorkers;
 import com.secureot.pcap.store.StoreTiming;
 import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.ingest.Ingest;
-import com.secureot.remote.ingest.TcpListener;
+import com.secureot.remote.ingest.TcpFront;
+import com.secureot.remote.ingest.TlsPort;
 import com.secureot.remote.ingest.UdpReceiver;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
@@ -31,9 +32,9 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the collector: the TCP and UDP receivers (one thread per connection, one for UDP), each
- * with its own publisher, and one store thread writing files routed by sender. Stops on
- * {@link Shutdown}: no new connections, records in flight finished, files closed.
+ * Runs the collector: the TCP front (a few event-loop threads for every connection) and the UDP
+ * receiver (one thread), each connection and the receiver with its own publisher, and one store
+ * thread writing files routed by sender. Stops on {@link Shutdown}: no new connections, records in flight finished, files closed.
  */
 public final class CollectorDaemon {
     private static final Logger log = LoggerFactory.getLogger(CollectorDaemon.class);
@@ -78,14 +79,22 @@ public final class CollectorDaemon {
         Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, pipeline.workers(), clock);
 
         InetAddress bind = address(config.bindAddress());
+        TlsPort tls;
+        try {
+            tls = config.tls().enable() ? TlsPort.load(config.tls(), clock) : null;
+        } catch (ConfigException e) {
+            writers.closeUnstarted();
+            throw e;
+        }
         PrometheusEndpoint endpoint = null;
-        TcpListener tcp = null;
+        TcpFront tcp = null;
         UdpReceiver udp = null;
         try {
             // The receivers are the pipeline's sources: closed first on every exit path, so that
             // they hand their last packets over before the writers drain and close.
-            if (config.tcp()) {
-                tcp = bindTcp(ingest, new InetSocketAddress(bind, config.tcpPort()));
+            if (config.tcp() || tls != null) {
+                tcp = bindTcp(ingest, config.tcp() ? new InetSocketAddress(bind, config.tcpPort()) : null,
+                        tls == null ? null : new InetSocketAddress(bind, config.tls().port()), tls);
                 pipeline.addSource(tcp);
             }
             if (config.udp()) {
@@ -99,6 +108,10 @@ public final class CollectorDaemon {
             // leaving its share of every sender's traffic stored nowhere.
             pipeline.onFailure(stopped::countDown);
             pipeline.start();
+            if (tls != null) {
+                // SIGHUP: new handshakes use the certificates, key and CRL as they are now on disk.
+                sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> tls.reload());
+            }
             try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics, senders,
                     sensors)) {
                 if (tcp != null) {
@@ -126,11 +139,14 @@ public final class CollectorDaemon {
         return ExitCodes.OK;
     }
 
-    private TcpListener bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {
+    private TcpFront bindTcp(Ingest ingest, InetSocketAddress plain, InetSocketAddress tlsAt, TlsPort tls)
+            throws BindException {
         try {
-            return TcpListener.bind(ingest, at);
+            return TcpFront.bind(ingest, plain, tlsAt, tls);
         } catch (IOException e) {
-            throw new BindException("cannot listen on tcp " + render(at) + ": " + e.getMessage());
+            String which = e.getMessage() != null && e.getMessage().startsWith("tls ") ? "tls " + render(tlsAt)
+                    : "tcp " + render(plain);
+            throw new BindException("cannot listen on " + which + ": " + e.getMessage());
         }
     }
 

@@ -59,6 +59,7 @@ public final class ForwarderMain implements Callable<Integer> {
         SpanConfig cfg;
         CollectorEndpoint collector = null;
         String unresolved = null;
+        ForwardTls tls = null;
         String exclusion = null;
         try {
             ConfigNode root = options.root();
@@ -78,6 +79,13 @@ public final class ForwarderMain implements Callable<Integer> {
                     }
                 }
             }
+            if (cfg.forward().enable() && cfg.forward().tls().enable()) {
+                try {
+                    tls = ForwardTls.load(cfg.forward().tls(), Clock.systemUTC().instant());
+                } catch (ConfigException e) {
+                    e.errors().forEach(root::addError);
+                }
+            }
             root.throwIfErrors();
             if (unresolved != null) {
                 // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
@@ -92,7 +100,7 @@ public final class ForwarderMain implements Callable<Integer> {
         }
         CaptureMetrics metrics = new CaptureMetrics();
         ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics,
-                cfg.storage().outputDir());
+                cfg.storage().outputDir(), tls);
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(replay.readFile(), replay.replaySpeed(), sink, exclusion, Shutdown.install());

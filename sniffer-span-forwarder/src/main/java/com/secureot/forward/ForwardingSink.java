@@ -36,10 +36,11 @@ abstract class ForwardingSink implements BatchConsumer {
      * The sink for {@code cfg.protocol()}; opens nothing until its worker runs.
      *
      * @param stateDir the output folder, where authenticated UDP keeps its run epoch
+     * @param tls TCP: the loaded TLS material, null for plaintext
      */
     static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
-                                 java.nio.file.Path stateDir) {
-        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics)
+                                 java.nio.file.Path stateDir, ForwardTls tls) {
+        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics, tls)
                 : new DatagramSink(endpoint, cfg, metrics, stateDir);
     }
 

@@ -76,6 +76,11 @@ public final class ConfigNode {
         errors.add(path(key) + ": " + message);
     }
 
+    /** Adds a line that already names its YAML path (a check made outside this tree, e.g. loading TLS files). */
+    public void addError(String line) {
+        errors.add(line);
+    }
+
     public boolean has(String key) {
         know(key);
         return values.get(key) != null;

@@ -14,14 +14,15 @@ package com.secureot.pcap.config;
  * @param maxDatagramBytes UDP payload limit; a longer packet is cut, its orig_len kept
  * @param sendBufferBytes the socket's send buffer (SO_SNDBUF)
  * @param auth UDP SOT1: the key that authenticates every datagram, or none
+ * @param tls TCP: mutual TLS to the collector, {@link ForwardTlsConfig#DISABLED} when off
  */
 public record ForwardConfig(boolean enable, String host, int port, String protocol, String format,
                             int connectTimeoutMillis, int reconnectMinMillis, int reconnectMaxMillis,
                             int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes,
-                            ForwardAuthConfig auth) {
+                            ForwardAuthConfig auth, ForwardTlsConfig tls) {
 
-    public static final ForwardConfig DISABLED =
-            new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0, ForwardAuthConfig.NONE);
+    public static final ForwardConfig DISABLED = new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0,
+            ForwardAuthConfig.NONE, ForwardTlsConfig.DISABLED);
 
     public boolean tcp() {
         return protocol.equals("tcp");
@@ -41,7 +42,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         String protocol = n.choice("protocol", "udp", "udp", "tcp");
         boolean tcp = protocol.equals("tcp");
         for (String key : tcp ? new String[] {"format", "max_datagram_bytes", "auth"}
-                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"}) {
+                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms", "tls"}) {
             if (n.has(key)) {
                 n.error(key, "is for protocol " + (tcp ? "udp" : "tcp") + " only (forward.protocol is "
                         + protocol + ")");
@@ -62,9 +63,11 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
             n.error("auth", "needs format sot1 (a raw frame has no room for a key id or tag)");
         }
         ForwardAuthConfig auth = ForwardAuthConfig.read(n.child("auth"), authSet && !tcp && !format.equals("raw"));
+        ForwardTlsConfig tls = tcp && n.has("tls") ? ForwardTlsConfig.read(n.child("tls"), host)
+                : ForwardTlsConfig.DISABLED;
         n.finish();
         return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf,
-                auth);
+                auth, tls);
     }
 
     private static long requiredPort(ConfigNode n) {

@@ -66,6 +66,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 "Packet bytes (captured length) received from senders, by transport.", m.tcpBytes::get,
                 m.udpBytes::get);
         byReason("secureot_rejected_total", "Connections, streams and datagrams refused, by reason.", m.rejections());
+        byReason("secureot_connections_rejected_total",
+                "TCP connections refused or closed by the connection policy or TLS, by reason.",
+                m.connectionRejections());
         counter("secureot_sequence_gaps_total", "SOT1 sequence numbers never received (lost datagrams).",
                 m.sot1Gaps::get);
         gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);

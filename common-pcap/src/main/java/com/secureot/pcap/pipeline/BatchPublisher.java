@@ -86,6 +86,33 @@ public final class BatchPublisher implements PacketHandler {
         return current;
     }
 
+    /**
+     * True when a packet of {@code capLen} bytes can be added now without waiting or dropping:
+     * an event-loop source asks first and, on false, stops reading until a batch is free
+     * (back-pressure) instead of blocking its thread. Hands the current batch over if the packet
+     * does not fit in it.
+     */
+    public boolean room(int capLen) {
+        if (current != null) {
+            if (current.fits(capLen)) {
+                return true;
+            }
+            flush();
+        }
+        PacketBatch b = pool.poll();
+        if (b == null) {
+            return false;
+        }
+        current = b;
+        currentSince = System.nanoTime();
+        return true;
+    }
+
+    /** After {@link #room} returned true: the batch to write the packet into at {@code data[used..]}, then {@link #commit}. */
+    public PacketBatch roomBatch() {
+        return current;
+    }
+
     /** Records the packet written after {@link #reserve} returned a batch. */
     public void commit(int capLen, int origLen, int linkType, long sec, int nanos, boolean nano, int snaplen,
                        Object origin) {

@@ -12,6 +12,8 @@ public final class PrefixTemplate {
     public static final String SRC_IP = "src_ip";
     public static final String DST_IP = "dst_ip";
     public static final String SENDER_IP = "sender_ip";
+    /** The collector's sender by its TLS certificate name (its address when it has none). */
+    public static final String SENDER_NAME = "sender_name";
 
     private final String text;
     private final boolean usesSrc;
@@ -21,6 +23,7 @@ public final class PrefixTemplate {
     private static final int SRC = 1;
     private static final int DST = 2;
     private static final int SENDER = 3;
+    private static final int NAME = 4;
     /** What each part is, and the text of the literal ones. */
     private final int[] kinds;
     private final String[] literals;
@@ -47,12 +50,13 @@ public final class PrefixTemplate {
         for (int k = 0; k < parts.size(); k++) {
             String part = parts.get(k);
             kinds[k] = part.equals("{" + SRC_IP + "}") ? SRC : part.equals("{" + DST_IP + "}") ? DST
-                    : part.equals("{" + SENDER_IP + "}") ? SENDER : LITERAL;
+                    : part.equals("{" + SENDER_IP + "}") ? SENDER : part.equals("{" + SENDER_NAME + "}") ? NAME
+                    : LITERAL;
             literals[k] = kinds[k] == LITERAL ? part : null;
         }
         usesSrc = uses(SRC);
         usesDst = uses(DST);
-        usesSender = uses(SENDER);
+        usesSender = uses(SENDER) || uses(NAME);
     }
 
     private boolean uses(int kind) {
@@ -145,6 +149,11 @@ public final class PrefixTemplate {
 
     /** The prefix with each placeholder replaced by its already rendered value. */
     public String render(String src, String dst, String sender) {
+        return render(src, dst, sender, sender);
+    }
+
+    /** As {@link #render(String, String, String)}, with the sender's name for {@code {sender_name}}. */
+    public String render(String src, String dst, String sender, String senderName) {
         if (isConstant()) {
             return text;
         }
@@ -156,6 +165,7 @@ public final class PrefixTemplate {
                 case SRC -> src;
                 case DST -> dst;
                 case SENDER -> sender;
+                case NAME -> senderName;
                 default -> literals[i];
             });
         }

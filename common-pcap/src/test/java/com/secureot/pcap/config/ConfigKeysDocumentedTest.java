@@ -52,6 +52,13 @@ class ConfigKeysDocumentedTest {
               reconnect_max_ms: 30000
               drain_timeout_seconds: 10
               send_buffer_kb: 4096
+              tls:
+                enable: false
+                ca_file: "/etc/secureot/tls/ca.pem"
+                certificate_file: "/etc/secureot/tls/probe.pem"
+                private_key_file: "/etc/secureot/tls/probe.key"
+                server_name: "collector.example"
+                min_version: "1.3"
             """;
 
     private static Set<String> askedPaths(String yaml, boolean withForward) throws ConfigException {

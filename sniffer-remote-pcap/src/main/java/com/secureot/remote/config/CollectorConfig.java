@@ -20,15 +20,18 @@ import java.util.Set;
  * behaviour. Validated once; every problem is one line naming its key.
  *
  * @param bindAddress a literal address: {@code 0.0.0.0} (IPv4), {@code ::} (IPv4 and IPv6)
- * @param tcpPort the TCP port, 0 when TCP is off
+ * @param tcpPort the plaintext TCP port, 0 when TCP is off or the TCP port is the TLS port
  * @param udpPort the UDP port, 0 when UDP is off
  * @param allowedSenders empty: everyone may send
- * @param requireAuthentication UDP: only authenticated SOT1 datagrams are accepted (raw frames
- *                              and plain SOT1 are refused as {@code unauthenticated})
+ * @param tls the TLS port, {@link TlsConfig#DISABLED} when off
+ * @param requireAuthentication plaintext TCP connections are refused (TLS only), and on UDP only
+ *                              authenticated SOT1 datagrams are accepted (raw frames and plain SOT1
+ *                              are refused as {@code unauthenticated})
  */
 public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List<IpPrefix> allowedSenders,
                               LegacyRawConfig legacyRaw, LimitsConfig limits, StorageConfig storage,
-                              MetricsConfig metrics, boolean requireAuthentication, UdpAuthConfig udpAuth) {
+                              MetricsConfig metrics, TlsConfig tls, boolean requireAuthentication,
+                              UdpAuthConfig udpAuth) {
 
     public static CollectorConfig from(Map<String, Object> doc) throws ConfigException {
         return from(ConfigNode.root(doc, new ArrayList<>()));
@@ -80,10 +83,14 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
             }
         }
         LimitsConfig limits = LimitsConfig.read(root.child("limits"));
-        LegacyRawConfig legacy = LegacyRawConfig.read(root.child("legacy_raw"));
-        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP));
-        MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
+        TlsConfig tls = root.has("tls") ? TlsConfig.read(root.child("tls"), tcp ? tcpPort : 0) : TlsConfig.DISABLED;
         boolean requireAuth = root.bool("require_authentication", false);
+        if (requireAuth && tcp && !tls.enable() && !udp) {
+            root.error("require_authentication", "is true but tls.enable is not: no TCP sender could authenticate");
+        }
+        LegacyRawConfig legacy = LegacyRawConfig.read(root.child("legacy_raw"));
+        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP, PrefixTemplate.SENDER_NAME));
+        MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
         int errorsBefore = root.errors().size();
         UdpAuthConfig udpAuth = UdpAuthConfig.read(root.child("udp_auth"));
         // Keys that failed to load have their own lines; this one is for a list left empty.
@@ -95,8 +102,10 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         if (!root.errors().isEmpty()) {
             throw new ConfigException(root.errors());
         }
-        return new CollectorConfig(bind, tcp ? tcpPort : 0, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
-                storage, metrics, requireAuth, udpAuth);
+        // The TCP port given to TLS serves TLS only; another TLS port leaves plaintext on it (migration).
+        int plain = tcp && !(tls.enable() && tls.port() == tcpPort) ? tcpPort : 0;
+        return new CollectorConfig(bind, plain, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
+                storage, metrics, tls, requireAuth, udpAuth);
     }
 
     /** The IPv4 form of an IPv4-mapped entry ({@code ::ffff:10.0.0.0/104} -> {@code 10.0.0.0/8}), else null. */
@@ -115,6 +124,7 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         return len >= 96 ? v4 + "/" + (len - 96) : null; // shorter: not only IPv4-mapped addresses
     }
 
+    /** True when a plaintext TCP port listens. */
     public boolean tcp() {
         return tcpPort != 0;
     }

@@ -40,6 +40,22 @@ class ConfigKeysDocumentedTest {
               max_snaplen: 262144
               idle_timeout_seconds: 3600
               queue_size_mb: 64
+              max_connections_per_address: 64
+              reserved_connections: 25
+              first_bytes_timeout_seconds: 30
+              progress_timeout_seconds: 10
+              io_threads: 2
+            require_authentication: false
+            tls:
+              enable: false
+              port: 5443
+              certificate_file: "/etc/secureot/tls/collector.pem"
+              private_key_file: "/etc/secureot/tls/collector.key"
+              client_ca_file: "/etc/secureot/tls/ca.pem"
+              crl_file: "/etc/secureot/tls/ca.crl"
+              allowed_clients: ["probe-a.site1", "*.site2"]
+              min_version: "1.3"
+              handshake_timeout_seconds: 10
             """ + DocumentedKeys.SHARED_BLOCKS;
 
     @Test
