@@ -18,6 +18,7 @@ import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.remote.sender.SenderRegistry;
 import com.secureot.remote.sender.SenderRouter;
+import com.secureot.remote.sot2.Sot2Streams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,17 @@ public final class CollectorDaemon {
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
                 store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
         SenderRegistry senders = new SenderRegistry(config.allowedSenders());
-        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writers.workers(), clock);
+        Sot2Streams sot2;
+        try {
+            // Before any connection: recovery may cut files back, which nothing may write meanwhile.
+            sot2 = config.tcp() ? Sot2Streams.open(storage.outputDir(), config.fsync()) : null;
+        } catch (IOException e) {
+            writers.closeUnstarted();
+            throw new ConfigException("output_directories.pcap_raw_output_path: cannot keep the SOT2 state in "
+                    + storage.outputDir().resolve(Sot2Streams.FOLDER) + ": " + e.getMessage());
+        }
+        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, writers.workers(), clock,
+                sot2);
 
         InetAddress bind = address(config.bindAddress());
         TcpListener tcp = null;
@@ -119,6 +130,9 @@ public final class CollectorDaemon {
             }
             report.report("final: ", true);
         } finally {
+            if (sot2 != null) {
+                sot2.close();
+            }
             if (endpoint != null) {
                 endpoint.close();
             }

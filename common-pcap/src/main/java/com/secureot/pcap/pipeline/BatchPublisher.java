@@ -5,6 +5,8 @@ import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.packet.PacketHandler;
+import com.secureot.pcap.store.AppendTracker;
+import com.secureot.pcap.store.StoreBarrier;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -24,6 +26,9 @@ public final class BatchPublisher implements PacketHandler {
     private long currentSince;
     private long pendingPackets;
     private long pendingBytes;
+    /** An acknowledged stream's publisher: its batches carry the tracker and the current interval. */
+    private AppendTracker tracker;
+    private long interval;
 
     /**
      * @param maxAgeMillis a batch is handed over at the latest this long after its first packet
@@ -103,8 +108,42 @@ public final class BatchPublisher implements PacketHandler {
             return false;
         }
         current = b;
+        b.tracker = tracker;
+        b.interval = interval;
         currentSince = System.nanoTime();
         return true;
+    }
+
+    /** Marks every later batch as an acknowledged stream's, in {@code firstInterval} and after. */
+    public void track(AppendTracker t, long firstInterval) {
+        flush();
+        tracker = t;
+        interval = firstInterval;
+    }
+
+    /** The interval the next records belong to. */
+    public long interval() {
+        return interval;
+    }
+
+    /**
+     * Hands the current batch over (an empty one if nothing is pending) with {@code barrier}
+     * behind its records, and starts the next interval; waits for a free batch, as TCP does.
+     */
+    public void barrier(StoreBarrier barrier) throws InterruptedException {
+        if (current == null) {
+            PacketBatch b = pool.poll();
+            while (b == null) {
+                b = pool.poll(100);
+            }
+            current = b;
+            current.tracker = tracker;
+            current.interval = interval;
+            currentSince = System.nanoTime();
+        }
+        current.barrier = barrier;
+        hand(false);
+        interval++;
     }
 
     /** Hands the current batch over if it has waited longer than the maximum age. */
@@ -141,7 +180,7 @@ public final class BatchPublisher implements PacketHandler {
         }
         current = null;
         b.sourceEnded = sourceEnded;
-        if (b.count == 0 && !sourceEnded) {
+        if (b.count == 0 && !sourceEnded && b.barrier == null) {
             b.retainFor(1);
             b.release();
             return;

@@ -4,7 +4,9 @@ import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.route.PacketRouter;
+import com.secureot.pcap.store.AppendTracker;
 import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.StoreBarrier;
 import com.secureot.pcap.store.RotatingPcapStore;
 
 /**
@@ -26,16 +28,26 @@ public final class StoreWriter implements BatchConsumer {
 
     @Override
     public void accept(PacketBatch b) {
+        AppendTracker tracker = b.tracker;
+        long interval = b.interval;
         for (int i = 0; i < b.count; i++) {
             OutputSeries s = router.route(b, i);
             if (!s.owned()) {
                 continue; // another partition's writer stores it
             }
             store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsNanos[i],
-                    b.data, b.offset[i], b.capLen[i], b.origLen[i]);
+                    b.data, b.offset[i], b.capLen[i], b.origLen[i], tracker, interval);
         }
-        if (b.sourceEnded) {
+        StoreBarrier barrier = b.barrier;
+        if (b.sourceEnded || barrier != null) {
             store.flushAll();
+        }
+        if (barrier != null) {
+            if (!barrier.fsync() || store.forceAll()) {
+                barrier.arrive();
+            } else {
+                barrier.fail();
+            }
         }
         store.tick();
     }
@@ -47,6 +59,9 @@ public final class StoreWriter implements BatchConsumer {
 
     @Override
     public void rejected(PacketBatch b) {
+        if (b.barrier != null) {
+            b.barrier.fail();
+        }
         // Only after this writer failed (an internal error: the daemon exits 70). Its own share of
         // the batch is unknown without routing on the source thread, so partition 0 counts the batch.
         if (countsRejected) {

@@ -26,6 +26,9 @@ final class OpenFile extends PcapFileWriter {
     /** Full (size rotation) or damaged: never appended to again. */
     boolean sealed;
     boolean closed;
+    /** The acknowledged stream whose records were last appended, and their interval (see {@link AppendTracker}). */
+    AppendTracker trackedBy;
+    long trackedInterval;
     // The store's list of its open files, in the order they were opened.
     OpenFile newer;
     OpenFile older;

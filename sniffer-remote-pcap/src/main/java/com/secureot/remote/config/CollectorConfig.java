@@ -23,10 +23,12 @@ import java.util.Set;
  * @param tcpPort the TCP port, 0 when TCP is off
  * @param udpPort the UDP port, 0 when UDP is off
  * @param allowedSenders empty: everyone may send
+ * @param fsync {@code durability: fsync}: a SOT2 record is acknowledged once forced to disk, not
+ *              once written to the OS
  */
 public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List<IpPrefix> allowedSenders,
                               LegacyRawConfig legacyRaw, LimitsConfig limits, StorageConfig storage,
-                              MetricsConfig metrics) {
+                              MetricsConfig metrics, boolean fsync) {
 
     public static CollectorConfig from(Map<String, Object> doc) throws ConfigException {
         return from(ConfigNode.root(doc, new ArrayList<>()));
@@ -75,12 +77,13 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         LegacyRawConfig legacy = LegacyRawConfig.read(root.child("legacy_raw"));
         StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP));
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
+        boolean fsync = root.choice("durability", "written", "written", "fsync").equals("fsync");
         root.finish();
         if (!root.errors().isEmpty()) {
             throw new ConfigException(root.errors());
         }
         return new CollectorConfig(bind, tcp ? tcpPort : 0, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
-                storage, metrics);
+                storage, metrics, fsync);
     }
 
     public boolean tcp() {

@@ -59,6 +59,23 @@ final class ConnectionInput {
     }
 
     /**
+     * Reads what is there, at least one byte, at most {@code len}: for a decoder that takes
+     * bytes in pieces of any size.
+     *
+     * @param boundary true when the caller is between items, so that stopping here loses nothing
+     * @return the number of bytes read, 0 at end of stream (or when the waiter stopped it)
+     */
+    int readSome(byte[] dst, int off, int len, boolean boundary) throws IOException, StreamRejected {
+        if (pos == limit && !fill(boundary)) {
+            return 0;
+        }
+        int n = Math.min(len, limit - pos);
+        System.arraycopy(buf, pos, dst, off, n);
+        pos += n;
+        return n;
+    }
+
+    /**
      * When the next {@code len} bytes are already in the buffer, consumes them and returns where
      * they start in {@link #buffer()}, so that the caller need not copy them; otherwise -1 and
      * nothing is consumed. Never reads from the socket.

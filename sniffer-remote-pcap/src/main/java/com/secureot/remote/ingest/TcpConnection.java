@@ -7,6 +7,10 @@ import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.pcap.metrics.RejectReason;
 import com.secureot.remote.sender.Sender;
+import com.secureot.remote.sot2.Sot2Session;
+import com.secureot.remote.sot2.Sot2Streams;
+import com.secureot.pcap.wire.Sot2;
+import com.secureot.pcap.wire.Sot2Exception;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Serves one TCP connection on its own thread, told apart by its first bytes: a pcap magic
- * starts a PCAP-over-IP stream, anything else is one legacy raw frame read to the end of the
- * connection. The connection owns its {@link BatchPublisher}; when a read would block it hands
+ * starts a PCAP-over-IP stream, "SOT2" an acknowledged stream ({@link Sot2Session}), anything
+ * else is one legacy raw frame read to the end of the connection. The connection owns its {@link BatchPublisher}; when a read would block it hands
  * its pending packets over, so a quiet sender's packets still reach the files.
  */
 final class TcpConnection implements Runnable, ConnectionInput.Waiter {
@@ -39,6 +43,10 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
     private final LimitsConfig limits;
     private final Clock clock;
     private final Runnable onEnd;
+    private final Sot2Streams sot2Streams;
+    private final int writers;
+    /** The SOT2 session, once the first bytes said so; its idle work runs when a read waits. */
+    private Sot2Session sot2;
     private volatile long stopRequestedNanos;
     private volatile boolean stopping;
     // Records decoded since the last read from the socket, not yet in the shared counters.
@@ -46,7 +54,8 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
     private long unpublishedBytes;
 
     TcpConnection(Socket socket, Sender sender, BatchPublisher publisher, CollectorMetrics metrics, RejectLog rejects,
-                  LegacyRawConfig legacy, LimitsConfig limits, Clock clock, Runnable onEnd) {
+                  LegacyRawConfig legacy, LimitsConfig limits, Clock clock, Runnable onEnd, Sot2Streams sot2Streams,
+                  int writers) {
         this.socket = socket;
         this.sender = sender;
         this.where = "tcp sender " + sender.name() + " port " + socket.getPort();
@@ -57,6 +66,8 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
         this.limits = limits;
         this.clock = clock;
         this.onEnd = onEnd;
+        this.sot2Streams = sot2Streams;
+        this.writers = writers;
     }
 
     /** Finishes the record in flight (within a grace period), then ends the connection. */
@@ -79,6 +90,13 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (sot2 != null) {
+                try {
+                    sot2.end();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             publishCounts();
             publisher.flushSourceEnded(); // a sensor that disconnected has its data in its files at once
             log.debug("{}: closed after {} packets", where, sender.packets.get() - before);
@@ -100,6 +118,10 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
             new PcapStreamDecoder(in, this::record, limits.maxSnaplen(), this::pastGrace).run(first);
             return;
         }
+        if (n == 4 && magic == Sot2.MAGIC && sot2Streams != null) {
+            sot2(in, first);
+            return;
+        }
         if (n == 4 && magic == PCAPNG_MAGIC) {
             throw new StreamRejected(RejectReason.NOT_PCAP,
                     "pcapng stream; only pcap (PCAP-over-IP, e.g. tcpdump -w -) is accepted");
@@ -109,6 +131,68 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
                     + " are not a pcap magic, and legacy raw frames are off (legacy_raw.enable: false)");
         }
         legacyFrame(in, first, n);
+    }
+
+    /** An acknowledged stream: bytes to the session as they come, its frames back on the socket. */
+    private void sot2(ConnectionInput in, byte[] first) throws IOException, StreamRejected, InterruptedException {
+        java.io.OutputStream os = socket.getOutputStream();
+        Sot2Session.Output out = new Sot2Session.Output() {
+            @Override
+            public void send(java.nio.ByteBuffer frame) throws IOException {
+                synchronized (os) { // acks come from writer threads
+                    os.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
+                    os.flush();
+                }
+            }
+
+            @Override
+            public void close() {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    log.debug("{}: closing: {}", where, e.getMessage());
+                }
+            }
+        };
+        Sot2Session s = new Sot2Session(sot2Streams, publisher, sender, writers, metrics, limits.maxSnaplen(), null,
+                out, where);
+        sot2 = s;
+        byte[] buf = new byte[64 << 10];
+        try {
+            s.received(first, 0, first.length);
+            while (true) {
+                int n = in.readSome(buf, 0, buf.length, s.atBoundary());
+                if (n == 0) {
+                    if (!s.atBoundary() && !stopping) {
+                        throw new StreamRejected(RejectReason.TRUNCATED_RECORD, "SOT2 stream ended inside a frame");
+                    }
+                    return;
+                }
+                s.received(buf, 0, n);
+            }
+        } catch (Sot2Exception e) {
+            try {
+                java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(Sot2.errorFrameBytes(e.getMessage()));
+                Sot2.putError(f, e.kind().ordinal() + 1, e.getMessage());
+                out.send(f.flip());
+            } catch (IOException ignored) {
+                // the sensor is gone: the log line below is what is left
+            }
+            throw new StreamRejected(reasonOf(e.kind()), e.getMessage());
+        } catch (java.net.SocketException e) {
+            if (socket.isClosed()) {
+                return; // closed on purpose: the stream's next connection took over, or storing failed
+            }
+            throw e;
+        }
+    }
+
+    private static RejectReason reasonOf(Sot2Exception.Kind k) {
+        return switch (k) {
+            case BAD_HELLO -> RejectReason.BAD_HEADER;
+            case RECORD_TOO_LARGE -> RejectReason.RECORD_TOO_LARGE;
+            default -> RejectReason.BAD_RECORD;
+        };
     }
 
     /** The earlier forwarder's format: the whole connection is one frame, stamped on arrival. */
@@ -175,6 +259,16 @@ final class TcpConnection implements Runnable, ConnectionInput.Waiter {
     @Override
     public boolean waiting(boolean atBoundary, long silentNanos) throws StreamRejected {
         publishCounts();
+        if (sot2 != null) {
+            try {
+                sot2.idle();
+            } catch (Sot2Exception e) {
+                throw new StreamRejected(reasonOf(e.kind()), e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
         publisher.flush();
         if (stopping) {
             if (atBoundary) {

@@ -90,7 +90,7 @@ public final class TcpListener implements AutoCloseable {
                 ingest.config().legacyRaw(), ingest.config().limits(), ingest.clock(), () -> {
                     connections.remove(self[0]);
                     ingest.metrics().activeConnections.decrementAndGet();
-                });
+                }, ingest.sot2(), ingest.writers().size());
         Thread t = new Thread(self[0], "tcp-" + sender.name() + "-" + s.getPort());
         t.setDaemon(true);
         connections.put(self[0], t);

@@ -1,0 +1,80 @@
+package com.secureot.remote.sot2;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The SOT2 streams the collector knows, each with its journal in {@code <output>/.sot2/}. Opened
+ * before any connection is accepted: opening recovers what an earlier run left (see
+ * {@link StreamJournal}), which must happen while nothing writes to the files.
+ */
+public final class Sot2Streams implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Sot2Streams.class);
+    public static final String FOLDER = ".sot2";
+    /** How long a reconnecting sensor waits for its previous connection's records to be stored. */
+    static final long TAKEOVER_MILLIS = 10_000;
+
+    private final Path dir;
+    private final boolean fsync;
+    private final Map<String, StreamJournal> streams = new HashMap<>();
+
+    private Sot2Streams(Path dir, boolean fsync) {
+        this.dir = dir;
+        this.fsync = fsync;
+    }
+
+    /** Opens (creating) {@code outputDir/.sot2} and recovers every journal in it. */
+    public static Sot2Streams open(Path outputDir, boolean fsync) throws IOException {
+        Path dir = Files.createDirectories(outputDir.resolve(FOLDER));
+        Sot2Streams s = new Sot2Streams(dir, fsync);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.journal")) {
+            for (Path p : ds) {
+                StreamJournal j = StreamJournal.recover(p, fsync);
+                if (j != null) {
+                    s.streams.put(key(j.sensorId, j.streamId), j);
+                }
+            }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tmp")) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p); // a rewrite cut short: the journal it was to replace is whole
+            }
+        }
+        if (!s.streams.isEmpty()) {
+            log.info("sot2: {} stream(s) known from {}", s.streams.size(), dir);
+        }
+        return s;
+    }
+
+    public boolean fsync() {
+        return fsync;
+    }
+
+    private static String key(String sensor, long stream) {
+        return sensor + "~" + stream;
+    }
+
+    /** The journal of a stream, created on its first connection. */
+    synchronized StreamJournal journal(String sensor, long stream) throws IOException {
+        String k = key(sensor, stream);
+        StreamJournal j = streams.get(k);
+        if (j == null) {
+            j = StreamJournal.create(dir, sensor, stream, fsync);
+            streams.put(k, j);
+        }
+        return j;
+    }
+
+    @Override
+    public synchronized void close() {
+        streams.values().forEach(StreamJournal::close);
+        streams.clear();
+    }
+}
