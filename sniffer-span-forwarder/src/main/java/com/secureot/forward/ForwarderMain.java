@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import com.secureot.forward.spool.Spool;
+import com.secureot.pcap.pipeline.BatchConsumer;
+
+import java.io.IOException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,7 +32,7 @@ import java.util.concurrent.Callable;
         versionProvider = DaemonCommand.Version.class,
         description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
                 + "and split by IP address, and forwards every packet to a collector (forward: block; TCP "
-                + "PCAP-over-IP or UDP SOT1, see docs/wire-formats.md).",
+                + "PCAP-over-IP, TCP SOT2 acknowledged with a spool, or UDP SOT1, see docs/wire-formats.md).",
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:success (SIGTERM/SIGINT: files flushed and closed; replay: every packet stored and forwarded)",
             "64:bad command line, or unreadable replay file",
@@ -91,7 +95,20 @@ public final class ForwarderMain implements Callable<Integer> {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
-        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
+        Spool spool = null;
+        String sensorId = null;
+        if (collector != null && cfg.forward().sot2()) {
+            Path dir = spoolDirectory(cfg);
+            try {
+                spool = Spool.open(dir, cfg.forward().spoolMaxBytes());
+            } catch (IOException e) {
+                return DaemonCommand.configError(new ConfigException("forward.spool.directory: cannot use " + dir
+                        + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+            }
+            sensorId = cfg.forward().sensorId() != null ? cfg.forward().sensorId() : SensorNames.hostName();
+        }
+        BatchConsumer sink = collector == null ? null
+                : ForwardingSink.create(cfg.forward(), collector, metrics, spool, sensorId);
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(readFile, replaySpeed, sink, exclusion, Shutdown.install());
@@ -102,6 +119,12 @@ public final class ForwarderMain implements Callable<Integer> {
         } catch (CaptureOpenException e) {
             return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
         }
+    }
+
+    /** {@code forward.spool.directory}, by default {@code .spool} in the output folder. */
+    static Path spoolDirectory(SpanConfig cfg) {
+        Path d = cfg.forward().spoolDirectory();
+        return d != null ? d : cfg.storage().outputDir().resolve(".spool");
     }
 
     /** The user's filter combined with the self-exclusion, as the capture will install it. */

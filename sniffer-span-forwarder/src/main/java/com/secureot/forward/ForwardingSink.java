@@ -32,8 +32,15 @@ abstract class ForwardingSink implements BatchConsumer {
         this.drainMillis = cfg.drainTimeoutSeconds() * 1000L;
     }
 
-    /** The sink for {@code cfg.protocol()}; opens nothing until its worker runs. */
-    static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics) {
+    /**
+     * The sink for {@code cfg.protocol()} and format; opens nothing until its worker runs, except
+     * SOT2, whose spool is opened by the caller and whose sender starts here.
+     */
+    static BatchConsumer create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
+                                com.secureot.forward.spool.Spool spool, String sensorId) {
+        if (cfg.sot2()) {
+            return new Sot2Sink(endpoint, cfg, metrics, spool, sensorId);
+        }
         return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics) : new DatagramSink(endpoint, cfg, metrics);
     }
 

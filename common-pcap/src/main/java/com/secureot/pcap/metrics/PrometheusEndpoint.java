@@ -43,7 +43,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 m.filesCreated::get);
         counter("secureot_files_deleted_total", "Closed pcap files deleted by retention.", m.filesDeleted::get);
         if (forward) {
-            counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket.", m.forwarded::get);
+            counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket (SOT2: "
+                    + "acknowledged by the collector).", m.forwarded::get);
             counter("secureot_bytes_forwarded_total", "Packet bytes handed to the collector's socket.",
                     m.forwardedBytes::get);
             byReason("secureot_forward_dropped_total", "Packets stored locally but not forwarded, by reason.",
@@ -52,6 +53,18 @@ public final class PrometheusEndpoint implements AutoCloseable {
                     m.forwardConnected::get);
             counter("secureot_forward_connects_total", "Successful connections to the collector.",
                     m.forwardConnects::get);
+            if (m.forwardAcknowledged) {
+                gauge("secureot_forward_backlog_packets", "SOT2: packets in the spool not yet acknowledged.",
+                        m.forwardBacklogPackets::get);
+                gauge("secureot_forward_backlog_bytes", "SOT2: packet bytes in the spool segments not yet "
+                        + "acknowledged.", m.forwardBacklogBytes::get);
+                gauge("secureot_forward_backlog_age_seconds", "SOT2: age of the oldest unacknowledged packet "
+                        + "(capture time of its spool segment's first packet).", m.forwardBacklogAgeSeconds::get);
+                gauge("secureot_forward_backfill_bits_per_second", "SOT2: rate at which the backlog is being resent.",
+                        m.forwardBackfillBitsPerSecond::get);
+                counter("secureot_forward_resent_total", "SOT2: packets sent again (backlog after a reconnect or "
+                        + "restart).", m.forwardResent::get);
+            }
         }
     }
 

@@ -81,6 +81,9 @@ public final class Sot2Session implements Sot2Decoder.Handler {
 
     /** Takes bytes as they arrive, in pieces of any size. */
     public void received(byte[] b, int off, int len) throws Sot2Exception, InterruptedException {
+        if (ended) {
+            throw new Sot2Exception(BAD_SEQUENCE, "the stream was taken over by a newer connection");
+        }
         checkFailed();
         decoder.feed(b, off, len);
     }
