@@ -52,7 +52,17 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
                         + protocol + ")");
             }
         }
-        String format = tcp ? n.choice("format", "pcap", "pcap", "sot2") : n.choice("format", "sot1", "sot1", "raw");
+        String asked = n.has("format") ? n.string("format", "").toLowerCase(java.util.Locale.ROOT) : null;
+        String format;
+        if (asked != null && (tcp ? asked.equals("sot1") || asked.equals("raw")
+                : asked.equals("pcap") || asked.equals("sot2"))) {
+            n.error("format", ConfigNode.quote(asked) + " is for protocol " + (tcp ? "udp" : "tcp")
+                    + " (forward.protocol is " + protocol + ", which takes " + (tcp ? "pcap or sot2" : "sot1 or raw")
+                    + ")");
+            format = tcp ? "pcap" : "sot1";
+        } else {
+            format = tcp ? n.choice("format", "pcap", "pcap", "sot2") : n.choice("format", "sot1", "sot1", "raw");
+        }
         boolean sot2 = format.equals("sot2");
         if (!sot2) {
             for (String key : new String[] {"sensor_id", "spool", "backfill_rate_mbps"}) {
