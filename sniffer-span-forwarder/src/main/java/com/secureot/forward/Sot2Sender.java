@@ -57,6 +57,11 @@ final class Sot2Sender implements AutoCloseable {
     private long tokensAtNanos;
     private long backfillBitsWindow;
     private long backfillWindowStart = System.nanoTime();
+    /** The first record this process appended: on its first connection, those are live, not a backlog. */
+    private final long firstOfThisRun;
+    private boolean connectedBefore;
+    private final long startNanos = System.nanoTime();
+    private static final long FIRST_CONNECT_GRACE_NANOS = 5_000_000_000L;
 
     Sot2Sender(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Spool spool, String sensorId) {
         this.endpoint = endpoint;
@@ -66,6 +71,7 @@ final class Sot2Sender implements AutoCloseable {
         this.sensorId = sensorId;
         this.backoff = new Backoff(cfg.reconnectMinMillis(), cfg.reconnectMaxMillis());
         this.acked = spool.acked();
+        this.firstOfThisRun = spool.nextSequence();
         this.thread = new Thread(this::run, "forward-sot2");
         thread.setDaemon(true);
     }
@@ -190,7 +196,12 @@ final class Sot2Sender implements AutoCloseable {
                     + "are no longer in the spool", endpoint, resume, resume + 1, mine);
         }
 
-        long liveStart = spool.nextSequence();
+        // Live: what was appended since the connection began (since the start, on the first one);
+        // before it, what a previous connection or run left unacknowledged: resent at the backfill pace.
+        // A first connection within seconds of the start had no outage: what this run appended is live.
+        boolean outage = connectedBefore || System.nanoTime() - startNanos > FIRST_CONNECT_GRACE_NANOS;
+        long liveStart = outage ? spool.nextSequence() : Math.min(firstOfThisRun, spool.nextSequence());
+        connectedBefore = true;
         long backfillFrom = Math.max(acked + 1, spool.firstSequence());
         lastAckNanos = System.nanoTime();
         Thread reader = new Thread(() -> readAcks(din, s), "forward-sot2-acks");

@@ -170,13 +170,14 @@ final class StreamJournal implements AppendTracker {
     private static void cut(Path file, long offset, String sensor) {
         try {
             long size = Files.size(file);
-            if (size <= offset) {
-                return;
-            }
             if (offset <= PcapFormat.GLOBAL_HEADER_BYTES) {
+                // Created for these records (killed before or after its header reached it): not a capture of its own.
                 Files.delete(file);
                 log.info("sot2: removed {}: it held only records of sensor {} that were never acknowledged (the "
                         + "sensor sends them again)", file, sensor);
+                return;
+            }
+            if (size <= offset) {
                 return;
             }
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
