@@ -153,6 +153,7 @@ class AcknowledgedForwardingIT {
         List<Packet> all = new ArrayList<>();
         try (Stream<Path> s = Files.list(out)) {
             for (Path f : s.filter(p -> p.toString().endsWith(".pcap")).sorted().toList()) {
+                System.err.println(f + ": " + Files.size(f) + " bytes");
                 all.addAll(TestPcaps.read(f).packets());
             }
         }
@@ -212,6 +213,7 @@ class AcknowledgedForwardingIT {
                 }
                 assertEquals(0, collector.daemon.stop(60), collector.daemon.log());
                 assertEquals(0, collector.finalTotal("sot2_skipped"));
+                System.err.println("forwarder:\n" + fwd.log() + "\nrestarted collector:\n" + collector.daemon.log());
             }
             assertSameMultiset(input, stored(collector.out), "the collector's files");
         }

@@ -59,6 +59,7 @@ public final class CollectorDaemon {
     public int run(Shutdown shutdown) throws ConfigException, BindException, InterruptedException {
         StorageConfig storage = config.storage();
         OutputFolder.create(storage.outputDir());
+        removeEmptyLeftovers(storage.outputDir());
         int batchBytes = Math.max(BATCH_BYTES, config.limits().maxSnaplen());
         int batches = (int) Math.max(8, config.limits().queueBytes() / batchBytes);
         BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
@@ -69,6 +70,9 @@ public final class CollectorDaemon {
         try {
             // Before any connection: recovery may cut files back, which nothing may write meanwhile.
             sot2 = config.tcp() ? Sot2Streams.open(storage.outputDir(), config.fsync()) : null;
+        } catch (Sot2Streams.InUse e) {
+            writers.closeUnstarted();
+            throw new BindException(e.getMessage());
         } catch (IOException e) {
             writers.closeUnstarted();
             throw new ConfigException("output_directories.pcap_raw_output_path: cannot keep the SOT2 state in "
@@ -138,6 +142,24 @@ public final class CollectorDaemon {
             }
         }
         return writers.workers().stream().anyMatch(w -> w.failure() != null) ? ExitCodes.SOFTWARE : ExitCodes.OK;
+    }
+
+    /**
+     * A run killed between creating a file and writing its header leaves an empty {@code .pcap}
+     * that no reader accepts; it holds nothing, so it goes before this run lists the folder.
+     */
+    private static void removeEmptyLeftovers(java.nio.file.Path dir) {
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds =
+                     java.nio.file.Files.newDirectoryStream(dir, "*.pcap")) {
+            for (java.nio.file.Path p : ds) {
+                if (java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.size(p) == 0) {
+                    java.nio.file.Files.delete(p);
+                    log.info("removed {}: empty, left by a run that was killed", p);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot look for empty files left in {}: {}", dir, e.getMessage());
+        }
     }
 
     private TcpListener bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {

@@ -4,6 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,17 +26,42 @@ public final class Sot2Streams implements AutoCloseable {
 
     private final Path dir;
     private final boolean fsync;
-    private final Map<String, StreamJournal> streams = new HashMap<>();
+    /** The output folder is another running collector's. */
+    public static final class InUse extends IOException {
+        InUse(String message) {
+            super(message);
+        }
+    }
 
-    private Sot2Streams(Path dir, boolean fsync) {
+    private final Map<String, StreamJournal> streams = new HashMap<>();
+    private final FileChannel lockFile;
+    private final FileLock lock;
+
+    private Sot2Streams(Path dir, boolean fsync, FileChannel lockFile, FileLock lock) {
         this.dir = dir;
         this.fsync = fsync;
+        this.lockFile = lockFile;
+        this.lock = lock;
     }
 
     /** Opens (creating) {@code outputDir/.sot2} and recovers every journal in it. */
     public static Sot2Streams open(Path outputDir, boolean fsync) throws IOException {
         Path dir = Files.createDirectories(outputDir.resolve(FOLDER));
-        Sot2Streams s = new Sot2Streams(dir, fsync);
+        // Recovery cuts files back: a second collector on the same folder would cut the first one's.
+        FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new InUse("another collector is using this output folder (" + dir.resolve("lock")
+                    + " is locked)");
+        }
+        Sot2Streams s = new Sot2Streams(dir, fsync, ch, lock);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.journal")) {
             for (Path p : ds) {
                 StreamJournal j = StreamJournal.recover(p, fsync);
@@ -76,5 +104,13 @@ public final class Sot2Streams implements AutoCloseable {
     public synchronized void close() {
         streams.values().forEach(StreamJournal::close);
         streams.clear();
+        try {
+            if (lock.isValid()) {
+                lock.release();
+            }
+            lockFile.close();
+        } catch (IOException e) {
+            log.debug("releasing {}: {}", dir.resolve("lock"), e.getMessage());
+        }
     }
 }
