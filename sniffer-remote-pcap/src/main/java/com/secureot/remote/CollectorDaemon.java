@@ -12,7 +12,7 @@ import com.secureot.pcap.pipeline.StoreWorkers;
 import com.secureot.pcap.store.StoreTiming;
 import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.ingest.Ingest;
-import com.secureot.remote.ingest.TcpListener;
+import com.secureot.remote.ingest.TcpFront;
 import com.secureot.remote.ingest.UdpReceiver;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
@@ -29,9 +29,9 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the collector: the TCP and UDP receivers (one thread per connection, one for UDP), each
- * with its own publisher, and one store thread writing files routed by sender. Stops on
- * {@link Shutdown}: no new connections, records in flight finished, files closed.
+ * Runs the collector: the TCP front (a few event-loop threads for every connection) and the UDP
+ * receiver (one thread), each connection and the receiver with its own publisher, and one store
+ * thread writing files routed by sender. Stops on {@link Shutdown}: no new connections, records in flight finished, files closed.
  */
 public final class CollectorDaemon {
     private static final Logger log = LoggerFactory.getLogger(CollectorDaemon.class);
@@ -82,7 +82,7 @@ public final class CollectorDaemon {
                 sot2);
 
         InetAddress bind = address(config.bindAddress());
-        TcpListener tcp = null;
+        TcpFront tcp = null;
         UdpReceiver udp = null;
         try {
             if (config.tcp()) {
@@ -162,9 +162,9 @@ public final class CollectorDaemon {
         }
     }
 
-    private TcpListener bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {
+    private TcpFront bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {
         try {
-            return TcpListener.bind(ingest, at);
+            return TcpFront.bind(ingest, at);
         } catch (IOException e) {
             throw new BindException("cannot listen on tcp " + render(at) + ": " + e.getMessage());
         }

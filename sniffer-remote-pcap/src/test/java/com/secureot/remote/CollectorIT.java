@@ -49,6 +49,10 @@ class CollectorIT {
      * every test on real sockets.
      */
     List<Path> captures() throws IOException {
+        return captures(dir);
+    }
+
+    static List<Path> captures(Path dir) throws IOException {
         Path shared = Path.of(System.getProperty("shared.pcaps", "../../shared/pcaps"));
         if (Files.isDirectory(shared)) {
             try (var s = Files.list(shared)) {

@@ -21,9 +21,24 @@ public final class CollectorMetrics {
     public final AtomicLong activeConnections = new AtomicLong();
     public final AtomicLong acceptedConnections = new AtomicLong();
     private final ReasonCounters<RejectReason> rejected = new ReasonCounters<>(RejectReason.class);
+    private final ReasonCounters<RejectReason> connectionsRejected = new ReasonCounters<>(RejectReason.class);
 
     public void reject(RejectReason reason) {
         rejected.add(reason, 1);
+    }
+
+    /**
+     * A TCP connection refused or closed by the connection policy or TLS: counted with every
+     * refusal and, on its own, in the connection refusals.
+     */
+    public void rejectConnection(RejectReason reason) {
+        rejected.add(reason, 1);
+        connectionsRejected.add(reason, 1);
+    }
+
+    /** TCP connections refused or closed by the connection policy or TLS, by reason. */
+    public ReasonCounters<RejectReason> connectionRejections() {
+        return connectionsRejected;
     }
 
     /** Refusals by reason. */
@@ -45,6 +60,7 @@ public final class CollectorMetrics {
                 .append(" sot2_acks=").append(sot2Acks.get())
                 .append(" connections_active=").append(activeConnections.get())
                 .append(" connections_accepted=").append(acceptedConnections.get())
+                .append(" connections_rejected=").append(connectionsRejected.total())
                 .append(" rejected=").append(rejected.total());
         rejected.appendTo(sb, "rejected_", true);
         sb.append(' ').append(storage.summary(false));

@@ -76,8 +76,17 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 "Packet bytes (captured length) received from senders, by transport.", m.tcpBytes::get,
                 m.udpBytes::get);
         byReason("secureot_rejected_total", "Connections, streams and datagrams refused, by reason.", m.rejections());
+        byReason("secureot_connections_rejected_total",
+                "TCP connections refused or closed by the connection policy or TLS, by reason.",
+                m.connectionRejections());
         counter("secureot_sequence_gaps_total", "SOT1 sequence numbers never received (lost datagrams).",
                 m.sot1Gaps::get);
+        counter("secureot_sot2_records_total", "SOT2 records stored.", m.sot2Records::get);
+        counter("secureot_sot2_duplicates_total", "SOT2 records received again and dropped (already stored).",
+                m.sot2Duplicates::get);
+        counter("secureot_sot2_skipped_total", "SOT2 records a sensor dropped before sending them (its spool was "
+                + "full).", m.sot2Skipped::get);
+        counter("secureot_sot2_acks_total", "SOT2 acknowledgements sent.", m.sot2Acks::get);
         gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);
         counter("secureot_connections_accepted_total", "TCP connections accepted and served.",
                 m.acceptedConnections::get);

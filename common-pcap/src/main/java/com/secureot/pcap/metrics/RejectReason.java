@@ -4,6 +4,14 @@ package com.secureot.pcap.metrics;
 public enum RejectReason implements Reason {
     NOT_ALLOWED("not_allowed"),
     TOO_MANY_CONNECTIONS("too_many_connections"),
+    /** limits.max_connections_per_address reached for the connection's source address. */
+    TOO_MANY_FROM_ADDRESS("too_many_from_address"),
+    /** Closed to make room at the global cap: it had not yet shown a valid stream start. */
+    EVICTED("evicted"),
+    /** Nothing received within limits.first_bytes_timeout_seconds of the accept (or the TLS handshake). */
+    FIRST_BYTES_TIMEOUT("first_bytes_timeout"),
+    /** A record (or header) begun but not complete within limits.progress_timeout_seconds: trickling. */
+    SLOW_PROGRESS("slow_progress"),
     EMPTY("empty"),
     NOT_PCAP("not_pcap"),
     BAD_HEADER("bad_header"),

@@ -91,6 +91,35 @@ public final class BatchPublisher implements PacketHandler {
         return current;
     }
 
+    /**
+     * True when a packet of {@code capLen} bytes can be added now without waiting or dropping:
+     * an event-loop source asks first and, on false, stops reading until a batch is free
+     * (back-pressure) instead of blocking its thread. Hands the current batch over if the packet
+     * does not fit in it.
+     */
+    public boolean room(int capLen) {
+        if (current != null) {
+            if (current.fits(capLen)) {
+                return true;
+            }
+            flush();
+        }
+        PacketBatch b = pool.poll();
+        if (b == null) {
+            return false;
+        }
+        current = b;
+        b.tracker = tracker;
+        b.interval = interval;
+        currentSince = System.nanoTime();
+        return true;
+    }
+
+    /** After {@link #room} returned true: the batch to write the packet into at {@code data[used..]}, then {@link #commit}. */
+    public PacketBatch roomBatch() {
+        return current;
+    }
+
     /** Records the packet written after {@link #reserve} returned a batch. */
     public void commit(int capLen, int origLen, int linkType, long sec, int nanos, boolean nano, int snaplen,
                        Object origin) {
@@ -128,13 +157,14 @@ public final class BatchPublisher implements PacketHandler {
 
     /**
      * Hands the current batch over (an empty one if nothing is pending) with {@code barrier}
-     * behind its records, and starts the next interval; waits for a free batch, as TCP does.
+     * behind its records, and starts the next interval. Never waits: false when no batch is free
+     * (the caller tries again later, as an event loop must).
      */
-    public void barrier(StoreBarrier barrier) throws InterruptedException {
+    public boolean tryBarrier(StoreBarrier barrier) {
         if (current == null) {
             PacketBatch b = pool.poll();
-            while (b == null) {
-                b = pool.poll(100);
+            if (b == null) {
+                return false;
             }
             current = b;
             current.tracker = tracker;
@@ -144,6 +174,7 @@ public final class BatchPublisher implements PacketHandler {
         current.barrier = barrier;
         hand(false);
         interval++;
+        return true;
     }
 
     /** Hands the current batch over if it has waited longer than the maximum age. */

@@ -21,6 +21,9 @@ public final class Sot2Decoder {
         /** A batch of {@code count} records numbered from {@code firstSequence} begins. */
         void batch(long firstSequence, int count, int snaplen) throws Sot2Exception;
 
+        /** False when a record of {@code capLen} bytes cannot be taken now: {@link #feed} stops before it. */
+        boolean room(int capLen);
+
         void record(long sequence, long tsNanos, int origLen, int linkType, int flags, int snaplen, byte[] data,
                     int off, int capLen) throws Sot2Exception, InterruptedException;
 
@@ -76,25 +79,51 @@ public final class Sot2Decoder {
         return frames;
     }
 
-    public void feed(byte[] in, int off, int len) throws Sot2Exception, InterruptedException {
-        while (len > 0 || (partLen == 0 && wanted() == 0 && state == State.DATA)) {
+    /**
+     * Consumes what it can of {@code in[off, off + len)}; stops early, before a record, when the
+     * handler has no room for it (back-pressure: call again with the rest later).
+     *
+     * @return the bytes consumed
+     */
+    public int feed(byte[] in, int off, int len) throws Sot2Exception, InterruptedException {
+        int consumed = 0;
+        while (true) {
             int want = wanted();
+            if (partLen == want && (want > 0 || state == State.DATA)) {
+                // An item complete in the part buffer (or an empty record): handled before more is taken.
+                if (!handleIfRoom(part, 0)) {
+                    return consumed;
+                }
+                partLen = 0;
+                continue;
+            }
             if (partLen == 0 && len >= want) {
-                handle(in, off);
+                if (!handleIfRoom(in, off)) {
+                    return consumed;
+                }
                 off += want;
                 len -= want;
+                consumed += want;
                 continue;
+            }
+            if (len == 0) {
+                return consumed;
             }
             int take = Math.min(want - partLen, len);
             System.arraycopy(in, off, part, partLen, take);
             partLen += take;
             off += take;
             len -= take;
-            if (partLen == want) {
-                partLen = 0;
-                handle(part, 0);
-            }
+            consumed += take;
         }
+    }
+
+    private boolean handleIfRoom(byte[] b, int o) throws Sot2Exception, InterruptedException {
+        if (state == State.DATA && !handler.room(capLen)) {
+            return false;
+        }
+        handle(b, o);
+        return true;
     }
 
     private int wanted() {

@@ -31,6 +31,8 @@ import java.util.Map;
 public final class UdpReceiver implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UdpReceiver.class);
     private static final int MAX_TRACKED_SOURCES = 4096;
+    /** A quiet link's packets reach the files within this (the receiver's select timeout). */
+    private static final int POLL_MILLIS = 100;
     /** Covers every UDP snaplen a file header may need (a datagram holds at most 65507 bytes). */
     private static final int UDP_SNAPLEN = 65535;
     private static final int RECEIVE_BUFFER_BYTES = 16 << 20;
@@ -91,7 +93,7 @@ public final class UdpReceiver implements AutoCloseable {
     private void receiveLoop() {
         try {
             while (!stopping) {
-                if (selector.select(TcpConnection.POLL_MILLIS) == 0) {
+                if (selector.select(POLL_MILLIS) == 0) {
                     publisher.flush();
                     continue;
                 }

@@ -23,8 +23,10 @@ import static com.secureot.pcap.wire.Sot2Exception.Kind.BAD_SEQUENCE;
  * is dropped and counted as a duplicate), and welcome and acknowledgements go to an
  * {@link Output}. A record is acknowledged once a barrier behind it passed every writer (its
  * bytes written to the OS, or forced to disk with {@code durability: fsync}) and the stream's
- * journal committed it. Owned by one thread (the connection's); the barrier's completion comes
- * from a writer thread and touches only the journal and the output.
+ * journal committed it. Owned by one thread (the connection's event loop) and never blocks it:
+ * without room the decoder stops and the caller feeds the rest later; the barrier's completion
+ * comes from a writer thread, touches only the journal and the output, and hands further work
+ * back to the session's thread through {@link Output#later}.
  */
 public final class Sot2Session implements Sot2Decoder.Handler {
     private static final Logger log = LoggerFactory.getLogger(Sot2Session.class);
@@ -34,9 +36,15 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         /** Sends one whole frame (the buffer is read from position to limit before returning). */
         void send(ByteBuffer frame) throws IOException;
 
-        /** Ends the connection (another connection of the same stream takes over). */
+        /** Ends the connection (another connection of the same stream takes over, or storing failed). */
         void close();
+
+        /** Runs {@code task} on the session's thread after {@code delayMillis}. */
+        void later(Runnable task, long delayMillis);
     }
+
+    /** How often a stream end retries its last barrier while every batch is in use. */
+    private static final long RETRY_MILLIS = 10;
 
     private final Sot2Streams streams;
     private final BatchPublisher publisher;
@@ -79,13 +87,21 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         this.decoder = new Sot2Decoder(this, maxSnaplen);
     }
 
-    /** Takes bytes as they arrive, in pieces of any size. */
-    public void received(byte[] b, int off, int len) throws Sot2Exception, InterruptedException {
+    /**
+     * Takes bytes as they arrive, in pieces of any size; returns how many it consumed (fewer when
+     * the writers' batches are all in use: the caller stops reading and feeds the rest later).
+     */
+    public int received(byte[] b, int off, int len) throws Sot2Exception, InterruptedException {
         if (ended) {
             throw new Sot2Exception(BAD_SEQUENCE, "the stream was taken over by a newer connection");
         }
         checkFailed();
-        decoder.feed(b, off, len);
+        return decoder.feed(b, off, len);
+    }
+
+    /** Frames read whole so far. */
+    public long frames() {
+        return decoder.frames();
     }
 
     /** True when no frame is half read. */
@@ -98,9 +114,12 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         return sensorId;
     }
 
-    /** No bytes for a while: hand pending records over behind a barrier, so they are acknowledged. */
-    public void idle() throws Sot2Exception, InterruptedException {
+    /** After each read, and when a barrier completes: pending records go behind a barrier, to be acknowledged. */
+    public void idle() throws Sot2Exception {
         checkFailed();
+        if (ended || journal == null) {
+            return;
+        }
         hand();
         if (unbarriered && !barrierInFlight) {
             issueBarrier();
@@ -111,7 +130,7 @@ public final class Sot2Session implements Sot2Decoder.Handler {
      * The connection ended (closed, cut, or stopping): what was published is committed behind a
      * last barrier, and only then may another connection of the stream take over. Session thread.
      */
-    public void end() throws InterruptedException {
+    public void end() {
         if (ended) {
             return;
         }
@@ -120,8 +139,10 @@ public final class Sot2Session implements Sot2Decoder.Handler {
             return;
         }
         hand();
-        StreamJournal j = journal;
-        SequenceRanges upTo = j.snapshot();
+        finalBarrier(journal, journal.snapshot());
+    }
+
+    private void finalBarrier(StreamJournal j, SequenceRanges upTo) {
         StoreBarrier last = new StoreBarrier(writers, streams.fsync(), publisher.interval(), droppedSince(),
                 (barrier, ok) -> {
                     if (ok && !failed) {
@@ -131,7 +152,9 @@ public final class Sot2Session implements Sot2Decoder.Handler {
                     }
                     j.release(this);
                 });
-        publisher.barrier(last);
+        if (!publisher.tryBarrier(last)) {
+            out.later(() -> finalBarrier(j, upTo), RETRY_MILLIS); // every batch in use: soon one is free
+        }
     }
 
     @Override
@@ -147,24 +170,21 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         StreamJournal j;
         try {
             j = streams.journal(id, streamId);
-            if (!j.take(this)) {
-                Object holder = j.holder();
-                if (holder instanceof Sot2Session old) {
-                    log.info("{}: sensor {} reconnected; its previous connection ({}) is closed first", where, id,
-                            old.where);
-                    old.out.close();
-                }
-                if (!j.awaitReleased(Sot2Streams.TAKEOVER_MILLIS) || !j.take(this)) {
-                    refuse(Sot2.REFUSED, "stream " + Long.toHexString(streamId) + " of sensor " + id
-                            + " is still held by another connection");
-                }
-            }
         } catch (IOException e) {
             throw new Sot2Exception(BAD_HELLO, "cannot keep the state of sensor " + id + " (" + e.getMessage()
                     + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Sot2Exception(BAD_HELLO, "interrupted while sensor " + id + " took over its stream");
+        }
+        if (!j.take(this)) {
+            // Still held by an earlier connection (half-open after a network cut, or a reconnect
+            // faster than its end): that one is closed, its records committed, and the sensor's
+            // next attempt (its back-off) takes over. Waiting here would block the event loop.
+            if (j.holder() instanceof Sot2Session old) {
+                log.info("{}: sensor {} reconnected; its previous connection ({}) is closed first", where, id,
+                        old.where);
+                old.out.close();
+            }
+            refuse(Sot2.REFUSED, "stream " + Long.toHexString(streamId) + " of sensor " + id
+                    + " is still held by its previous connection; try again");
         }
         journal = j;
         sensorId = id;
@@ -190,6 +210,11 @@ public final class Sot2Session implements Sot2Decoder.Handler {
     }
 
     @Override
+    public boolean room(int capLen) {
+        return publisher.room(capLen);
+    }
+
+    @Override
     public void record(long sequence, long tsNanos, int origLen, int linkType, int flags, int snaplen, byte[] data,
                        int off, int capLen) throws Sot2Exception, InterruptedException {
         if ((runFirst >= 0 && sequence >= runFirst && sequence <= runLast) || journal.isPublished(sequence)) {
@@ -208,7 +233,7 @@ public final class Sot2Session implements Sot2Decoder.Handler {
     }
 
     @Override
-    public void batchEnd() throws Sot2Exception, InterruptedException {
+    public void batchEnd() {
         hand();
         if (!barrierInFlight && unbarriered) {
             issueBarrier();
@@ -267,14 +292,15 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         return () -> metrics.storage.droppedTotal() > before;
     }
 
-    private void issueBarrier() throws InterruptedException {
-        unbarriered = false;
-        barrierInFlight = true;
+    private void issueBarrier() {
         StreamJournal j = journal;
         SequenceRanges upTo = j.snapshot();
         StoreBarrier b = new StoreBarrier(writers, streams.fsync(), publisher.interval(), droppedSince(),
                 (barrier, ok) -> stored(j, barrier, upTo, ok));
-        publisher.barrier(b);
+        if (publisher.tryBarrier(b)) {
+            unbarriered = false;
+            barrierInFlight = true;
+        } // else: every batch in use; the next read or barrier completion tries again
     }
 
     /** On the last writer's thread: commit, then acknowledge. */
@@ -282,6 +308,7 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         if (ok && !failed && j.commit(barrier.interval(), upTo)) {
             barrierInFlight = false;
             ack(upTo.contiguous());
+            out.later(this::idleQuietly, 0); // records that came meanwhile get the next barrier
             return;
         }
         if (!failed) {
@@ -292,6 +319,14 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         j.uncommittedLost();
         barrierInFlight = false;
         out.close();
+    }
+
+    private void idleQuietly() {
+        try {
+            idle();
+        } catch (Sot2Exception e) {
+            out.close(); // failed meanwhile: the read path reports it
+        }
     }
 
     private void ack(long sequence) {

@@ -80,6 +80,9 @@ class Sot2SessionTest {
         final List<Long> acks = new CopyOnWriteArrayList<>();
         volatile boolean closedByCollector;
         long welcomeResume = -1;
+        int welcomeStatus = -1;
+        /** Work the session hands back to its own thread (here: the test's). */
+        final java.util.concurrent.ConcurrentLinkedQueue<Runnable> later = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         Connection(Collector c, String name) {
             publisher = new BatchPublisher(c.pool, c.writers.workers(), c.metrics.storage, true, 200);
@@ -91,6 +94,7 @@ class Sot2SessionTest {
         public void send(ByteBuffer frame) {
             ByteBuffer f = frame.duplicate().order(ByteOrder.BIG_ENDIAN);
             if (f.getInt(f.position()) == Sot2.MAGIC) {
+                welcomeStatus = f.get(f.position() + 5);
                 welcomeResume = f.getLong(f.position() + 8);
             } else if ((f.get(f.position()) & 0xFF) == Sot2.ACK) {
                 acks.add(f.getLong(f.position() + 8));
@@ -101,10 +105,18 @@ class Sot2SessionTest {
         @Override
         public void close() {
             closedByCollector = true;
-            try {
-                session.end(); // the connection's thread would see its socket closed and end the session
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            session.end(); // the connection's thread would see its socket closed and end the session
+        }
+
+        @Override
+        public void later(Runnable task, long delayMillis) {
+            later.add(task);
+        }
+
+        void runLater() {
+            Runnable r;
+            while ((r = later.poll()) != null) {
+                r.run();
             }
         }
 
@@ -113,8 +125,12 @@ class Sot2SessionTest {
             int off = 0;
             while (off < bytes.length) {
                 int n = Math.min(bytes.length - off, 1 + rnd.nextInt(3000));
-                session.received(bytes, off, n);
-                off += n;
+                int used = session.received(bytes, off, n);
+                off += used;
+                if (used < n) {
+                    Thread.sleep(1); // every batch in use: the writers free one
+                }
+                runLater();
             }
         }
 
@@ -127,6 +143,7 @@ class Sot2SessionTest {
                     }
                 }
                 try {
+                    runLater();
                     session.idle();
                 } catch (Sot2Exception e) {
                     throw new AssertionError(e);
@@ -230,11 +247,24 @@ class Sot2SessionTest {
             }
             a.awaitAck(300); // sent, but the sensor never reads it
 
-            // The sensor reconnects while the collector still holds the first connection; not
-            // having seen any ack, it resends everything from the start, then new records.
-            Connection b = c.connect("conn-b");
-            b.feed(hello(), rnd);
+            // The sensor reconnects while the collector still holds the first connection: that one is
+            // closed and this attempt refused; the sensor's next attempt takes over. Not having seen
+            // any ack, it resends everything from the start, then new records.
+            Connection refused = c.connect("conn-b0");
+            assertThrows(Sot2Exception.class, () -> refused.feed(hello(), rnd));
+            assertEquals(Sot2.REFUSED, refused.welcomeStatus);
             assertTrue(a.closedByCollector, "the older connection is closed when the stream reconnects");
+            Connection b = null;
+            for (int attempt = 0; attempt < 500 && b == null; attempt++) {
+                Connection next = c.connect("conn-b" + (attempt + 1));
+                try {
+                    next.feed(hello(), rnd);
+                    b = next;
+                } catch (Sot2Exception e) {
+                    Thread.sleep(10); // the older connection's last records are being committed
+                }
+            }
+            assertTrue(b != null, "the reconnect took over within 5 s");
             assertEquals(300, b.welcomeResume, "the welcome says what is stored");
             assertThrows(Sot2Exception.class, () -> a.session.received(batch(301, 310), 0, 100),
                     "the stale connection may not publish any more");
@@ -251,6 +281,7 @@ class Sot2SessionTest {
         try (Collector c = new Collector(cfg)) {
             Connection d = c.connect("conn-d");
             d.feed(hello(), rnd);
+            assertEquals(Sot2.ACCEPTED, d.welcomeStatus);
             assertEquals(500, d.welcomeResume);
             d.feed(batch(451, 600), rnd);
             assertEquals(600, d.awaitAck(600));
