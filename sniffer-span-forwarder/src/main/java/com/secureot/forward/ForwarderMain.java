@@ -87,6 +87,9 @@ public final class ForwarderMain implements Callable<Integer> {
                 exclusion = collector.bpfExclusion();
             }
             checkFilter(cfg, exclusion);
+            if (options.checkConfig() && cfg.forward().enable() && cfg.forward().sot2()) {
+                checkSpool(spoolDirectory(cfg));
+            }
             if (options.checkConfig()) {
                 return options.valid(cfg.storage().outputDir(),
                         collector == null ? "" : "; forwarding to " + collector);
@@ -125,6 +128,19 @@ public final class ForwarderMain implements Callable<Integer> {
     static Path spoolDirectory(SpanConfig cfg) {
         Path d = cfg.forward().spoolDirectory();
         return d != null ? d : cfg.storage().outputDir().resolve(".spool");
+    }
+
+    /** What {@link Spool#open} would fail on, without creating anything. */
+    static void checkSpool(Path dir) throws ConfigException {
+        Path p = dir.toAbsolutePath();
+        while (p != null && !java.nio.file.Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p == null || !java.nio.file.Files.isDirectory(p) || !java.nio.file.Files.isWritable(p)) {
+            throw new ConfigException("forward.spool.directory: " + dir + " cannot be created or written"
+                    + (p == null ? "" : " (" + p + " is " + (java.nio.file.Files.isDirectory(p) ? "not writable"
+                    : "not a directory") + ")"));
+        }
     }
 
     /** The user's filter combined with the self-exclusion, as the capture will install it. */

@@ -68,6 +68,8 @@ public final class Sot2Session implements Sot2Decoder.Handler {
     private volatile boolean barrierInFlight;
     private volatile boolean failed;
     private long droppedAtLastBarrier;
+    /** The highest sequence published to the stream (only this session publishes while it holds it). */
+    private long publishedMax;
     private boolean ended;
 
     /**
@@ -188,6 +190,7 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         }
         journal = j;
         sensorId = id;
+        publishedMax = j.snapshot().max();
         publisher.track(j, j.nextInterval());
         droppedAtLastBarrier = metrics.storage.droppedTotal();
         long resume = j.contiguous();
@@ -217,7 +220,10 @@ public final class Sot2Session implements Sot2Decoder.Handler {
     @Override
     public void record(long sequence, long tsNanos, int origLen, int linkType, int flags, int snaplen, byte[] data,
                        int off, int capLen) throws Sot2Exception, InterruptedException {
-        if ((runFirst >= 0 && sequence >= runFirst && sequence <= runLast) || journal.isPublished(sequence)) {
+        // Past everything published: new, and no lock taken (the live case, record after record).
+        boolean fresh = sequence > publishedMax;
+        if (!fresh && ((runFirst >= 0 && sequence >= runFirst && sequence <= runLast)
+                || journal.isPublished(sequence))) {
             duplicates++; // a resend after a lost acknowledgement, or a backfill overlapping live records
             return;
         }
@@ -226,6 +232,9 @@ public final class Sot2Session implements Sot2Decoder.Handler {
             runFirst = sequence;
         }
         runLast = sequence;
+        if (fresh) {
+            publishedMax = sequence;
+        }
         publisher.add(data, off, capLen, origLen, linkType, Math.floorDiv(tsNanos, 1_000_000_000L),
                 (int) Math.floorMod(tsNanos, 1_000_000_000L), (flags & Sot2.RECORD_NANO) != 0, snaplen, sender);
         records++;

@@ -39,7 +39,11 @@ public final class Cursor implements AutoCloseable {
         this.buf = buffered ? ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN)
                 : ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
         this.buf.limit(0);
+        this.view = buf.duplicate();
     }
+
+    /** A second view of the buffer, so that checking and copying a record makes no buffer per packet. */
+    private final ByteBuffer view;
 
     /** The sequence of the next record this cursor reads. */
     public long next() {
@@ -130,7 +134,8 @@ public final class Cursor implements AutoCloseable {
                 return count;
             }
             snaplen = snap;
-            dst.put(buf.slice(at + Spool.ENTRY_PREFIX_BYTES, record));
+            view.limit(at + total).position(at + Spool.ENTRY_PREFIX_BYTES);
+            dst.put(view);
             pos += total;
             next++;
             count++;
@@ -149,7 +154,8 @@ public final class Cursor implements AutoCloseable {
     private boolean valid(int total) {
         int at = (int) (pos - bufStart);
         crc.reset();
-        crc.update(buf.slice(at + 8, total - 8));
+        view.limit(at + total).position(at + 8);
+        crc.update(view);
         return (int) crc.getValue() == buf.getInt(at + 4);
     }
 

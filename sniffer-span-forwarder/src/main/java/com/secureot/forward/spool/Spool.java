@@ -76,6 +76,8 @@ public final class Spool implements AutoCloseable {
     private final List<Segment> segments = new ArrayList<>();
     private final ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
     private final CRC32C crc = new CRC32C();
+    /** A second view of {@code out} for the checksum, so that no buffer is made per packet. */
+    private final ByteBuffer crcView = out.duplicate();
     private final FileChannel ackFile;
     private FileChannel active;
     private long activeSize;
@@ -333,7 +335,8 @@ public final class Spool implements AutoCloseable {
                     .putShort((short) b.linkType[i]).putShort((short) (b.nanoPrecision[i] ? 1 : 0))
                     .put(b.data, b.offset[i], cap);
             crc.reset();
-            crc.update(out.slice(start + 8, entry - 8));
+            crcView.limit(start + entry).position(start + 8);
+            crc.update(crcView);
             out.putInt(start + 4, (int) crc.getValue());
             seq++;
             dataOfWrite += cap;
