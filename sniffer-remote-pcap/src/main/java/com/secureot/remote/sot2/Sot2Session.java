@@ -306,10 +306,13 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         SequenceRanges upTo = j.snapshot();
         StoreBarrier b = new StoreBarrier(writers, streams.fsync(), publisher.interval(), droppedSince(),
                 (barrier, ok) -> stored(j, barrier, upTo, ok));
+        // Set before the hand-over: a writer may complete the barrier before tryBarrier returns.
+        barrierInFlight = true;
         if (publisher.tryBarrier(b)) {
             unbarriered = false;
-            barrierInFlight = true;
-        } // else: every batch in use; the next read or barrier completion tries again
+        } else {
+            barrierInFlight = false; // every batch in use; the next read or barrier completion tries again
+        }
     }
 
     /** On the last writer's thread: commit, then acknowledge. */

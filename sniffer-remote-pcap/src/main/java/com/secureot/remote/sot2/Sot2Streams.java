@@ -34,34 +34,26 @@ public final class Sot2Streams implements AutoCloseable {
     }
 
     private final Map<String, StreamJournal> streams = new HashMap<>();
-    private final FileChannel lockFile;
-    private final FileLock lock;
+    private FileChannel lockFile;
+    private FileLock lock;
 
-    private Sot2Streams(Path dir, boolean fsync, FileChannel lockFile, FileLock lock) {
+    private Sot2Streams(Path dir, boolean fsync) {
         this.dir = dir;
         this.fsync = fsync;
-        this.lockFile = lockFile;
-        this.lock = lock;
     }
 
-    /** Opens (creating) {@code outputDir/.sot2} and recovers every journal in it. */
+    /**
+     * Recovers every journal in {@code outputDir/.sot2}, if there is one; the folder is created
+     * (and locked) only when the first SOT2 stream connects, so a collector that never serves one
+     * leaves its output folder as it was.
+     */
     public static Sot2Streams open(Path outputDir, boolean fsync) throws IOException {
-        Path dir = Files.createDirectories(outputDir.resolve(FOLDER));
-        // Recovery cuts files back: a second collector on the same folder would cut the first one's.
-        FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
+        Path dir = outputDir.resolve(FOLDER);
+        Sot2Streams s = new Sot2Streams(dir, fsync);
+        if (!Files.isDirectory(dir)) {
+            return s;
         }
-        if (lock == null) {
-            ch.close();
-            throw new InUse("another collector is using this output folder (" + dir.resolve("lock")
-                    + " is locked)");
-        }
-        Sot2Streams s = new Sot2Streams(dir, fsync, ch, lock);
+        s.lock();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.journal")) {
             for (Path p : ds) {
                 StreamJournal j = StreamJournal.recover(p, fsync);
@@ -81,6 +73,26 @@ public final class Sot2Streams implements AutoCloseable {
         return s;
     }
 
+    /** Recovery cuts files back: a second collector on the same folder would cut the first one's. */
+    private void lock() throws IOException {
+        Files.createDirectories(dir);
+        FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (l == null) {
+            ch.close();
+            throw new InUse("another collector is using this output folder (" + dir.resolve("lock")
+                    + " is locked)");
+        }
+        lockFile = ch;
+        lock = l;
+    }
+
     public boolean fsync() {
         return fsync;
     }
@@ -91,6 +103,9 @@ public final class Sot2Streams implements AutoCloseable {
 
     /** The journal of a stream, created on its first connection. */
     synchronized StreamJournal journal(String sensor, long stream) throws IOException {
+        if (lock == null) {
+            lock();
+        }
         String k = key(sensor, stream);
         StreamJournal j = streams.get(k);
         if (j == null) {
@@ -105,10 +120,12 @@ public final class Sot2Streams implements AutoCloseable {
         streams.values().forEach(StreamJournal::close);
         streams.clear();
         try {
-            if (lock.isValid()) {
+            if (lock != null && lock.isValid()) {
                 lock.release();
             }
-            lockFile.close();
+            if (lockFile != null) {
+                lockFile.close();
+            }
         } catch (IOException e) {
             log.debug("releasing {}: {}", dir.resolve("lock"), e.getMessage());
         }
