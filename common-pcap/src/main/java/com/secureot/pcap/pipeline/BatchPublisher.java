@@ -108,10 +108,7 @@ public final class BatchPublisher implements PacketHandler {
         if (b == null) {
             return false;
         }
-        current = b;
-        b.tracker = tracker;
-        b.interval = interval;
-        currentSince = System.nanoTime();
+        begin(b);
         return true;
     }
 
@@ -136,11 +133,16 @@ public final class BatchPublisher implements PacketHandler {
         if (b == null) {
             return false;
         }
+        begin(b);
+        return true;
+    }
+
+    /** Makes {@code b} the batch being filled, in the current interval. */
+    private void begin(PacketBatch b) {
         current = b;
         b.tracker = tracker;
         b.interval = interval;
         currentSince = System.nanoTime();
-        return true;
     }
 
     /** Marks every later batch as an acknowledged stream's, in {@code firstInterval} and after. */
@@ -166,10 +168,7 @@ public final class BatchPublisher implements PacketHandler {
             if (b == null) {
                 return false;
             }
-            current = b;
-            current.tracker = tracker;
-            current.interval = interval;
-            currentSince = System.nanoTime();
+            begin(b);
         }
         current.barrier = barrier;
         hand(false);
