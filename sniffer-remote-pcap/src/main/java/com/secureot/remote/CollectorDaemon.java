@@ -22,6 +22,7 @@ import com.secureot.remote.sender.SenderRouter;
 import com.secureot.remote.sender.Sensor;
 import com.secureot.remote.sender.Sensors;
 import com.secureot.remote.sender.SequenceStateFile;
+import com.secureot.remote.sot2.Sot2Streams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,7 @@ public final class CollectorDaemon {
     public int run(Shutdown shutdown) throws ConfigException, BindException, InterruptedException {
         StorageConfig storage = config.storage();
         OutputFolder.create(storage.outputDir());
+        removeEmptyLeftovers(storage.outputDir());
         int batchBytes = Math.max(BATCH_BYTES, config.limits().maxSnaplen());
         int batches = (int) Math.max(8, config.limits().queueBytes() / batchBytes);
         BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
@@ -76,7 +78,20 @@ public final class CollectorDaemon {
                         + "readable by the daemon only (chmod 0640, group of the service)", s.key().file(), s);
             }
         }
-        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, pipeline.workers(), clock);
+        Sot2Streams sot2;
+        try {
+            // Before any connection: recovery may cut files back, which nothing may write meanwhile.
+            sot2 = config.tcp() || config.tls().enable() ? Sot2Streams.open(storage.outputDir(), config.fsync()) : null;
+        } catch (Sot2Streams.InUse e) {
+            writers.closeUnstarted();
+            throw new BindException(e.getMessage());
+        } catch (IOException e) {
+            writers.closeUnstarted();
+            throw new ConfigException("output_directories.pcap_raw_output_path: cannot keep the SOT2 state in "
+                    + storage.outputDir().resolve(Sot2Streams.FOLDER) + ": " + e.getMessage());
+        }
+        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, pipeline.workers(), clock,
+                sot2);
 
         InetAddress bind = address(config.bindAddress());
         TlsPort tls;
@@ -126,6 +141,9 @@ public final class CollectorDaemon {
             }
         } finally {
             pipeline.close(); // receivers, then writers: also when binding or the endpoint failed
+            if (sot2 != null) {
+                sot2.close();
+            }
             if (endpoint != null) {
                 endpoint.close();
             }
@@ -137,6 +155,24 @@ public final class CollectorDaemon {
             return ExitCodes.SOFTWARE;
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * A run killed between creating a file and writing its header leaves an empty {@code .pcap}
+     * that no reader accepts; it holds nothing, so it goes before this run lists the folder.
+     */
+    private static void removeEmptyLeftovers(java.nio.file.Path dir) {
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds =
+                     java.nio.file.Files.newDirectoryStream(dir, "*.pcap")) {
+            for (java.nio.file.Path p : ds) {
+                if (java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.size(p) == 0) {
+                    java.nio.file.Files.delete(p);
+                    log.info("removed {}: empty, left by a run that was killed", p);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot look for empty files left in {}: {}", dir, e.getMessage());
+        }
     }
 
     private TcpFront bindTcp(Ingest ingest, InetSocketAddress plain, InetSocketAddress tlsAt, TlsPort tls)

@@ -17,7 +17,12 @@ import com.secureot.pcap.metrics.CaptureMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import com.secureot.forward.spool.Spool;
+import com.secureot.pcap.pipeline.BatchConsumer;
+
+import java.io.IOException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 
@@ -29,7 +34,7 @@ import java.util.concurrent.Callable;
         versionProvider = DaemonCommand.CaptureVersion.class,
         description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
                 + "and split by IP address, and forwards every packet to a collector (forward: block; TCP "
-                + "PCAP-over-IP or UDP SOT1, see docs/wire-formats.md).",
+                + "PCAP-over-IP, TCP SOT2 acknowledged with a spool, or UDP SOT1, see docs/wire-formats.md).",
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:success (SIGTERM/SIGINT: files flushed and closed; replay: every packet stored and forwarded)",
             "64:bad command line, or unreadable replay file",
@@ -86,6 +91,13 @@ public final class ForwarderMain implements Callable<Integer> {
                     e.errors().forEach(root::addError);
                 }
             }
+            if (options.checkConfig() && cfg.forward().enable() && cfg.forward().sot2()) {
+                try {
+                    checkSpool(spoolDirectory(cfg));
+                } catch (ConfigException e) {
+                    e.errors().forEach(root::addError);
+                }
+            }
             root.throwIfErrors();
             if (unresolved != null) {
                 // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
@@ -99,8 +111,21 @@ public final class ForwarderMain implements Callable<Integer> {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
-        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics,
-                cfg.storage().outputDir(), tls);
+        Spool spool = null;
+        String sensorId = null;
+        if (collector != null && cfg.forward().sot2()) {
+            Path dir = spoolDirectory(cfg);
+            try {
+                spool = Spool.open(dir, cfg.forward().spoolMaxBytes());
+            } catch (IOException e) {
+                return DaemonCommand.configError(new ConfigException("forward.spool.directory: cannot use " + dir
+                        + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+            }
+            sensorId = cfg.forward().sensorId() != null ? cfg.forward().sensorId() : SensorNames.hostName();
+        }
+        BatchConsumer sink = collector == null ? null
+                : ForwardingSink.create(cfg.forward(), collector, metrics,
+                        cfg.storage().outputDir(), tls, spool, sensorId);
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(replay.readFile(), replay.replaySpeed(), sink, exclusion, Shutdown.install());
@@ -110,6 +135,25 @@ public final class ForwarderMain implements Callable<Integer> {
             return DaemonCommand.configError(new ConfigException(e.getMessage()));
         } catch (CaptureOpenException e) {
             return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
+        }
+    }
+
+    /** {@code forward.spool.directory}, by default {@code .spool} in the output folder. */
+    static Path spoolDirectory(SpanConfig cfg) {
+        Path d = cfg.forward().spoolDirectory();
+        return d != null ? d : cfg.storage().outputDir().resolve(".spool");
+    }
+
+    /** What {@link Spool#open} would fail on, without creating anything. */
+    static void checkSpool(Path dir) throws ConfigException {
+        Path p = dir.toAbsolutePath();
+        while (p != null && !java.nio.file.Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p == null || !java.nio.file.Files.isDirectory(p) || !java.nio.file.Files.isWritable(p)) {
+            throw new ConfigException("forward.spool.directory: " + dir + " cannot be created or written"
+                    + (p == null ? "" : " (" + p + " is " + (java.nio.file.Files.isDirectory(p) ? "not writable"
+                    : "not a directory") + ")"));
         }
     }
 

@@ -33,13 +33,18 @@ abstract class ForwardingSink implements BatchConsumer {
     }
 
     /**
-     * The sink for {@code cfg.protocol()}; opens nothing until its worker runs.
+     * The sink for {@code cfg.protocol()} and format; opens nothing until its worker runs, except
+     * SOT2, whose spool is opened by the caller and whose sender starts here.
      *
      * @param stateDir the output folder, where authenticated UDP keeps its run epoch
-     * @param tls TCP: the loaded TLS material, null for plaintext
+     * @param tls TCP PCAP-over-IP: the loaded TLS material, null for plaintext
      */
-    static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
-                                 java.nio.file.Path stateDir, ForwardTls tls) {
+    static BatchConsumer create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
+                                java.nio.file.Path stateDir, ForwardTls tls,
+                                com.secureot.forward.spool.Spool spool, String sensorId) {
+        if (cfg.sot2()) {
+            return new Sot2Sink(endpoint, cfg, metrics, spool, sensorId);
+        }
         return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics, tls)
                 : new DatagramSink(endpoint, cfg, metrics, stateDir);
     }

@@ -70,8 +70,8 @@ class ForwardConfigTest {
                 errors("enable: true\nhost: h\nport: 70000\n"));
         assertEquals(List.of("forward.protocol: \"sctp\" is not one of udp, tcp"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: sctp\n"));
-        assertEquals(List.of("forward.format: \"pcap\" is not one of sot1, raw"),
-                errors("enable: true\nhost: h\nport: 1\nformat: pcap\n"));
+        assertEquals(List.of("forward.format: \"pcapng\" is not one of sot1, raw"),
+                errors("enable: true\nhost: h\nport: 1\nformat: pcapng\n"));
         assertEquals(List.of("forward.max_datagram_bytes: 70000 is out of range (expected 64..65507)"),
                 errors("enable: true\nhost: h\nport: 1\nmax_datagram_bytes: 70000\n"));
         assertEquals(List.of("forward.host: must not be empty"), errors("enable: true\nhost: \" \"\nport: 1\n"));
@@ -87,8 +87,10 @@ class ForwardConfigTest {
 
     @Test
     void keysOfTheOtherProtocolAreErrors() {
-        assertEquals(List.of("forward.format: is for protocol udp only (forward.protocol is tcp)"),
-                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: raw\n"));
+        assertEquals(List.of("forward.format: \"raw\" is for protocol udp (forward.protocol is tcp, which takes pcap "
+                        + "or sot2)"), errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: raw\n"));
+        assertEquals(List.of("forward.format: \"sot2\" is for protocol tcp (forward.protocol is udp, which takes sot1 "
+                        + "or raw)"), errors("enable: true\nhost: h\nport: 1\nformat: sot2\n"));
         assertEquals(List.of("forward.max_datagram_bytes: is for protocol udp only (forward.protocol is tcp)"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nmax_datagram_bytes: 1400\n"));
         assertEquals(List.of("forward.reconnect_min_ms: is for protocol tcp only (forward.protocol is udp)"),
@@ -104,6 +106,26 @@ class ForwardConfigTest {
         for (String good : List.of("10.0.0.50", "fd00::5", "fe80::1%lo", "collector", "collector.site-a.example.", "sensor-01.local")) {
             assertEquals(good, load("enable: true\nhost: \"" + good + "\"\nport: 5000\n").host(), good);
         }
+    }
+
+    @Test
+    void sot2KeysHaveDefaultsAndAreErrorsUnderOtherFormats() throws Exception {
+        ForwardConfig f = load("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\n");
+        assertTrue(f.sot2());
+        assertEquals(1024L << 20, f.spoolMaxBytes());
+        assertEquals(100_000_000L, f.backfillRateBitsPerSecond());
+        assertEquals(null, f.spoolDirectory());
+        ForwardConfig g = load("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nsensor_id: plant-7\n"
+                + "backfill_rate_mbps: 0\nspool:\n  directory: /var/spool/x\n  max_size_mb: 64\n");
+        assertEquals("plant-7", g.sensorId());
+        assertEquals(0, g.backfillRateBitsPerSecond());
+        assertEquals(64L << 20, g.spoolMaxBytes());
+        assertEquals(List.of("forward.spool: is for format sot2 only (forward.format is pcap)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nspool:\n  max_size_mb: 64\n"));
+        assertEquals(List.of("forward.sensor_id: \"a b\" is not a sensor name (1-255 letters, digits and . _ - : @)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nsensor_id: \"a b\"\n"));
+        assertEquals(List.of("forward.spool.max_size_mb: 1 is out of range (expected 16..16777216)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nspool:\n  max_size_mb: 1\n"));
     }
 
     @Test

@@ -5,7 +5,8 @@ package com.secureot.pcap.config;
  * A key that only one protocol uses is an error under the other, so a setting never silently
  * does nothing.
  *
- * @param format {@code sot1} (default) or {@code raw} for UDP; TCP always carries PCAP-over-IP
+ * @param format UDP: {@code sot1} (default) or {@code raw}; TCP: {@code pcap} (default,
+ *               PCAP-over-IP) or {@code sot2} (acknowledged, spooled)
  * @param connectTimeoutMillis TCP: how long one connection attempt may take
  * @param reconnectMinMillis TCP: first wait after a failed attempt or a lost connection
  * @param reconnectMaxMillis TCP: the doubling wait stops growing here
@@ -15,14 +16,24 @@ package com.secureot.pcap.config;
  * @param sendBufferBytes the socket's send buffer (SO_SNDBUF)
  * @param auth UDP SOT1: the key that authenticates every datagram, or none
  * @param tls TCP: mutual TLS to the collector, {@link ForwardTlsConfig#DISABLED} when off
+ * @param sensorId SOT2: the name the sensor gives in its hello (default: the host name)
+ * @param spoolDirectory SOT2: where unacknowledged packets wait; null: {@code <output>/.spool}
+ * @param spoolMaxBytes SOT2: the spool's size limit; past it the oldest unacknowledged go first
+ * @param backfillRateBitsPerSecond SOT2: the pace of resending a backlog; 0: as fast as it goes
  */
 public record ForwardConfig(boolean enable, String host, int port, String protocol, String format,
                             int connectTimeoutMillis, int reconnectMinMillis, int reconnectMaxMillis,
                             int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes,
-                            ForwardAuthConfig auth, ForwardTlsConfig tls) {
+                            ForwardAuthConfig auth, ForwardTlsConfig tls, String sensorId,
+                            java.nio.file.Path spoolDirectory, long spoolMaxBytes, long backfillRateBitsPerSecond) {
 
     public static final ForwardConfig DISABLED = new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0,
-            ForwardAuthConfig.NONE, ForwardTlsConfig.DISABLED);
+            ForwardAuthConfig.NONE, ForwardTlsConfig.DISABLED, null, null, 0, 0);
+
+    /** Acknowledged forwarding with a spool (TCP, {@code format: sot2}). */
+    public boolean sot2() {
+        return format.equals("sot2");
+    }
 
     public boolean tcp() {
         return protocol.equals("tcp");
@@ -41,14 +52,54 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         int port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
         String protocol = n.choice("protocol", "udp", "udp", "tcp");
         boolean tcp = protocol.equals("tcp");
-        for (String key : tcp ? new String[] {"format", "max_datagram_bytes", "auth"}
+        for (String key : tcp ? new String[] {"max_datagram_bytes", "auth"}
                 : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms", "tls"}) {
             if (n.has(key)) {
                 n.error(key, "is for protocol " + (tcp ? "udp" : "tcp") + " only (forward.protocol is "
                         + protocol + ")");
             }
         }
-        String format = n.choice("format", "sot1", "sot1", "raw");
+        String asked = n.has("format") ? n.string("format", "").toLowerCase(java.util.Locale.ROOT) : null;
+        String format;
+        if (asked != null && (tcp ? asked.equals("sot1") || asked.equals("raw")
+                : asked.equals("pcap") || asked.equals("sot2"))) {
+            n.error("format", ConfigNode.quote(asked) + " is for protocol " + (tcp ? "udp" : "tcp")
+                    + " (forward.protocol is " + protocol + ", which takes " + (tcp ? "pcap or sot2" : "sot1 or raw")
+                    + ")");
+            format = tcp ? "pcap" : "sot1";
+        } else {
+            format = tcp ? n.choice("format", "pcap", "pcap", "sot2") : n.choice("format", "sot1", "sot1", "raw");
+        }
+        boolean sot2 = format.equals("sot2");
+        if (!sot2) {
+            for (String key : new String[] {"sensor_id", "spool", "backfill_rate_mbps"}) {
+                if (n.has(key)) {
+                    n.error(key, "is for format sot2 only (forward.format is " + format + ")");
+                }
+            }
+        }
+        String sensorId = n.string("sensor_id", null);
+        if (sensorId != null && !com.secureot.pcap.wire.Sot2.validSensorId(sensorId)) {
+            n.error("sensor_id", ConfigNode.quote(sensorId)
+                    + " is not a sensor name (1-255 letters, digits and . _ - : @)");
+        }
+        ConfigNode spool = n.child("spool");
+        String spoolDir = spool.string("directory", null);
+        java.nio.file.Path spoolPath = null;
+        if (spoolDir != null) {
+            if (spoolDir.isBlank()) {
+                spool.error("directory", "must not be empty");
+            } else {
+                try {
+                    spoolPath = java.nio.file.Path.of(spoolDir);
+                } catch (RuntimeException e) {
+                    spool.error("directory", ConfigNode.quote(spoolDir) + " is not a valid path");
+                }
+            }
+        }
+        long spoolMax = spool.integer("max_size_mb", 1024, 16, 1 << 24) << 20;
+        spool.finish();
+        long backfill = n.integer("backfill_rate_mbps", 100, 0, 100_000) * 1_000_000L;
         int connect = (int) n.integer("connect_timeout_ms", 3000, 100, 120_000);
         int rmin = (int) n.integer("reconnect_min_ms", 500, 10, 600_000);
         int rmax = (int) n.integer("reconnect_max_ms", 30_000, 10, 3_600_000);
@@ -65,9 +116,13 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         ForwardAuthConfig auth = ForwardAuthConfig.read(n.child("auth"), authSet && !tcp && !format.equals("raw"));
         ForwardTlsConfig tls = tcp && n.has("tls") ? ForwardTlsConfig.read(n.child("tls"), host)
                 : ForwardTlsConfig.DISABLED;
+        if (sot2 && tls.enable()) {
+            // The acknowledged sender runs on its own socket code, not yet on the TLS channel.
+            n.error("tls", "is not supported with format sot2 yet (use format pcap over TLS, or sot2 without tls)");
+        }
         n.finish();
         return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf,
-                auth, tls);
+                auth, tls, sensorId, spoolPath, spoolMax, backfill);
     }
 
     private static long requiredPort(ConfigNode n) {

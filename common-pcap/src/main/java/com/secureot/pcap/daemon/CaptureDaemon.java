@@ -179,6 +179,11 @@ public final class CaptureDaemon {
                     + metrics.drops().nonZero() + ")", ExitCodes.IO_ERROR);
         }
         long notForwarded = withForward ? metrics.forwardDroppedTotal() : 0;
+        long waiting = withForward && metrics.forwardAcknowledged ? metrics.forwardBacklogPackets.get() : 0;
+        if (notForwarded == 0 && waiting > 0) {
+            return DaemonCommand.fail(waiting + " of " + metrics.captured.get() + " packets are not acknowledged by "
+                    + "the collector yet; they stay in the spool and are sent at the next start", ExitCodes.NOT_FORWARDED);
+        }
         if (notForwarded > 0) {
             return DaemonCommand.fail(notForwarded + " of " + metrics.captured.get() + " packets were not forwarded ("
                     + metrics.forwardDrops().nonZero() + "); the local files are complete", ExitCodes.NOT_FORWARDED);

@@ -34,6 +34,16 @@ public final class CaptureMetrics {
     /** Forwarding sends UDP datagrams: {@link #forwarded} counts what the kernel accepted ("sent"). */
     private volatile boolean datagrams;
     private final ReasonCounters<ForwardDropReason> forwardDropped = new ReasonCounters<>(ForwardDropReason.class);
+    // SOT2 (acknowledged forwarding): forwarded counts acknowledged packets; these say what waits.
+    /** True for a SOT2 forwarder: the summary line and the endpoint carry the spool's figures. */
+    public volatile boolean forwardAcknowledged;
+    public final AtomicLong forwardBacklogPackets = new AtomicLong();
+    public final AtomicLong forwardBacklogBytes = new AtomicLong();
+    /** Seconds since the capture of the oldest unacknowledged packet (to its spool segment's first). */
+    public final AtomicLong forwardBacklogAgeSeconds = new AtomicLong();
+    public final AtomicLong forwardBackfillBitsPerSecond = new AtomicLong();
+    /** Packets sent again: the backlog after a reconnect or a restart. */
+    public final AtomicLong forwardResent = new AtomicLong();
 
     public void drop(DropReason reason, long packets) {
         dropped.add(reason, packets);
@@ -138,6 +148,12 @@ public final class CaptureMetrics {
                     .append(" connected=").append(forwardConnected.get() > 0)
                     .append(" connects=").append(forwardConnects.get());
             forwardDropped.appendTo(sb, "fwd_dropped_", false);
+            if (forwardAcknowledged) {
+                sb.append(" fwd_backlog=").append(forwardBacklogPackets.get())
+                        .append(" fwd_backlog_bytes=").append(forwardBacklogBytes.get())
+                        .append(" fwd_backlog_age_s=").append(forwardBacklogAgeSeconds.get())
+                        .append(" fwd_resent=").append(forwardResent.get());
+            }
         }
         return sb.toString();
     }

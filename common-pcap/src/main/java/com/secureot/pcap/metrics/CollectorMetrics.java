@@ -13,6 +13,11 @@ public final class CollectorMetrics {
     public final AtomicLong udpPackets = new AtomicLong();
     public final AtomicLong udpBytes = new AtomicLong();
     public final AtomicLong sot1Gaps = new AtomicLong();
+    /** SOT2: records stored, resent records recognised and dropped, records the sensors skipped, acks sent. */
+    public final AtomicLong sot2Records = new AtomicLong();
+    public final AtomicLong sot2Duplicates = new AtomicLong();
+    public final AtomicLong sot2Skipped = new AtomicLong();
+    public final AtomicLong sot2Acks = new AtomicLong();
     public final AtomicLong activeConnections = new AtomicLong();
     public final AtomicLong acceptedConnections = new AtomicLong();
     private final ReasonCounters<RejectReason> rejected = new ReasonCounters<>(RejectReason.class);
@@ -49,6 +54,10 @@ public final class CollectorMetrics {
                 .append(" udp_packets=").append(udpPackets.get())
                 .append(" udp_bytes=").append(udpBytes.get())
                 .append(" sot1_gaps=").append(sot1Gaps.get())
+                .append(" sot2_records=").append(sot2Records.get())
+                .append(" sot2_duplicates=").append(sot2Duplicates.get())
+                .append(" sot2_skipped=").append(sot2Skipped.get())
+                .append(" sot2_acks=").append(sot2Acks.get())
                 .append(" connections_active=").append(activeConnections.get())
                 .append(" connections_accepted=").append(acceptedConnections.get())
                 .append(" connections_rejected=").append(connectionsRejected.total())

@@ -28,6 +28,14 @@ public final class PacketBatch {
      * rather than at the next flush period.
      */
     public boolean sourceEnded;
+    /**
+     * An acknowledged stream's: told where its records go (null for other sources); every
+     * record of the batch belongs to {@link #interval}.
+     */
+    public com.secureot.pcap.store.AppendTracker tracker;
+    public long interval;
+    /** Passed through every writer after the batch's records (null: none). */
+    public com.secureot.pcap.store.StoreBarrier barrier;
 
     private final AtomicInteger references = new AtomicInteger();
     private final BatchPool pool;
@@ -95,6 +103,9 @@ public final class PacketBatch {
             count = 0;
             used = 0;
             sourceEnded = false;
+            tracker = null;
+            interval = 0;
+            barrier = null;
             java.util.Arrays.fill(origin, null);
             pool.give(this);
         }

@@ -4,7 +4,9 @@ import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.route.PacketRouter;
+import com.secureot.pcap.store.AppendTracker;
 import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.StoreBarrier;
 import com.secureot.pcap.store.RotatingPcapStore;
 
 /**
@@ -58,6 +60,8 @@ public final class StoreWriter implements BatchConsumer {
 
     @Override
     public void accept(PacketBatch b) {
+        AppendTracker tracker = b.tracker;
+        long interval = b.interval;
         for (int i = 0; i < b.count; i++) {
             position = i;
             OutputSeries s = router.route(b, i);
@@ -68,11 +72,19 @@ public final class StoreWriter implements BatchConsumer {
                 throw new IllegalStateException("test hook " + FAIL_WRITER_PROPERTY + ": writer fails at packet " + owned);
             }
             store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsNanos[i],
-                    b.data, b.offset[i], b.capLen[i], b.origLen[i]);
+                    b.data, b.offset[i], b.capLen[i], b.origLen[i], tracker, interval);
         }
         position = b.count;
-        if (b.sourceEnded) {
+        StoreBarrier barrier = b.barrier;
+        if (b.sourceEnded || barrier != null) {
             store.flushAll();
+        }
+        if (barrier != null) {
+            if (!barrier.fsync() || store.forceAll()) {
+                barrier.arrive();
+            } else {
+                barrier.fail();
+            }
         }
         store.tick();
     }
@@ -84,6 +96,9 @@ public final class StoreWriter implements BatchConsumer {
 
     @Override
     public void rejected(PacketBatch b) {
+        if (b.barrier != null) {
+            b.barrier.fail();
+        }
         // Never for a lossless writer: its queue holds every batch of the pool, and after a
         // failure batches still go to its thread (see lost). Were it ever to happen, the share
         // of each partition is unknown without routing on the source thread: partition 0 counts.

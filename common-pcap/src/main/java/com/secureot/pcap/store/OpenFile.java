@@ -28,6 +28,9 @@ final class OpenFile extends PcapFileWriter {
     boolean closed;
     /** Created by this process (not appended to again): removed on close when no record reached it. */
     boolean created;
+    /** The acknowledged stream whose records were last appended, and their interval (see {@link AppendTracker}). */
+    AppendTracker trackedBy;
+    long trackedInterval;
     // The store's list of its open files, in the order they were opened.
     OpenFile newer;
     OpenFile older;

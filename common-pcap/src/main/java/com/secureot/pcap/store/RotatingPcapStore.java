@@ -135,6 +135,15 @@ public final class RotatingPcapStore implements AutoCloseable {
     /** Stores one packet; never throws for I/O, which is counted as a drop instead. */
     public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
                       byte[] data, int off, int capLen, int origLen) {
+        write(s, linkType, nano, snaplen, sec, nanos, data, off, capLen, origLen, null, 0);
+    }
+
+    /**
+     * Stores one packet of an acknowledged stream ({@code tracker} non-null) or of another source
+     * (null); the tracker learns of the first record of each interval in each file.
+     */
+    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
+                      byte[] data, int off, int capLen, int origLen, AppendTracker tracker, long interval) {
         if (sec > latestPacketSecond) {
             latestPacketSecond = sec;
             if (hourRules.replayClosesAt(sec, nextHourEndSecond)) {
@@ -159,6 +168,9 @@ public final class RotatingPcapStore implements AutoCloseable {
                 return;
             }
         }
+        if (f.trackedBy != tracker || f.trackedInterval != interval) {
+            track(f, tracker, interval);
+        }
         try {
             f.append(sec, nanos, data, off, capLen, origLen);
         } catch (IOException e) {
@@ -167,6 +179,35 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
         f.lastWriteMillis = nowMillis;
         files.touched(f);
+    }
+
+    /** A change of source in a file: off the hot path, once per file and interval. */
+    private static void track(OpenFile f, AppendTracker tracker, long interval) {
+        if (f.trackedBy != null && f.trackedBy != tracker) {
+            f.trackedBy.shared(f.path, f.trackedInterval);
+        }
+        if (tracker != null) {
+            tracker.firstAppend(f.path, f.size(), interval);
+        }
+        f.trackedBy = tracker;
+        f.trackedInterval = interval;
+    }
+
+    /**
+     * Forces every open file's written bytes to disk (collector {@code durability: fsync}); false
+     * when one could not be forced.
+     */
+    public boolean forceAll() {
+        boolean ok = true;
+        for (OpenFile f = oldest; f != null; f = f.newer) {
+            try {
+                f.channel.get().force(false);
+            } catch (IOException e) {
+                ok = false;
+                fail("cannot force " + f.path + " to disk: " + describe(e));
+            }
+        }
+        return ok;
     }
 
     /**

@@ -54,6 +54,11 @@ public final class DaemonRun implements AutoCloseable {
         }
     }
 
+    /** The process id, for signals a test sends itself ({@code kill -STOP}). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean alive() {
         return process.isAlive();
     }

@@ -27,11 +27,13 @@ import java.util.Set;
  * @param requireAuthentication plaintext TCP connections are refused (TLS only), and on UDP only
  *                              authenticated SOT1 datagrams are accepted (raw frames and plain SOT1
  *                              are refused as {@code unauthenticated})
+ * @param fsync {@code durability: fsync}: a SOT2 record is acknowledged once forced to disk, not
+ *              once written to the OS
  */
 public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List<IpPrefix> allowedSenders,
                               LegacyRawConfig legacyRaw, LimitsConfig limits, StorageConfig storage,
                               MetricsConfig metrics, TlsConfig tls, boolean requireAuthentication,
-                              UdpAuthConfig udpAuth) {
+                              UdpAuthConfig udpAuth, boolean fsync) {
 
     public static CollectorConfig from(Map<String, Object> doc) throws ConfigException {
         return from(ConfigNode.root(doc, new ArrayList<>()));
@@ -98,6 +100,7 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
             root.error("require_authentication", "is true but udp_auth.keys is empty: every UDP datagram would be "
                     + "refused (add the sensors' keys, or listen on TCP only)");
         }
+        boolean fsync = root.choice("durability", "written", "written", "fsync").equals("fsync");
         root.finish();
         if (!root.errors().isEmpty()) {
             throw new ConfigException(root.errors());
@@ -105,7 +108,7 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         // The TCP port given to TLS serves TLS only; another TLS port leaves plaintext on it (migration).
         int plain = tcp && !(tls.enable() && tls.port() == tcpPort) ? tcpPort : 0;
         return new CollectorConfig(bind, plain, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
-                storage, metrics, tls, requireAuth, udpAuth);
+                storage, metrics, tls, requireAuth, udpAuth, fsync);
     }
 
     /** The IPv4 form of an IPv4-mapped entry ({@code ::ffff:10.0.0.0/104} -> {@code 10.0.0.0/8}), else null. */

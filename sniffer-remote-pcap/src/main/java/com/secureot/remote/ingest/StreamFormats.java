@@ -2,13 +2,15 @@ package com.secureot.remote.ingest;
 
 import com.secureot.pcap.metrics.RejectReason;
 import com.secureot.remote.config.LegacyRawConfig;
+import com.secureot.pcap.wire.Sot2;
+import com.secureot.remote.sot2.Sot2Streams;
 import io.netty.buffer.ByteBuf;
 
 import java.time.Clock;
 
 /**
  * The one place where a TCP stream's format is chosen from its first bytes: a pcap magic starts a
- * PCAP-over-IP stream, a pcapng magic is refused, anything else is one legacy raw frame (when
+ * PCAP-over-IP stream, "SOT2" an acknowledged stream, a pcapng magic is refused, anything else is one legacy raw frame (when
  * {@code legacy_raw.enable}). A new format (its own magic) is one more branch here returning its
  * {@link StreamHandler}; TLS is below this (the bytes here are the decrypted stream), so every
  * format works on both ports.
@@ -21,11 +23,16 @@ final class StreamFormats {
     private final int maxSnaplen;
     private final LegacyRawConfig legacy;
     private final Clock clock;
+    /** The SOT2 streams' state, and the writer threads a barrier passes; null: SOT2 not served. */
+    private final Sot2Streams sot2;
+    private final int writers;
 
-    StreamFormats(int maxSnaplen, LegacyRawConfig legacy, Clock clock) {
+    StreamFormats(int maxSnaplen, LegacyRawConfig legacy, Clock clock, Sot2Streams sot2, int writers) {
         this.maxSnaplen = maxSnaplen;
         this.legacy = legacy;
         this.clock = clock;
+        this.sot2 = sot2;
+        this.writers = writers;
     }
 
     /**
@@ -37,6 +44,9 @@ final class StreamFormats {
         int magic = n == DETECT_BYTES ? first.getInt(first.readerIndex()) : 0;
         if (n == DETECT_BYTES && PcapStreamDecoder.isPcapMagic(magic)) {
             return new PcapStreamDecoder(session, maxSnaplen);
+        }
+        if (n == DETECT_BYTES && magic == Sot2.MAGIC && sot2 != null) {
+            return new Sot2StreamHandler(session, sot2, writers, maxSnaplen);
         }
         if (n == DETECT_BYTES && magic == PCAPNG_MAGIC) {
             throw new StreamRejected(RejectReason.NOT_PCAP,

@@ -59,7 +59,8 @@ public final class TcpFront implements AutoCloseable {
         // Reserved slots matter only where a connection can prove who it is beyond its address.
         this.table = new ConnectionTable(limits.maxConnections(), limits.maxConnectionsPerAddress(),
                 tls == null ? 0 : limits.reservedConnections(), ingest.metrics().activeConnections);
-        this.formats = new StreamFormats(limits.maxSnaplen(), ingest.config().legacyRaw(), ingest.clock());
+        this.formats = new StreamFormats(limits.maxSnaplen(), ingest.config().legacyRaw(), ingest.clock(),
+                ingest.sot2(), ingest.writers().size());
     }
 
     /**

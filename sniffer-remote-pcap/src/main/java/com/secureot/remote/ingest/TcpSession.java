@@ -107,6 +107,23 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
         return sender;
     }
 
+    /** The connection's publisher, for a format that publishes itself (SOT2: barriers, intervals). */
+    BatchPublisher publisher() {
+        return publisher;
+    }
+
+    com.secureot.pcap.metrics.CollectorMetrics metrics() {
+        return ingest.metrics();
+    }
+
+    /**
+     * The name the transport proved for the peer (the TLS client certificate's), which wins over
+     * the name a SOT2 sensor gives itself; null while the front does not verify client certificates.
+     */
+    String peerIdentity() {
+        return null;
+    }
+
     /** This connection in the {@link ConnectionTable}. */
     ConnectionTable.Member member() {
         return member;
