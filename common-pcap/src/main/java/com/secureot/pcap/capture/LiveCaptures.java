@@ -64,6 +64,7 @@ public final class LiveCaptures {
             throws CaptureOpenException, CaptureFilterException, ConfigException {
         check(config);
         String backend = config.backend();
+        String notRing = null;
         if (backend.equals("ring") || backend.equals("auto")) {
             String why = RingCapture.unsupported(config.interfaceName());
             if (why == null) {
@@ -75,11 +76,13 @@ public final class LiveCaptures {
             if (backend.equals("ring")) {
                 throw new CaptureOpenException("capture.backend: \"ring\": " + why);
             }
-            log.info("{}: capturing through libpcap", why);
+            // Logged once libpcap opened it: an interface that does not exist is one error line only.
+            notRing = why;
         }
         boolean ffm = libpcapPath(backend);
         PacketCapture c = ffm ? FfmCaptures.open(config, bpfFilter) : Pcap4jCapture.open(config, bpfFilter);
-        log.info("capture path: {} (Java {})", pathName(ffm ? "ffm" : "pcap4j"), Runtime.version().feature());
+        log.info("capture path: {} (Java {}){}", pathName(ffm ? "ffm" : "pcap4j"), Runtime.version().feature(),
+                notRing == null ? "" : "; " + notRing);
         return c;
     }
 }

@@ -10,9 +10,7 @@ final class RingErrors {
     /** socket(2) failed: without CAP_NET_RAW that is EPERM, and the operator must be told which capability. */
     static CaptureOpenException socket(String itf, int errno) {
         if (LinuxPacket.permission(errno)) {
-            return new CaptureOpenException("interface \"" + itf + "\" cannot be opened: a packet socket needs "
-                    + "CAP_NET_RAW; run as root or grant it (the systemd units give CAP_NET_RAW and CAP_NET_ADMIN "
-                    + "as AmbientCapabilities): " + LinuxPacket.errno(errno));
+            return new CaptureOpenException(CapturePermission.denied(itf, "socket(AF_PACKET): " + LinuxPacket.errno(errno)));
         }
         return call(itf, "socket(AF_PACKET)", errno);
     }
