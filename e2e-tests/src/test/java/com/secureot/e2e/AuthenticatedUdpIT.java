@@ -73,6 +73,8 @@ class AuthenticatedUdpIT {
             waitFor(() -> read(dir.resolve("tcpdump.log")).contains("listening on"), "tcpdump to listen", tcpdump);
             replay(capture, input, udpPort, key);
             awaitMetric(metricsPort, "secureot_packets_received_total{transport=\"udp\"}", input.size(), collector);
+            // tcpdump may still be reading the last datagrams out of its buffer: stop it once its file holds them.
+            waitFor(() -> recordedAtLeast(wire, input.size()), "tcpdump to write every datagram", tcpdump);
             tcpdump.destroy();
             assertTrue(tcpdump.waitFor(30, TimeUnit.SECONDS), "tcpdump stops on SIGTERM");
             List<byte[]> recorded = udpPayloads(wire);
@@ -386,6 +388,15 @@ class AuthenticatedUdpIT {
     }
 
     /** The UDP payloads of an IPv4 capture on lo (Ethernet link type, as tcpdump records lo). */
+    /** True when {@code wire} (written by tcpdump -U, possibly mid-record) already holds {@code n} records. */
+    private static boolean recordedAtLeast(Path wire, int n) {
+        try {
+            return TestPcaps.read(wire).packets().size() >= n;
+        } catch (IOException | RuntimeException e) {
+            return false; // a record still being written
+        }
+    }
+
     private static List<byte[]> udpPayloads(Path wire) throws IOException {
         List<byte[]> out = new ArrayList<>();
         for (Packet p : TestPcaps.read(wire).packets()) {
