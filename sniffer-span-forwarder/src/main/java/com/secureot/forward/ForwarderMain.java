@@ -28,11 +28,11 @@ import java.util.concurrent.Callable;
         versionProvider = DaemonCommand.Version.class,
         description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
                 + "and split by IP address, and forwards every packet to a collector (forward: block; TCP "
-                + "PCAP-over-IP or UDP SOT1, see docs/wire-formats.md).",
+                + "PCAP-over-IP, UDP SOT1 or Apache Kafka SOTK records, see docs/wire-formats.md).",
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:success (SIGTERM/SIGINT: files flushed and closed; replay: every packet stored and forwarded)",
             "64:bad command line, or unreadable replay file",
-            "69:interface cannot be opened, or forward.host cannot be resolved",
+            "69:interface cannot be opened, or forward.host (forward.kafka.bootstrap_servers) cannot be resolved",
             "70:internal error",
             "74:replay ended with packets not stored (disk full, write error)",
             "75:replay ended with packets stored but not forwarded (one line says how many and why)",
@@ -67,10 +67,22 @@ public final class ForwarderMain implements Callable<Integer> {
         }
         SpanConfig cfg;
         CollectorEndpoint collector = null;
+        KafkaTarget kafka = null;
         String exclusion = null;
         try {
             cfg = SpanConfig.from(options.load(), true);
-            if (cfg.forward().enable()) {
+            if (cfg.forward().enable() && cfg.forward().usesKafka()) {
+                KafkaTarget.check(cfg.forward().kafka());
+                try {
+                    kafka = KafkaTarget.resolve(cfg.forward());
+                } catch (UnknownHostException e) {
+                    if (options.checkConfig()) {
+                        throw new ConfigException(e.getMessage());
+                    }
+                    return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
+                }
+                exclusion = kafka.bpfExclusion();
+            } else if (cfg.forward().enable()) {
                 try {
                     collector = CollectorEndpoint.resolve(cfg.forward());
                 } catch (UnknownHostException e) {
@@ -84,14 +96,15 @@ public final class ForwarderMain implements Callable<Integer> {
             }
             checkFilter(cfg, exclusion);
             if (options.checkConfig()) {
-                return options.valid(cfg.storage().outputDir(),
-                        collector == null ? "" : "; forwarding to " + collector);
+                Object to = kafka != null ? kafka : collector;
+                return options.valid(cfg.storage().outputDir(), to == null ? "" : "; forwarding to " + to);
             }
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
-        ForwardingSink sink = collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
+        ForwardingSink sink = kafka != null ? new KafkaSink(kafka, cfg.forward(), metrics)
+                : collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(readFile, replaySpeed, sink, exclusion, Shutdown.install());
@@ -114,8 +127,10 @@ public final class ForwarderMain implements Callable<Integer> {
         }
         String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());
         if (problem != null) {
-            String key = user == null ? "forward.host" : "capture.bpf_filter";
-            throw new ConfigException(key + ": \"" + (user == null ? cfg.forward().host() : user)
+            String key = user != null ? "capture.bpf_filter"
+                    : cfg.forward().usesKafka() ? "forward.kafka.bootstrap_servers" : "forward.host";
+            throw new ConfigException(key + ": \"" + (user != null ? user : cfg.forward().usesKafka()
+                    ? String.join(",", cfg.forward().kafka().bootstrapServers()) : cfg.forward().host())
                     + "\" gives an invalid BPF filter \"" + bpf + "\": " + problem);
         }
     }

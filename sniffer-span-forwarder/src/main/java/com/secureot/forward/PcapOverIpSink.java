@@ -49,8 +49,11 @@ final class PcapOverIpSink extends ForwardingSink {
     private boolean outageLogged;
     private int failedAttempts;
 
+    private final CollectorEndpoint endpoint;
+
     PcapOverIpSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics) {
         super(endpoint, cfg, metrics);
+        this.endpoint = endpoint;
         this.connectTimeoutMillis = cfg.connectTimeoutMillis();
         this.sendBufferBytes = cfg.sendBufferBytes();
         this.backoff = new Backoff(cfg.reconnectMinMillis(), cfg.reconnectMaxMillis());

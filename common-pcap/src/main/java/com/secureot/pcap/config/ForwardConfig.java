@@ -13,33 +13,73 @@ package com.secureot.pcap.config;
  *                            take to reach the collector before they are counted as not forwarded
  * @param maxDatagramBytes UDP payload limit; a longer packet is cut, its orig_len kept
  * @param sendBufferBytes the socket's send buffer (SO_SNDBUF)
+ * @param sensorId kafka: the record key and the collector's {@code {sender_name}}; the host name by default
+ * @param kafka the brokers, topic and producer properties; null unless the protocol is kafka
  */
 public record ForwardConfig(boolean enable, String host, int port, String protocol, String format,
                             int connectTimeoutMillis, int reconnectMinMillis, int reconnectMaxMillis,
-                            int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes) {
+                            int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes,
+                            String sensorId, KafkaClientConfig kafka) {
 
     public static final ForwardConfig DISABLED =
-            new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0);
+            new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0, null, null);
 
     public boolean tcp() {
         return protocol.equals("tcp");
     }
 
+    public boolean usesKafka() {
+        return protocol.equals("kafka");
+    }
+
     static ForwardConfig read(ConfigNode n) {
         boolean enable = n.bool("enable", false);
-        String host = enable ? n.requiredString("host") : n.string("host", null);
-        if (host != null && host.isBlank()) {
-            n.error("host", "must not be empty");
-        }
-        int port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
-        String protocol = n.choice("protocol", "udp", "udp", "tcp");
+        String protocol = n.choice("protocol", "udp", "udp", "tcp", "kafka");
         boolean tcp = protocol.equals("tcp");
-        for (String key : tcp ? new String[] {"format", "max_datagram_bytes"}
-                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"}) {
-            if (n.has(key)) {
-                n.error(key, "is for protocol " + (tcp ? "udp" : "tcp") + " only (forward.protocol is "
-                        + protocol + ")");
+        boolean kafka = protocol.equals("kafka");
+        String host = null;
+        int port = 0;
+        if (kafka) {
+            for (String key : new String[] {"host", "port"}) {
+                if (n.has(key)) {
+                    n.error(key, "is for protocols udp and tcp (protocol kafka uses forward.kafka.bootstrap_servers)");
+                }
             }
+        } else {
+            host = enable ? n.requiredString("host") : n.string("host", null);
+            if (host != null && host.isBlank()) {
+                n.error("host", "must not be empty");
+            }
+            port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
+        }
+        String[] foreign = tcp ? new String[] {"format", "max_datagram_bytes", "sensor_id", "kafka"}
+                : kafka ? new String[] {"format", "max_datagram_bytes", "connect_timeout_ms", "reconnect_min_ms",
+                        "reconnect_max_ms", "send_buffer_kb"}
+                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms", "sensor_id", "kafka"};
+        for (String key : foreign) {
+            if (n.has(key)) {
+                n.error(key, "is not for protocol " + protocol + " (forward.protocol)");
+            }
+        }
+        String sensorId = null;
+        KafkaClientConfig kafkaCfg = null;
+        if (kafka) {
+            sensorId = n.string("sensor_id", null);
+            if (sensorId == null) {
+                sensorId = HostName.get();
+                String problem = com.secureot.pcap.wire.SotkRecord.sensorIdProblem(sensorId);
+                if (problem != null) {
+                    n.error("sensor_id", "not set, and the host name " + problem + "; set forward.sensor_id");
+                }
+            } else {
+                String problem = com.secureot.pcap.wire.SotkRecord.sensorIdProblem(sensorId);
+                if (problem != null) {
+                    n.error("sensor_id", problem);
+                }
+            }
+            ConfigNode k = n.child("kafka");
+            kafkaCfg = enable || n.has("kafka") ? KafkaClientConfig.read(k) : null;
+            k.finish();
         }
         String format = n.choice("format", "sot1", "sot1", "raw");
         int connect = (int) n.integer("connect_timeout_ms", 3000, 100, 120_000);
@@ -52,7 +92,8 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         int dgram = (int) n.integer("max_datagram_bytes", 65507, 64, 65507);
         int sndbuf = (int) n.integer("send_buffer_kb", 4096, 16, 1 << 20) * 1024;
         n.finish();
-        return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf);
+        return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf,
+                sensorId, kafkaCfg);
     }
 
     private static long requiredPort(ConfigNode n) {

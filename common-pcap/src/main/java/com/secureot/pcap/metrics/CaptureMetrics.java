@@ -30,6 +30,15 @@ public final class CaptureMetrics {
     public final AtomicLong forwardConnected = new AtomicLong();
     public final AtomicLong forwardConnects = new AtomicLong();
     private final ReasonCounters<ForwardDropReason> forwardDropped = new ReasonCounters<>(ForwardDropReason.class);
+    // Forwarding to Kafka (forward.protocol kafka); forwarded counts the packets the brokers acknowledged.
+    /** Set once by the Kafka sink: the summary line then shows the figures below. */
+    public volatile boolean kafka;
+    /** Records the brokers acknowledged (acks=all). */
+    public final AtomicLong kafkaRecords = new AtomicLong();
+    /** Records the producer gave up on (each error's packets are counted in forwardDrops). */
+    public final AtomicLong kafkaErrors = new AtomicLong();
+    /** Sends the producer retried (its record-retry-total), copied now and then by the sink. */
+    public final AtomicLong kafkaRetries = new AtomicLong();
 
     public void drop(DropReason reason, long packets) {
         dropped.add(reason, packets);
@@ -108,6 +117,11 @@ public final class CaptureMetrics {
                     .append(" fwd_bytes=").append(forwardedBytes.get())
                     .append(" connected=").append(forwardConnected.get() > 0)
                     .append(" connects=").append(forwardConnects.get());
+            if (kafka) {
+                sb.append(" kafka_records=").append(kafkaRecords.get())
+                        .append(" kafka_errors=").append(kafkaErrors.get())
+                        .append(" kafka_retries=").append(kafkaRetries.get());
+            }
             forwardDropped.appendTo(sb, "fwd_dropped_", false);
         }
         return sb.toString();

@@ -52,6 +52,14 @@ public final class PrometheusEndpoint implements AutoCloseable {
                     m.forwardConnected::get);
             counter("secureot_forward_connects_total", "Successful connections to the collector.",
                     m.forwardConnects::get);
+            counter("secureot_kafka_records_published_total",
+                    "Kafka records (batches of packets) the brokers acknowledged (forward.protocol kafka).",
+                    m.kafkaRecords::get);
+            counter("secureot_kafka_producer_errors_total",
+                    "Kafka records the producer gave up on; their packets are in secureot_forward_dropped_total.",
+                    m.kafkaErrors::get);
+            counter("secureot_kafka_producer_retries_total", "Kafka record sends the producer retried.",
+                    m.kafkaRetries::get);
         }
     }
 

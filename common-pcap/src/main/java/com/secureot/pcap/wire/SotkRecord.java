@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * <pre>
  *  0  magic          u32  0x534F544B ("SOTK")
  *  4  version        u8   1
- *  5  flags          u8   0 (a reader rejects unknown flags)
+ *  5  flags          u8   bit 0: the source had nanosecond timestamps (else microsecond:
+ *                          the collector's files keep it); a reader rejects other bits
  *  6  linktype       u16  LINKTYPE_ of every packet of the record
  *  8  snaplen        u32  the capture's snaplen (the collector's file header)
  * 12  stream_epoch   u64  identifies the sensor's run: nanoseconds since the epoch at its start
@@ -25,6 +26,8 @@ import java.util.regex.Pattern;
 public final class SotkRecord {
     public static final int MAGIC = 0x534F544B;
     public static final int VERSION = 1;
+    /** Flag: the packets' source had nanosecond timestamps. */
+    public static final int FLAG_NANO = 1;
     /** Bytes before the sensor id. */
     public static final int FIXED_HEADER_BYTES = 33;
     public static final int PACKET_HEADER_BYTES = 16;

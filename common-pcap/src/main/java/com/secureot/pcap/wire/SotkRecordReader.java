@@ -12,6 +12,7 @@ public final class SotkRecordReader {
     private int end;
     private int pos;
     private int linkType;
+    private boolean nano;
     private int snaplen;
     private long streamEpoch;
     private long firstSequence;
@@ -50,9 +51,10 @@ public final class SotkRecordReader {
             return "SOTK version " + version + " is not supported (expected " + SotkRecord.VERSION + ")";
         }
         int flags = d[5] & 0xFF;
-        if (flags != 0) {
-            return "SOTK flags " + flags + " are not supported (expected 0)";
+        if ((flags & ~SotkRecord.FLAG_NANO) != 0) {
+            return "SOTK flags 0x" + Integer.toHexString(flags) + " are not supported (expected 0 or 0x1)";
         }
+        nano = (flags & SotkRecord.FLAG_NANO) != 0;
         linkType = ((d[6] & 0xFF) << 8) | (d[7] & 0xFF);
         snaplen = i32(8);
         streamEpoch = i64(12);
@@ -138,6 +140,11 @@ public final class SotkRecordReader {
 
     public int linkType() {
         return linkType;
+    }
+
+    /** Whether the source had nanosecond timestamps. */
+    public boolean nano() {
+        return nano;
     }
 
     public int snaplen() {

@@ -36,14 +36,14 @@ public final class SotkRecordWriter {
         this.buf = new byte[Math.min(maxRecordBytes, 1 << 20)];
     }
 
-    /** Starts a record whose packets all have {@code linkType}. */
-    public void start(int linkType, int snaplen) {
+    /** Starts a record whose packets all have {@code linkType} and the same precision. */
+    public void start(int linkType, int snaplen, boolean nano) {
         pos = 0;
         count = 0;
         recordFirst = nextSequence;
         putInt(SotkRecord.MAGIC);
         buf[pos++] = (byte) SotkRecord.VERSION;
-        buf[pos++] = 0;
+        buf[pos++] = (byte) (nano ? SotkRecord.FLAG_NANO : 0);
         putShort(linkType);
         putInt(snaplen);
         putLong(streamEpoch);

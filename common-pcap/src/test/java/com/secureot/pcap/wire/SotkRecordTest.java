@@ -21,11 +21,11 @@ class SotkRecordTest {
     @Test
     void aRecordIsLaidOutByteByByteAsDocumented() {
         SotkRecordWriter w = new SotkRecordWriter("s1", 0x0102030405060708L, 5, 4096);
-        w.start(1, 65535);
+        w.start(1, 65535, true);
         w.add(1, 2, 60, new byte[] {(byte) 0xAA, (byte) 0xBB}, 0, 2);
         byte[] r = w.finish();
         // The example of docs/wire-formats.md, byte for byte.
-        assertEquals("534f544b" + "01" + "00" + "0001" + "0000ffff" + "0102030405060708" + "0000000000000005"
+        assertEquals("534f544b" + "01" + "01" + "0001" + "0000ffff" + "0102030405060708" + "0000000000000005"
                 + "00000001" + "02" + "7331"
                 + "000000003b9aca02" + "0000003c" + "00000002" + "aabb", HexFormat.of().formatHex(r));
         assertEquals(6, w.nextSequence());
@@ -37,7 +37,7 @@ class SotkRecordTest {
         SotkRecordWriter w = new SotkRecordWriter("plant-a.sensor_3", 1_700_000_000_000_000_000L, 0, 1 << 20);
         SotkRecordReader reader = new SotkRecordReader();
         List<byte[]> sent = new ArrayList<>();
-        w.start(276, 262144);
+        w.start(276, 262144, true);
         for (int i = 0; i < 300; i++) {
             byte[] p = new byte[rnd.nextInt(1500)];
             rnd.nextBytes(p);
@@ -47,6 +47,7 @@ class SotkRecordTest {
         byte[] r = w.finish();
         assertNull(reader.open(r, r.length));
         assertEquals(276, reader.linkType());
+        assertTrue(reader.nano());
         assertEquals(262144, reader.snaplen());
         assertEquals("plant-a.sensor_3", reader.sensorId());
         assertEquals(1_700_000_000_000_000_000L, reader.streamEpoch());
@@ -67,7 +68,7 @@ class SotkRecordTest {
     void sequenceNumbersRunOnAcrossRecordsAndRecordsStayUnderTheirLimit() {
         SotkRecordWriter w = new SotkRecordWriter("s", 1, 0, 4096);
         byte[] p = new byte[1000];
-        w.start(1, 1500);
+        w.start(1, 1500, false);
         int first = 0;
         while (w.fits(p.length)) {
             w.add(0, 0, p.length, p, 0, p.length);
@@ -75,7 +76,7 @@ class SotkRecordTest {
         }
         byte[] a = w.finish();
         assertTrue(a.length <= 4096, a.length + " bytes");
-        w.start(1, 1500);
+        w.start(1, 1500, false);
         w.add(0, 0, p.length, p, 0, p.length);
         byte[] b = w.finish();
         SotkRecordReader reader = new SotkRecordReader();
@@ -89,7 +90,7 @@ class SotkRecordTest {
     @Test
     void badRecordsAreRefusedWholeNamingTheBadValue() {
         SotkRecordWriter w = new SotkRecordWriter("s1", 9, 0, 4096);
-        w.start(1, 65535);
+        w.start(1, 65535, false);
         w.add(1, 0, 4, new byte[] {1, 2, 3, 4}, 0, 4);
         byte[] good = w.finish();
         SotkRecordReader r = new SotkRecordReader();
@@ -97,7 +98,7 @@ class SotkRecordTest {
 
         assertEquals("magic 0x584f544b is not SOTK (0x534f544b)", r.open(with(good, 0, 0x58), good.length));
         assertEquals("SOTK version 2 is not supported (expected 1)", r.open(with(good, 4, 2), good.length));
-        assertEquals("SOTK flags 1 are not supported (expected 0)", r.open(with(good, 5, 1), good.length));
+        assertEquals("SOTK flags 0x2 are not supported (expected 0 or 0x1)", r.open(with(good, 5, 2), good.length));
         assertEquals("count 0 is out of range (expected 1..65536)", r.open(with(good, 31, 0), good.length));
         assertEquals("packet 0 of 1: 4 bytes announced, 3 left", r.open(good, good.length - 1));
         assertEquals("1 bytes after the last of 1 packets", r.open(Arrays.copyOf(good, good.length + 1), good.length + 1));
