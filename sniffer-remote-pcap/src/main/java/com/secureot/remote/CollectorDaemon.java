@@ -14,6 +14,8 @@ import com.secureot.remote.config.CollectorConfig;
 import com.secureot.remote.ingest.Ingest;
 import com.secureot.remote.ingest.TcpListener;
 import com.secureot.remote.ingest.UdpReceiver;
+import com.secureot.remote.kafka.KafkaIngest;
+import com.secureot.remote.kafka.SensorRouter;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.remote.sender.SenderRegistry;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
@@ -61,6 +64,9 @@ public final class CollectorDaemon {
         int batchBytes = Math.max(BATCH_BYTES, config.limits().maxSnaplen());
         int batches = (int) Math.max(8, config.limits().queueBytes() / batchBytes);
         BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
+        if (config.kafka() != null) {
+            return runKafka(shutdown, pool, batches);
+        }
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
                 store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
         SenderRegistry senders = new SenderRegistry(config.allowedSenders());
@@ -124,6 +130,49 @@ public final class CollectorDaemon {
             }
         }
         return writers.workers().stream().anyMatch(w -> w.failure() != null) ? ExitCodes.SOFTWARE : ExitCodes.OK;
+    }
+
+    /**
+     * {@code protocol: kafka}: one consumer thread instead of the listeners; files named by
+     * sensor id. Stops on {@link Shutdown}: what was consumed is stored, committed, the group left.
+     */
+    private int runKafka(Shutdown shutdown, BatchPool pool, int batches) throws InterruptedException,
+            BindException {
+        StorageConfig storage = config.storage();
+        StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
+                store -> new SensorRouter(storage.defaultPrefix(), store));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Path stateDir = storage.outputDir().resolve(".kafka-state").resolve(
+                config.kafka().groupId().replaceAll("[^A-Za-z0-9._-]", "_"));
+        KafkaIngest ingest = new KafkaIngest(config.kafka(), metrics, pool, writers.workers(), stateDir,
+                config.limits().maxSnaplen(), stopped::countDown);
+        PrometheusEndpoint endpoint;
+        try {
+            endpoint = CollectorEndpoint.start(config.metrics(), metrics);
+        } catch (BindException e) {
+            ingest.close();
+            writers.closeUnstarted();
+            throw e;
+        }
+        shutdown.onStop(stopped::countDown);
+        writers.workers().forEach(ConsumerWorker::start);
+        try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics,
+                new SenderRegistry(java.util.List.of()))) {
+            ingest.start();
+            stopped.await();
+            ingest.close();
+            for (ConsumerWorker w : writers.workers()) {
+                w.close();
+            }
+            report.report("final: ", true);
+            ingest.report("final: ");
+        } finally {
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        }
+        boolean failed = ingest.failure() != null || writers.workers().stream().anyMatch(w -> w.failure() != null);
+        return failed ? ExitCodes.SOFTWARE : ExitCodes.OK;
     }
 
     private TcpListener bindTcp(Ingest ingest, InetSocketAddress at) throws BindException {

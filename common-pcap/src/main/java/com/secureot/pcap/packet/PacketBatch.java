@@ -28,6 +28,12 @@ public final class PacketBatch {
      * rather than at the next flush period.
      */
     public boolean sourceEnded;
+    /**
+     * Counted down by each storing consumer once everything before and in this batch is written
+     * to its files (a {@code sourceEnded} batch): a source that must know that, the Kafka
+     * consumer before it commits its offsets, waits on it. Null for other batches.
+     */
+    public java.util.concurrent.CountDownLatch stored;
 
     private final AtomicInteger references = new AtomicInteger();
     private final BatchPool pool;
@@ -95,6 +101,7 @@ public final class PacketBatch {
             count = 0;
             used = 0;
             sourceEnded = false;
+            stored = null;
             java.util.Arrays.fill(origin, null);
             pool.give(this);
         }

@@ -36,6 +36,9 @@ public final class StoreWriter implements BatchConsumer {
         }
         if (b.sourceEnded) {
             store.flushAll();
+            if (b.stored != null) {
+                b.stored.countDown();
+            }
         }
         store.tick();
     }

@@ -12,6 +12,8 @@ public final class PrefixTemplate {
     public static final String SRC_IP = "src_ip";
     public static final String DST_IP = "dst_ip";
     public static final String SENDER_IP = "sender_ip";
+    /** The sender's name: its address (TCP, UDP) or its sensor id (Kafka). Rendered like {@code sender_ip}. */
+    public static final String SENDER_NAME = "sender_name";
 
     private final String text;
     private final boolean usesSrc;
@@ -47,7 +49,7 @@ public final class PrefixTemplate {
         for (int k = 0; k < parts.size(); k++) {
             String part = parts.get(k);
             kinds[k] = part.equals("{" + SRC_IP + "}") ? SRC : part.equals("{" + DST_IP + "}") ? DST
-                    : part.equals("{" + SENDER_IP + "}") ? SENDER : LITERAL;
+                    : part.equals("{" + SENDER_IP + "}") || part.equals("{" + SENDER_NAME + "}") ? SENDER : LITERAL;
             literals[k] = kinds[k] == LITERAL ? part : null;
         }
         usesSrc = uses(SRC);
