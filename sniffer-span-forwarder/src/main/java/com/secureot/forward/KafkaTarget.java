@@ -114,11 +114,11 @@ record KafkaTarget(ForwardConfig forward, List<InetAddress> bootstrapAddresses) 
     /** The producer's properties: defaults, then the operator's, then what correctness needs. */
     Properties producerProperties() {
         Properties p = new Properties();
-        // Defaults an operator may change: a short linger fills records from several batches,
-        // and a bounded wait for metadata or buffer space keeps a dead cluster from holding the
-        // forwarding thread for a minute per batch (its queue in front then counts queue_full).
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        // Defaults an operator may change. A record is a whole batch of packets (up to 256 KiB),
+        // so a linger only delays it. While the cluster is unreachable, send waits for metadata
+        // or buffer space up to Kafka's max.block.ms (60 s): the forwarding queue in front holds
+        // the batches meanwhile, and counts queue_full once it is full.
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sniffer-span-forwarder-" + forward.sensorId());
         p.putAll(forward.kafka().properties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", forward.kafka().bootstrapServers()));

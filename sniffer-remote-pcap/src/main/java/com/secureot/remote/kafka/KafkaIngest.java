@@ -44,6 +44,12 @@ public final class KafkaIngest implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long BATCH_MAX_AGE_MILLIS = 200;
     private static final long LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How often the records consumed are written out and the partitions' state saved between
+     * commits: a collector given its partitions back after a crash skips what it stored up to
+     * then, so the commit interval may be long (fewer commits) without storing twice.
+     */
+    private static final long STATE_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int MAX_SENSORS = 65_536;
 
     private final KafkaIngestConfig cfg;
@@ -62,6 +68,9 @@ public final class KafkaIngest implements AutoCloseable {
     private volatile boolean stopping;
     private volatile Throwable failure;
     private long nextCommitNanos;
+    private long nextStateNanos;
+    /** Packets were handed to the writers since the last barrier. */
+    private boolean unstored;
     private long nextLagNanos;
     private boolean closed;
     private boolean started;
@@ -117,15 +126,19 @@ public final class KafkaIngest implements AutoCloseable {
                 publisher.flushIfOlder();
                 long now = System.nanoTime();
                 if (now - nextCommitNanos >= 0) {
-                    checkpoint("periodic");
+                    checkpoint("periodic", true);
                     nextCommitNanos = now + TimeUnit.MILLISECONDS.toNanos(cfg.commitIntervalMillis());
+                    nextStateNanos = now + STATE_NANOS;
+                } else if (now - nextStateNanos >= 0) {
+                    checkpoint("state", false);
+                    nextStateNanos = now + STATE_NANOS;
                 }
                 if (now - nextLagNanos >= 0) {
                     nextLagNanos = now + LAG_NANOS;
                     updateLag();
                 }
             }
-            checkpoint("stop");
+            checkpoint("stop", true);
             // Leaves the group: the other collectors get the partitions at once, from the offsets just committed.
             consumer.close();
             log.info("kafka: left group {}", cfg.groupId());
@@ -180,6 +193,7 @@ public final class KafkaIngest implements AutoCloseable {
         }
         long packets = 0;
         long bytes = 0;
+        unstored = true;
         byte[] d = reader.data();
         int link = reader.linkType();
         boolean nano = reader.nano();
@@ -221,23 +235,26 @@ public final class KafkaIngest implements AutoCloseable {
 
     /**
      * Waits until every packet handed over is in its file, saves the partitions' state, then
-     * commits the offsets of the records consumed. A failed commit (the group moved on) is logged:
-     * the partition's next owner then re-reads those records.
+     * ({@code commit}) commits the offsets of the records consumed. A failed commit (the group
+     * moved on) is logged: the partition's next owner then re-reads those records.
      */
-    private void checkpoint(String why) throws InterruptedException, StoreFailed {
-        if (pending.isEmpty()) {
-            return;
-        }
-        CountDownLatch stored = new CountDownLatch(writers.size());
-        publisher.barrier(stored);
-        while (!stored.await(1, TimeUnit.SECONDS)) {
-            for (ConsumerWorker w : writers) {
-                if (w.failure() != null) {
-                    throw new StoreFailed();
+    private void checkpoint(String why, boolean commit) throws InterruptedException, StoreFailed {
+        if (unstored) {
+            CountDownLatch stored = new CountDownLatch(writers.size());
+            publisher.barrier(stored);
+            while (!stored.await(1, TimeUnit.SECONDS)) {
+                for (ConsumerWorker w : writers) {
+                    if (w.failure() != null) {
+                        throw new StoreFailed();
+                    }
                 }
             }
+            unstored = false;
+            states.values().forEach(PartitionState::save);
         }
-        states.values().forEach(PartitionState::save);
+        if (!commit || pending.isEmpty()) {
+            return;
+        }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pending);
         pending.clear();
         try {
@@ -263,7 +280,7 @@ public final class KafkaIngest implements AutoCloseable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             try {
-                checkpoint("rebalance");
+                checkpoint("rebalance", true);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (StoreFailed e) {
@@ -292,8 +309,12 @@ public final class KafkaIngest implements AutoCloseable {
             for (TopicPartition tp : partitions) {
                 states.computeIfAbsent(tp, KafkaIngest.this::loadState);
             }
-            log.info("kafka: partitions {} assigned; now consuming {}", names(partitions),
-                    names(consumer.assignment()));
+            Collection<TopicPartition> all = consumer.assignment();
+            if (all.isEmpty()) {
+                log.info("kafka: no partition assigned to this collector (the group has more members than partitions)");
+            } else {
+                log.info("kafka: now consuming partitions {} of topic {}", names(all), cfg.client().topic());
+            }
         }
     }
 
