@@ -48,7 +48,7 @@ class KafkaScaleOutIT {
             Path f = dir.resolve("sensor" + i + ".pcap");
             // Four different captures: sizes, hosts, seeds; two with nanosecond, two with microsecond timestamps.
             List<String> cmd = new ArrayList<>(List.of(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
-                    "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(15_000 + 2_500 * i),
+                    "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(6_000 + 1_500 * i),
                     "--hosts", String.valueOf(10 * i), "--hours", "2", "--max-size", "1400", "--seed", String.valueOf(i)));
             if (i % 2 == 0) {
                 cmd.add("--nano");
