@@ -68,7 +68,7 @@ class ForwardConfigTest {
     void badValuesNameTheKey() {
         assertEquals(List.of("forward.port: 70000 is out of range (expected 1..65535)"),
                 errors("enable: true\nhost: h\nport: 70000\n"));
-        assertEquals(List.of("forward.protocol: \"sctp\" is not one of udp, tcp"),
+        assertEquals(List.of("forward.protocol: \"sctp\" is not one of udp, tcp, kafka"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: sctp\n"));
         assertEquals(List.of("forward.format: \"pcap\" is not one of sot1, raw"),
                 errors("enable: true\nhost: h\nport: 1\nformat: pcap\n"));

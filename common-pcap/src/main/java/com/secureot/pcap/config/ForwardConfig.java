@@ -32,6 +32,12 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         return protocol.equals("kafka");
     }
 
+    /** The keys one or two protocols use: the key, then those protocols. */
+    private static final String[][] KEY_PROTOCOLS = {
+        {"format", "udp"}, {"max_datagram_bytes", "udp"},
+        {"connect_timeout_ms", "tcp"}, {"reconnect_min_ms", "tcp"}, {"reconnect_max_ms", "tcp"},
+        {"send_buffer_kb", "udp", "tcp"}, {"sensor_id", "kafka"}, {"kafka", "kafka"}};
+
     static ForwardConfig read(ConfigNode n) {
         boolean enable = n.bool("enable", false);
         String protocol = n.choice("protocol", "udp", "udp", "tcp", "kafka");
@@ -42,7 +48,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         if (kafka) {
             for (String key : new String[] {"host", "port"}) {
                 if (n.has(key)) {
-                    n.error(key, "is for protocols udp and tcp (protocol kafka uses forward.kafka.bootstrap_servers)");
+                    n.error(key, "is for protocols udp and tcp only (protocol kafka uses forward.kafka.bootstrap_servers)");
                 }
             }
         } else {
@@ -52,13 +58,10 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
             }
             port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
         }
-        String[] foreign = tcp ? new String[] {"format", "max_datagram_bytes", "sensor_id", "kafka"}
-                : kafka ? new String[] {"format", "max_datagram_bytes", "connect_timeout_ms", "reconnect_min_ms",
-                        "reconnect_max_ms", "send_buffer_kb"}
-                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms", "sensor_id", "kafka"};
-        for (String key : foreign) {
-            if (n.has(key)) {
-                n.error(key, "is not for protocol " + protocol + " (forward.protocol)");
+        for (String[] use : KEY_PROTOCOLS) {
+            if (!java.util.Arrays.asList(use).subList(1, use.length).contains(protocol) && n.has(use[0])) {
+                String only = use.length == 2 ? "protocol " + use[1] : "protocols " + use[1] + " and " + use[2];
+                n.error(use[0], "is for " + only + " only (forward.protocol is " + protocol + ")");
             }
         }
         String sensorId = null;
