@@ -28,7 +28,7 @@ CP_FILE=e2e-tests/target/kafka-broker.classpath
 [ -f "$CP_FILE" ] || mvn -B -q -pl e2e-tests -am package -DskipTests
 BROKER_CP=$(cat "$CP_FILE")
 
-input="$WORK/kafka-input.pcap"
+input="$WORK/kafka-input-$PACKETS.pcap"
 generate "$input" "$PACKETS" 200 3
 cat "$input" > /dev/null
 

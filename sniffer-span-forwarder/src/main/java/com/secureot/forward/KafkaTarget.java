@@ -119,6 +119,8 @@ record KafkaTarget(ForwardConfig forward, List<InetAddress> bootstrapAddresses) 
         // or buffer space up to Kafka's max.block.ms (60 s): the forwarding queue in front holds
         // the batches meanwhile, and counts queue_full once it is full.
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        // The kernel's send buffer autotuning rather than Kafka's fixed 128 KiB: a record is up to 1 MiB.
+        p.put(ProducerConfig.SEND_BUFFER_CONFIG, "-1");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sniffer-span-forwarder-" + forward.sensorId());
         p.putAll(forward.kafka().properties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", forward.kafka().bootstrapServers()));

@@ -191,6 +191,22 @@ class KafkaScaleOutIT {
         }
     }
 
+    @Test
+    void aTopicTheBrokersDoNotHaveCountsEveryPacketAsNotForwarded() throws Exception {
+        Path here = dir.resolve("missing");
+        Path capture = captures.get("s1");
+        int packets = TestPcaps.read(capture).packets().size();
+        try (DaemonRun f = forwarder(here, "s1", "no-such-topic", capture, 0, "      max.block.ms: 1500\n")) {
+            assertEquals(75, f.awaitExit(240), f.log());
+            assertEquals(0, f.finalFigure("forwarded"), f.lastLine("final: "));
+            assertEquals(packets, f.finalFigure("fwd_dropped_not_connected"), f.lastLine("final: "));
+            assertEquals(packets, f.finalFigure("written"), "the local files are complete: " + f.lastLine("final: "));
+            assertTrue(f.finalFigure("kafka_errors") > 0, f.lastLine("final: "));
+            f.awaitLine("error: " + packets + " of " + packets + " packets were not forwarded (not_connected="
+                    + packets + ")", 1);
+        }
+    }
+
     private static DaemonRun forwarder(Path here, String sensor, String topic, Path capture, double speed,
                                        String properties) throws IOException {
         Path config = here.resolve("forwarder-" + sensor + ".yaml");
