@@ -79,6 +79,32 @@ final class KafkaCollector implements AutoCloseable {
         return (long) metric("secureot_kafka_duplicates_skipped_total");
     }
 
+    /**
+     * Waits until every partition this collector owns has no lag (its log end consumed), seen
+     * twice a lag period apart, so that a SIGTERM then stores everything the topic holds.
+     */
+    void awaitCaughtUp(long timeoutSeconds) throws IOException, InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        int zeroTwice = 0;
+        while (zeroTwice < 2) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(name + " not caught up after " + timeoutSeconds + " s:\n" + lagLines()
+                        + "\nlog:\n" + log());
+            }
+            String lag = lagLines();
+            boolean zero = !lag.isEmpty() && lag.lines().allMatch(l -> l.endsWith(" 0.0") || l.endsWith(" 0"));
+            zeroTwice = zero ? zeroTwice + 1 : 0;
+            Thread.sleep(zero ? 1100 : 200);
+        }
+    }
+
+    private String lagLines() throws IOException, InterruptedException {
+        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith("secureot_kafka_consumer_lag{"))
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
     private double metric(String series) throws IOException, InterruptedException {
         String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();

@@ -129,7 +129,9 @@ class KafkaScaleOutIT {
                 assertTrue(before < input.size(), "killed after the end of the stream: " + before);
                 assertEquals(0, f.awaitExit(180), f.log());
                 assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
+                // The survivor re-reads from the killed one's last commit: it is done when it has no lag left.
                 awaitStoredBy(other, input.size() - before, 120);
+                other.awaitCaughtUp(120);
                 assertEquals(0, other.stop(), other.log());
                 List<Packet> all = stored("s3", a, b);
                 assertContainsAll(input, all, "s3 in the files of both collectors (" + before + " stored by the killed one)");
