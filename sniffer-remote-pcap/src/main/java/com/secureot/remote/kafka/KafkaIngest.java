@@ -50,6 +50,7 @@ public final class KafkaIngest implements AutoCloseable {
      * then, so the commit interval may be long (fewer commits) without storing twice.
      */
     private static final long STATE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long NO_PARTITION_WARN_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final int MAX_SENSORS = 65_536;
 
     private final KafkaIngestConfig cfg;
@@ -74,6 +75,7 @@ public final class KafkaIngest implements AutoCloseable {
     private long nextLagNanos;
     private boolean closed;
     private boolean started;
+    private boolean everAssigned;
 
     /**
      * @param stateDir where the per-partition state files go (under the output folder)
@@ -118,6 +120,8 @@ public final class KafkaIngest implements AutoCloseable {
             log.info("kafka: consuming topic {} from {} in group {}", cfg.client().topic(),
                     String.join(",", cfg.client().bootstrapServers()), cfg.groupId());
             nextCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(cfg.commitIntervalMillis());
+            long silentSince = System.nanoTime();
+            boolean warned = false;
             while (!stopping) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -136,6 +140,15 @@ public final class KafkaIngest implements AutoCloseable {
                 if (now - nextLagNanos >= 0) {
                     nextLagNanos = now + LAG_NANOS;
                     updateLag();
+                    // The client logs an unknown topic or an unreachable cluster only at WARN, which the
+                    // daemons keep quiet: say it once here.
+                    if (!warned && !everAssigned && now - silentSince > NO_PARTITION_WARN_NANOS) {
+                        warned = true;
+                        log.warn("kafka: no partition of topic {} assigned after {} s: are the brokers {} reachable, "
+                                + "does the topic exist, and may this collector read it and group {}?",
+                                cfg.client().topic(), TimeUnit.NANOSECONDS.toSeconds(NO_PARTITION_WARN_NANOS),
+                                String.join(",", cfg.client().bootstrapServers()), cfg.groupId());
+                    }
                 }
             }
             checkpoint("stop", true);
@@ -310,6 +323,7 @@ public final class KafkaIngest implements AutoCloseable {
                 states.computeIfAbsent(tp, KafkaIngest.this::loadState);
             }
             Collection<TopicPartition> all = consumer.assignment();
+            everAssigned |= !partitions.isEmpty();
             if (all.isEmpty()) {
                 log.info("kafka: no partition assigned to this collector (the group has more members than partitions)");
             } else {
