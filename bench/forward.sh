@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark 3 of docs/performance.md: forwarder to collector on loopback, over TCP and over UDP.
+# Benchmark 3 of docs/performance.md: forwarder to collector on loopback, over TCP (PCAP-over-IP and
+# SOT2, acknowledged with a spool) and over UDP.
 #   bench/forward.sh [RUNS]      (default 3 runs of each; needs curl, GNU time)
 # Generates its input (2 M Ethernet/IPv4/TCP packets, 60-1000 bytes, 200 hosts, 3 hours; the file
 # of bench/offline.sh), starts sniffer-remote-pcap on 127.0.0.1, and replays the input with
@@ -11,7 +12,12 @@
 # by the collector. The reference is `sniffer-span-pcap -r` of the same file with the same local
 # configuration; reference and TCP runs alternate (the VM's speed drifts by 10-20 % over minutes,
 # which moved one side of the ratio only when all references ran first), and each TCP run is also
-# compared with the reference run just before it. UDP runs follow (no target).
+# compared with the reference run just before it. Each TCP run is followed by a mutual-TLS run
+# (the same replay to the collector's TLS port, TLS 1.3, certificates made here with openssl;
+# target: at least 0.8 of the plaintext TCP rate). UDP runs follow (no target), then UDP runs with
+# authenticated SOT1 (forward.auth, an HMAC-SHA-256 tag per datagram) into the same collector.
+# SOT2 runs alternate with them too (target 0.8 of the reference: a SOT2 replay exits only once
+# the collector acknowledged every packet, so its time is end to end by itself).
 # As root, every run (reference and forwarding) writes into a freshly made ext4 file
 # system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
 # files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
@@ -22,14 +28,31 @@ RUNS=${1:-3}
 PACKETS=${PACKETS:-2000000}
 PORT=${PORT:-15870}
 METRICS=${METRICS_PORT:-15871}
+TLS_PORT=${TLS_PORT:-15872}
 . bench/lib.sh
 need_jars
+
+# A small CA, the collector's certificate (IP 127.0.0.1) and the sensor's, as docs/deployment.md makes them.
+certs() {
+  local d="$WORK/tls"
+  rm -rf "$d"; mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -days 2 -subj "/CN=bench CA" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  for who in collector:IP:127.0.0.1:serverAuth probe:DNS:bench-probe:clientAuth; do
+    IFS=: read -r n kind name usage <<< "$who"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/$n.key" -out "$d/$n.csr" -subj "/CN=$name" 2>/dev/null
+    printf 'subjectAltName=%s:%s\nextendedKeyUsage=%s\n' "$kind" "$name" "$usage" > "$d/$n.ext"
+    openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+      -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
+  done
+}
+certs
 
 input="$WORK/replay-200.pcap" # bench/offline.sh's input
 generate "$input" "$PACKETS" 200 3
 cat "$input" > /dev/null
 
-local_config() { # file out-dir [protocol]
+local_config() { # file out-dir [protocol [format]]
   span_config "$1" "$2"
   cat >> "$1" <<YAML
 metrics:
@@ -39,10 +62,31 @@ YAML
 forward:
   enable: true
   host: "127.0.0.1"
-  port: $PORT
-  protocol: "$3"
+  port: $([ "$3" = tls ] && echo "$TLS_PORT" || echo "$PORT")
+  protocol: "$(case "$3" in tls) echo tcp ;; *) echo "${3%-auth}" ;; esac)"
+YAML
+  [ "${3:-}" != udp-auth ] || cat >> "$1" <<YAML
+  auth:
+    key_id: 1
+    key_file: "$WORK/bench.key"
+YAML
+  [ "${3:-}" != tls ] || cat >> "$1" <<YAML
+  tls:
+    enable: true
+    ca_file: "$WORK/tls/ca.pem"
+    certificate_file: "$WORK/tls/probe.pem"
+    private_key_file: "$WORK/tls/probe.key"
+YAML
+  [ -z "${4:-}" ] || cat >> "$1" <<YAML
+  format: "$4"
+  sensor_id: "bench"
+  drain_timeout_seconds: 300
+  spool:
+    directory: "$FS/spool"
+    max_size_mb: 4096
 YAML
 }
+(umask 077; head -c 32 /dev/urandom > "$WORK/bench.key")
 
 cat > "$WORK/collector.yaml" <<YAML
 port: $PORT
@@ -57,6 +101,15 @@ rotation:
 metrics:
   listen: "127.0.0.1:$METRICS"
   log_interval_seconds: 0
+udp_auth:
+  keys:
+    - {key_id: 1, key_file: "$WORK/bench.key", sensor_name: "bench"}
+tls:
+  enable: true
+  port: $TLS_PORT
+  certificate_file: "$WORK/tls/collector.pem"
+  private_key_file: "$WORK/tls/collector.key"
+  client_ca_file: "$WORK/tls/ca.pem"
 YAML
 
 cleanup() {
@@ -99,9 +152,10 @@ reference() { # -> seconds of one sniffer-span-pcap -r run
   echo "$t1 - $t0" | bc -l
 }
 
-forward() { # protocol -> "seconds stored fwd_exit forwarded fwd_dropped gaps" of one forwarder -> collector run
+forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_dropped gaps" of one forwarder -> collector run
+  # (forwarded: the TCP summary's forwarded=, or UDP's sent=: a datagram the kernel accepted)
   local t0 w last t_last still fwd_exit=0
-  fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1"
+  fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1" "${2:-}"
   start_collector "$COL_OPTS"
   t0=$(now)
   "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
@@ -115,7 +169,7 @@ forward() { # protocol -> "seconds stored fwd_exit forwarded fwd_dropped gaps" o
   done
   stop_collector
   echo "$(echo "$t_last - $t0" | bc -l) $(figure "$WORK/collector.log" written) $fwd_exit" \
-    "$(figure "$WORK/forwarder.log" forwarded) $(figure "$WORK/forwarder.log" fwd_dropped_queue_full)" \
+    "$(figure "$WORK/forwarder.log" forwarded || true)$(figure "$WORK/forwarder.log" sent || true) $(figure "$WORK/forwarder.log" fwd_dropped_queue_full)" \
     "$(figure "$WORK/collector.log" sot1_gaps)"
 }
 
@@ -131,10 +185,12 @@ report() { # protocol run ref-seconds-or-empty "seconds stored fwd_exit forwarde
   echo
 }
 
-refs=() tcp=()
+refs=() tcp=() tls=() sot2=()
 for run in $(seq "$RUNS"); do
   refs+=("$(reference)")
   tcp+=("$(forward tcp)")
+  tls+=("$(forward tls)")
+  sot2+=("$(forward tcp sot2)")
 done
 echo "reference runs: ${refs[*]}" >&2
 ref_s=$(printf '%s\n' "${refs[@]}" | median)
@@ -148,9 +204,24 @@ for run in $(seq "$RUNS"); do
 done
 printf 'tcp: median %.2f of the reference rate\n' \
   "$(echo "$ref_s / $(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)" | bc -l)"
+for run in $(seq "$RUNS"); do
+  report tls "$run" "${refs[$((run - 1))]}" "${tls[$((run - 1))]}"
+done
+tcp_s=$(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)
+tls_s=$(printf '%s\n' "${tls[@]}" | awk '{print $1}' | median)
+printf 'tls: median %.2f of the reference rate, %.2f of the plaintext tcp rate (target >= 0.8)\n' \
+  "$(echo "$ref_s / $tls_s" | bc -l)" "$(echo "$tcp_s / $tls_s" | bc -l)"
+for run in $(seq "$RUNS"); do
+  report sot2 "$run" "${refs[$((run - 1))]}" "${sot2[$((run - 1))]}"
+done
+printf 'sot2: median %.2f of the reference rate (target 0.8)\n' \
+  "$(echo "$ref_s / $(printf '%s\n' "${sot2[@]}" | awk '{print $1}' | median)" | bc -l)"
 # Datagrams the collector's socket buffer cannot hold are lost (and counted as SOT1 gaps): the
 # buffer it gets is capped by net.core.rmem_max (Debian: 4 MiB; docs/deployment.md raises it).
 echo "udp: net.core.rmem_max $(cat /proc/sys/net/core/rmem_max) bytes (the collector asks for 16 MiB)"
 for run in $(seq "$RUNS"); do
   report udp "$run" "" "$(forward udp)"
+done
+for run in $(seq "$RUNS"); do
+  report udp-auth "$run" "" "$(forward udp-auth)"
 done

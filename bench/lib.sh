@@ -10,10 +10,10 @@ COL=sniffer-remote-pcap/target/sniffer-remote-pcap.jar
 need_jars() { [ -f "$SPAN" ] && [ -f "$FWD" ] && [ -f "$COL" ] || mvn -B -q package -DskipTests; }
 
 JAVA=${JAVA:-java}
-# The packaged launcher's JVM options unless told otherwise: its lines from default_opts= to the end
-# of the loop that builds jit_opts, evaluated here (one place to change them).
-JAVA_OPTS=${JAVA_OPTS:-$(eval "$(sed -n '/^default_opts=/,/^done$/p' packaging/src/bin/secureot-launcher)"
-  echo "$default_opts $jit_opts")}
+# The packaged launcher's JVM options unless told otherwise: its default_opts= line, evaluated here
+# (one place to change them).
+JAVA_OPTS=${JAVA_OPTS:-$(eval "$(sed -n '/^default_opts=/p' packaging/src/bin/secureot-launcher)"
+  echo "$default_opts")}
 java_major=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
 
 # Where a run writes. As root, fresh_fs makes it a new ext4 (a loop-mounted sparse image) before

@@ -4,8 +4,11 @@
 # Generates its inputs (2 M Ethernet/IPv4/TCP packets, 60-1000 bytes, 3 hours; 200 hosts and
 # 10 000 hosts), replays them with sniffer-span-pcap --read-file and default_output_prefix
 # "host_{src_ip}", and `tcpdump -r IN -w OUT` into one file, alternating, on warm page cache.
-# Prints wall time, packets/s and peak RSS of each, the median ratio, and the 10k/200 ratio.
-# All four (ours and tcpdump's, 200 and 10 000 hosts) alternate, run after run.
+# Prints wall time, packets/s, CPU seconds (user + system) and peak RSS of each, the median
+# ratios, and the 10k/200 ratio. All four (ours and tcpdump's, 200 and 10 000 hosts) alternate,
+# run after run. Then the steady state: LONG_RUNS (default 3) alternating pairs on a 10 M-packet
+# input of 200 hosts (LONG_PACKETS; 5.3 GB, written once to $WORK), where the JVM's start-up and
+# warm-up weigh five times less.
 # As root, each run (ours and tcpdump's) writes into a freshly made ext4 (fresh_fs in lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,35 +19,40 @@ need_jars
 generate "$WORK/replay-200.pcap" "$PACKETS" 200 3
 generate "$WORK/replay-10000.pcap" "$PACKETS" 10000 3
 
-# run LABEL CMD... -> prints "wall rss" (seconds, KiB)
+LONG_PACKETS=${LONG_PACKETS:-10000000}
+LONG_RUNS=${LONG_RUNS:-3}
+# run LABEL CMD... -> prints "wall rss cpu" (seconds, KiB, user + system seconds)
 measure() {
-  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" > /dev/null 2> "$WORK/stderr.txt" || {
+  /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" "$@" > /dev/null 2> "$WORK/stderr.txt" || {
     echo "FAILED: $*" >&2; cat "$WORK/stderr.txt" >&2; exit 1; }
-  cat "$WORK/time.txt"
+  awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$WORK/time.txt"
 }
 
 trap drop_fs EXIT
 
-# One run of ours and one of tcpdump on the input of HOSTS; appends "hosts ours tcpdump rss files".
-run_once() { # hosts
-  local in="$WORK/replay-$1.pcap" w r tw files
+# One run of ours and one of tcpdump on the input of HOSTS (KEY names the input and its figures);
+# appends "key ours tcpdump rss files ours-cpu tcpdump-cpu".
+run_once() { # key [input]
+  local in=${2:-$WORK/replay-$1.pcap} w r c tw tc files
   fresh_fs; span_config "$WORK/bench.yaml" "$FS/out"
-  read -r w r < <(measure "$JAVA" $JAVA_OPTS -jar "$SPAN" -r "$in" "$WORK/bench.yaml")
+  read -r w r c < <(measure "$JAVA" $JAVA_OPTS -jar "$SPAN" -r "$in" "$WORK/bench.yaml")
   files=$(ls "$FS/out" | wc -l)
   fresh_fs
-  read -r tw _ < <(measure tcpdump -r "$in" -w "$FS/td.pcap")
-  echo "$1 $w $tw $r $files" >> "$WORK/offline-runs.txt"
+  read -r tw _ tc < <(measure tcpdump -r "$in" -w "$FS/td.pcap")
+  echo "$1 $w $tw $r $files $c $tc" >> "$WORK/offline-runs.txt"
 }
 
-report() { # hosts
-  local mo mt rss files
+report() { # key packets label
+  local mo mt rss files co ct
   mo=$(awk -v h="$1" '$1 == h {print $2}' "$WORK/offline-runs.txt" | median)
   mt=$(awk -v h="$1" '$1 == h {print $3}' "$WORK/offline-runs.txt" | median)
+  co=$(awk -v h="$1" '$1 == h {print $6}' "$WORK/offline-runs.txt" | median)
+  ct=$(awk -v h="$1" '$1 == h {print $7}' "$WORK/offline-runs.txt" | median)
   rss=$(awk -v h="$1" '$1 == h && $4 > m {m = $4} END {print m}' "$WORK/offline-runs.txt")
   files=$(awk -v h="$1" '$1 == h {f = $5} END {print f}' "$WORK/offline-runs.txt")
-  printf '%-22s hosts=%-6s files=%-5s ours: %6.2f s %9.0f pkt/s peak RSS %4d MiB | tcpdump: %6.2f s %9.0f pkt/s | ratio %.2f\n' \
-    "offline routed replay" "$1" "$files" "$mo" "$(echo "$PACKETS / $mo" | bc -l)" $((rss / 1024)) \
-    "$mt" "$(echo "$PACKETS / $mt" | bc -l)" "$(echo "$mt / $mo" | bc -l)"
+  printf '%-22s hosts=%-6s files=%-5s ours: %6.2f s %9.0f pkt/s CPU %6.2f s peak RSS %4d MiB | tcpdump: %6.2f s %9.0f pkt/s CPU %6.2f s | ratio %.2f, CPU ours/tcpdump %.2f\n' \
+    "$3" "${1%%-*}" "$files" "$mo" "$(echo "$2 / $mo" | bc -l)" "$co" $((rss / 1024)) \
+    "$mt" "$(echo "$2 / $mt" | bc -l)" "$ct" "$(echo "$mt / $mo" | bc -l)" "$(echo "$co / $ct" | bc -l)"
   echo "$mo" > "$WORK/median-$1"
 }
 
@@ -69,7 +77,17 @@ for _ in $(seq "$RUNS"); do
   run_once 200
   run_once 10000
 done
-report 200
-report 10000
+report 200 "$PACKETS" "offline routed replay"
+report 10000 "$PACKETS" "offline routed replay"
 printf 'scale of routes: 10 000 hosts run at %.2f of the 200-host rate (target >= 0.5)\n' \
   "$(echo "$(cat "$WORK/median-200") / $(cat "$WORK/median-10000")" | bc -l)"
+
+if [ "$LONG_RUNS" -gt 0 ]; then
+  generate "$WORK/replay-200-long.pcap" "$LONG_PACKETS" 200 3
+  cat "$WORK/replay-200-long.pcap" > /dev/null
+  echo "steady state: $LONG_RUNS alternating runs, $LONG_PACKETS packets, 200 hosts, medians"
+  for _ in $(seq "$LONG_RUNS"); do
+    run_once 200-long "$WORK/replay-200-long.pcap"
+  done
+  report 200-long "$LONG_PACKETS" "long routed replay"
+fi

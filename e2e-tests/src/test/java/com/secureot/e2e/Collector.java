@@ -28,6 +28,11 @@ final class Collector implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     Collector(Path dir, String protocol) throws IOException, InterruptedException {
+        this(dir, protocol, PREFIX, "");
+    }
+
+    /** With another default prefix and more top-level keys (a {@code tls} block). */
+    Collector(Path dir, String protocol, String prefix, String extraYaml) throws IOException, InterruptedException {
         this.protocol = protocol;
         this.port = "udp".equals(protocol) ? FreePorts.udp() : FreePorts.tcp();
         this.metricsPort = FreePorts.tcp();
@@ -37,14 +42,15 @@ final class Collector implements AutoCloseable {
                 + "port: " + port + "\n"
                 + "protocol: " + protocol + "\n"
                 + "bind_address: \"127.0.0.1\"\n"
-                + "default_output_prefix: \"" + PREFIX + "\"\n"
+                + "default_output_prefix: \"" + prefix + "\"\n"
                 + "output_directories:\n"
                 + "  pcap_raw_output_path: \"" + out + "\"\n"
                 + "rotation:\n"
                 + "  timezone: UTC\n"
                 + "metrics:\n"
                 + "  listen: \"127.0.0.1:" + metricsPort + "\"\n"
-                + "  log_interval_seconds: 0\n");
+                + "  log_interval_seconds: 0\n"
+                + extraYaml);
         daemon = DaemonRun.start(DaemonJar.COLLECTOR, config.toString());
         daemon.awaitLine("listening on " + protocol, 60);
     }

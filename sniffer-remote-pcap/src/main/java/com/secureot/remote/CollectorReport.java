@@ -3,6 +3,8 @@ package com.secureot.remote;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.Sender;
 import com.secureot.remote.sender.SenderRegistry;
+import com.secureot.remote.sender.Sensor;
+import com.secureot.remote.sender.Sensors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +21,13 @@ final class CollectorReport implements AutoCloseable {
 
     private final CollectorMetrics metrics;
     private final SenderRegistry senders;
+    private final Sensors sensors;
     private final Thread thread;
 
-    CollectorReport(int periodSeconds, CollectorMetrics metrics, SenderRegistry senders) {
+    CollectorReport(int periodSeconds, CollectorMetrics metrics, SenderRegistry senders, Sensors sensors) {
         this.metrics = metrics;
         this.senders = senders;
+        this.sensors = sensors;
         thread = new Thread(() -> {
             try {
                 while (true) {
@@ -65,6 +69,18 @@ final class CollectorReport implements AutoCloseable {
         }
         if (skipped > 0) {
             log.info("{}... and {} more senders", label, skipped);
+        }
+        // Sensors are the configured keys: few, and each is worth a line in the final summary.
+        for (Sensor s : sensors.all()) {
+            long p = s.packets.get();
+            long r = s.replayed.get();
+            if (!all && p == s.reportedPackets && r == s.reportedReplayed) {
+                continue;
+            }
+            s.reportedPackets = p;
+            s.reportedReplayed = r;
+            log.info("{}sensor {} (key {}): packets={} sot1_gaps={} sot1_restarts={} replayed={}", label, s.name(),
+                    s.key().id(), p, s.sot1Gaps.get(), s.sot1Restarts.get(), r);
         }
         if (senders.untracked.get() > 0) {
             log.info("{}{} senders beyond the {} tracked ones are stored but not counted per sender", label,

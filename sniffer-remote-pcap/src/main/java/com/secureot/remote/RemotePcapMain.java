@@ -6,6 +6,7 @@ import com.secureot.pcap.daemon.DaemonCommand;
 import com.secureot.pcap.daemon.ExitCodes;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.remote.config.CollectorConfig;
+import com.secureot.remote.ingest.TlsPort;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,6 +41,9 @@ public final class RemotePcapMain implements Callable<Integer> {
             cfg = CollectorConfig.from(options.load());
             if (cfg.kafka() != null) {
                 com.secureot.remote.kafka.KafkaConsumerProperties.check(cfg.kafka());
+            }
+            if (cfg.tls().enable()) {
+                TlsPort.load(cfg.tls(), Clock.systemUTC()); // the files: unreadable, key not the certificate's, expired
             }
             if (options.checkConfig()) {
                 return options.valid(cfg.storage().outputDir(), cfg.kafka() == null ? "" : "; consuming kafka topic "

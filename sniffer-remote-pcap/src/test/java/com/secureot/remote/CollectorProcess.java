@@ -51,7 +51,7 @@ final class CollectorProcess implements AutoCloseable {
                 + "protocol: both\n"
                 + "tcp_port: " + tcpPort + "\n"
                 + "udp_port: " + udpPort + "\n"
-                + "default_output_prefix: \"remote_{sender_ip}\"\n"
+                + (extraYaml.contains("default_output_prefix:") ? "" : "default_output_prefix: \"remote_{sender_ip}\"\n")
                 + "output_directories:\n"
                 + "  pcap_raw_output_path: \"" + out + "\"\n"
                 + "rotation:\n"
@@ -81,6 +81,10 @@ final class CollectorProcess implements AutoCloseable {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     boolean alive() {

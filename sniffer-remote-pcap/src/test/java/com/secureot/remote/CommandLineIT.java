@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The collector jar's command-line contract: exit codes and one-line errors. */
@@ -68,7 +69,49 @@ class CommandLineIT {
             Result r = run(config(earlier(taken.getLocalPort())).toString());
             assertEquals(69, r.status(), r.output());
             assertTrue(r.output().contains("cannot listen on tcp 0.0.0.0:" + taken.getLocalPort()), r.output());
+            // Once, as an error: line, not also as an ERROR log line: the journal would show it twice.
+            assertEquals(1, r.output().lines().filter(l -> l.contains("cannot listen on tcp")).count(), r.output());
+            assertTrue(r.output().lines().anyMatch(l -> l.startsWith("error: ")), r.output());
         }
+    }
+
+    @Test
+    void versionNamesTheProjectVersionAndHelpPromisesNoBpfFilter() throws Exception {
+        Result v = run("--version");
+        assertEquals(0, v.status(), v.output());
+        assertTrue(v.output().matches("(?s)sniffer-remote-pcap \\d+\\.\\d+\\.\\d+\\S*\\s.*Java \\d+.*"), v.output());
+        assertFalse(v.output().contains("development build"), v.output());
+        Result help = run("--help");
+        assertEquals(0, help.status(), help.output());
+        assertFalse(help.output().contains("BPF"), "the collector has no BPF filter:\n" + help.output());
+        assertTrue(help.output().contains("--check-config"), help.output());
+    }
+
+    @Test
+    void theFinalSummaryShowsNoCaptureCounters() throws Exception {
+        Files.createDirectories(dir.resolve("out"));
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Path log = dir.resolve("collector.log");
+        Process p = new ProcessBuilder(CollectorProcess.javaBin(), "-jar", CollectorProcess.JAR.toAbsolutePath().toString(),
+                config(earlier(port)).toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long end = System.nanoTime() + 60_000_000_000L;
+            while (!Files.readString(log).contains("listening on tcp") && p.isAlive() && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.readString(log).contains("listening on tcp"), Files.readString(log));
+        } finally {
+            p.destroy(); // SIGTERM
+        }
+        assertEquals(0, p.waitFor(), Files.readString(log));
+        String last = Files.readString(log).lines().filter(l -> l.contains("final: tcp_packets=")).findFirst()
+                .orElseThrow(() -> new AssertionError("no final summary:\n" + log));
+        // The collector captures nothing itself: the kernel's and the NIC's drop counters mean nothing here.
+        assertFalse(last.contains("kernel_dropped") || last.contains("if_dropped"), last);
+        assertTrue(last.contains("written=0"), last);
     }
 
     @Test

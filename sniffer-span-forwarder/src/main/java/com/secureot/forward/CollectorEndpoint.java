@@ -13,13 +13,13 @@ import java.net.UnknownHostException;
  */
 record CollectorEndpoint(InetSocketAddress address, boolean tcp) {
 
-    /** Resolves {@code forward.host}; the message of the exception names the key and the value. */
+    /** Resolves {@code forward.host}; the message of the exception names the value (the caller adds the key). */
     static CollectorEndpoint resolve(ForwardConfig cfg) throws UnknownHostException {
         InetAddress a;
         try {
             a = InetAddress.getByName(cfg.host());
         } catch (UnknownHostException e) {
-            throw new UnknownHostException("forward.host: \"" + cfg.host() + "\" cannot be resolved");
+            throw new UnknownHostException("\"" + cfg.host() + "\" cannot be resolved");
         }
         return new CollectorEndpoint(new InetSocketAddress(a, cfg.port()), cfg.tcp());
     }

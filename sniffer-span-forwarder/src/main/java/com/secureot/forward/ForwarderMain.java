@@ -4,17 +4,23 @@ import com.secureot.pcap.capture.BpfFilters;
 import com.secureot.pcap.capture.CaptureFilterException;
 import com.secureot.pcap.capture.CaptureOpenException;
 import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.ConfigNode;
 import com.secureot.pcap.config.SpanConfig;
+import com.secureot.pcap.daemon.CaptureChecks;
 import com.secureot.pcap.daemon.CaptureDaemon;
 import com.secureot.pcap.daemon.ConfigOptions;
 import com.secureot.pcap.daemon.DaemonCommand;
 import com.secureot.pcap.daemon.ExitCodes;
+import com.secureot.pcap.daemon.ReplayOptions;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
+import com.secureot.forward.spool.Spool;
+import com.secureot.pcap.pipeline.BatchConsumer;
+
+import java.io.IOException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,10 +31,11 @@ import java.util.concurrent.Callable;
  * {@code sniffer-span-pcap}, and streams every packet to a collector as it is captured.
  */
 @Command(name = "sniffer-span-forwarder", mixinStandardHelpOptions = true,
-        versionProvider = DaemonCommand.Version.class,
+        versionProvider = DaemonCommand.CaptureVersion.class,
         description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
                 + "and split by IP address, and forwards every packet to a collector (forward: block; TCP "
-                + "PCAP-over-IP, UDP SOT1 or Apache Kafka SOTK records, see docs/wire-formats.md).",
+                + "PCAP-over-IP, TCP SOT2 acknowledged with a spool, UDP SOT1 or Apache Kafka SOTK records, see "
+                + "docs/wire-formats.md).",
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:success (SIGTERM/SIGINT: files flushed and closed; replay: every packet stored and forwarded)",
             "64:bad command line, or unreadable replay file",
@@ -42,15 +49,8 @@ public final class ForwarderMain implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = {"-r", "--read-file"}, paramLabel = "FILE",
-            description = "Replay this pcap or pcapng file instead of capturing; exit once every packet is "
-                    + "written and forwarded (or counted as not forwarded).")
-    Path readFile;
-
-    @Option(names = "--replay-speed", paramLabel = "X", defaultValue = "0",
-            description = "With --read-file: 0 = as fast as possible (default), 1 = the file's own timing, "
-                    + "N = N times faster.")
-    double replaySpeed;
+    @Mixin
+    ReplayOptions replay;
 
     public static void main(String[] args) {
         System.exit(DaemonCommand.execute(new ForwarderMain(), args));
@@ -58,43 +58,71 @@ public final class ForwarderMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!(replaySpeed >= 0) || Double.isInfinite(replaySpeed)) {
-            return usage("--replay-speed: " + replaySpeed + " is not allowed (expected 0 = as fast as possible, "
-                    + "1 = the file's timing, N > 0 = N times faster)");
-        }
-        if (replaySpeed != 0 && readFile == null) {
-            return usage("--replay-speed needs --read-file");
+        String usage = replay.problem();
+        if (usage != null) {
+            return DaemonCommand.fail(usage, ExitCodes.USAGE);
         }
         SpanConfig cfg;
         CollectorEndpoint collector = null;
         KafkaTarget kafka = null;
+        String unresolved = null;
+        ForwardTls tls = null;
         String exclusion = null;
         try {
-            cfg = SpanConfig.from(options.load(), true);
-            if (cfg.forward().enable() && cfg.forward().usesKafka()) {
-                KafkaTarget.check(cfg.forward().kafka());
+            ConfigNode root = options.root();
+            cfg = SpanConfig.read(root, true);
+            CaptureChecks.check(root, cfg.capture());
+            if (cfg.forward().enable() && cfg.forward().usesKafka() && cfg.forward().kafka() != null) {
                 try {
+                    KafkaTarget.check(cfg.forward().kafka());
                     kafka = KafkaTarget.resolve(cfg.forward());
+                    exclusion = kafka.bpfExclusion();
+                    checkExclusion(root, cfg, exclusion);
+                } catch (ConfigException e) {
+                    e.errors().forEach(root::addError);
                 } catch (UnknownHostException e) {
+                    // The message names forward.kafka.bootstrap_servers already.
                     if (options.checkConfig()) {
-                        throw new ConfigException(e.getMessage());
+                        root.addError(e.getMessage());
+                    } else {
+                        unresolved = e.getMessage();
                     }
-                    return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
                 }
-                exclusion = kafka.bpfExclusion();
-            } else if (cfg.forward().enable()) {
+            }
+            // A host with an error of its form reads as null: only a well-formed one is looked up.
+            if (cfg.forward().enable() && cfg.forward().host() != null) {
                 try {
                     collector = CollectorEndpoint.resolve(cfg.forward());
+                    exclusion = collector.bpfExclusion();
+                    checkExclusion(root, cfg, exclusion);
                 } catch (UnknownHostException e) {
                     if (options.checkConfig()) {
-                        throw new ConfigException(e.getMessage());
+                        root.error("forward.host", e.getMessage());
+                    } else {
+                        unresolved = e.getMessage();
                     }
-                    // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
-                    return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
                 }
-                exclusion = collector.bpfExclusion();
             }
-            checkFilter(cfg, exclusion);
+            if (cfg.forward().enable() && cfg.forward().tls().enable()) {
+                try {
+                    tls = ForwardTls.load(cfg.forward().tls(), Clock.systemUTC().instant());
+                } catch (ConfigException e) {
+                    e.errors().forEach(root::addError);
+                }
+            }
+            if (options.checkConfig() && cfg.forward().enable() && cfg.forward().sot2()) {
+                try {
+                    checkSpool(spoolDirectory(cfg));
+                } catch (ConfigException e) {
+                    e.errors().forEach(root::addError);
+                }
+            }
+            root.throwIfErrors();
+            if (unresolved != null) {
+                // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
+                return DaemonCommand.fail((cfg.forward().usesKafka() ? "" : "forward.host: ") + unresolved,
+                        ExitCodes.UNAVAILABLE);
+            }
             if (options.checkConfig()) {
                 Object to = kafka != null ? kafka : collector;
                 return options.valid(cfg.storage().outputDir(), to == null ? "" : "; forwarding to " + to);
@@ -103,11 +131,29 @@ public final class ForwarderMain implements Callable<Integer> {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
-        ForwardingSink sink = kafka != null ? new KafkaSink(kafka, cfg.forward(), metrics)
-                : collector == null ? null : ForwardingSink.create(cfg.forward(), collector, metrics);
+        BatchConsumer sink;
+        if (kafka != null) {
+            sink = new KafkaSink(kafka, cfg.forward(), metrics);
+        } else {
+            Spool spool = null;
+            String sensorId = null;
+            if (collector != null && cfg.forward().sot2()) {
+                Path dir = spoolDirectory(cfg);
+                try {
+                    spool = Spool.open(dir, cfg.forward().spoolMaxBytes());
+                } catch (IOException e) {
+                    return DaemonCommand.configError(new ConfigException("forward.spool.directory: cannot use " + dir
+                            + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+                }
+                sensorId = cfg.forward().sensorId() != null ? cfg.forward().sensorId() : SensorNames.hostName();
+            }
+            sink = collector == null ? null
+                    : ForwardingSink.create(cfg.forward(), collector, metrics,
+                            cfg.storage().outputDir(), tls, spool, sensorId);
+        }
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
-                    .run(readFile, replaySpeed, sink, exclusion, Shutdown.install());
+                    .run(replay.readFile(), replay.replaySpeed(), sink, exclusion, Shutdown.install());
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);
         } catch (CaptureFilterException e) {
@@ -117,28 +163,42 @@ public final class ForwarderMain implements Callable<Integer> {
         }
     }
 
-    /** The user's filter combined with the self-exclusion, as the capture will install it. */
-    static void checkFilter(SpanConfig cfg, String exclusion) throws ConfigException {
-        com.secureot.pcap.capture.LiveCaptures.check(cfg.capture());
+    /** {@code forward.spool.directory}, by default {@code .spool} in the output folder. */
+    static Path spoolDirectory(SpanConfig cfg) {
+        Path d = cfg.forward().spoolDirectory();
+        return d != null ? d : cfg.storage().outputDir().resolve(".spool");
+    }
+
+    /** What {@link Spool#open} would fail on, without creating anything. */
+    static void checkSpool(Path dir) throws ConfigException {
+        Path p = dir.toAbsolutePath();
+        while (p != null && !java.nio.file.Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p == null || !java.nio.file.Files.isDirectory(p) || !java.nio.file.Files.isWritable(p)) {
+            throw new ConfigException("forward.spool.directory: " + dir + " cannot be created or written"
+                    + (p == null ? "" : " (" + p + " is " + (java.nio.file.Files.isDirectory(p) ? "not writable"
+                    : "not a directory") + ")"));
+        }
+    }
+
+    /**
+     * The user's filter combined with the self-exclusion, as the capture will install it; checked
+     * only when the user's own filter is valid (its error is already recorded).
+     */
+    static void checkExclusion(ConfigNode root, SpanConfig cfg, String exclusion) {
         String user = cfg.capture().bpfFilter();
-        String bpf = BpfFilters.and(user, exclusion);
-        if (bpf == null) {
+        if (user != null && BpfFilters.problem(user, cfg.capture().snaplen()) != null) {
             return;
         }
+        String bpf = BpfFilters.and(user, exclusion);
         String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());
         if (problem != null) {
             String key = user != null ? "capture.bpf_filter"
                     : cfg.forward().usesKafka() ? "forward.kafka.bootstrap_servers" : "forward.host";
-            throw new ConfigException(key + ": \"" + (user != null ? user : cfg.forward().usesKafka()
+            root.error(key, "\"" + (user != null ? user : cfg.forward().usesKafka()
                     ? String.join(",", cfg.forward().kafka().bootstrapServers()) : cfg.forward().host())
                     + "\" gives an invalid BPF filter \"" + bpf + "\": " + problem);
         }
     }
-
-    private static int usage(String message) {
-        System.err.println("error: " + message);
-        return ExitCodes.USAGE;
-    }
-
-
 }

@@ -33,9 +33,21 @@ abstract class ForwardingSink implements BatchConsumer {
         this.drainMillis = cfg.drainTimeoutSeconds() * 1000L;
     }
 
-    /** The sink for TCP or UDP ({@code cfg.protocol()}); opens nothing until its worker runs. */
-    static ForwardingSink create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics) {
-        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics) : new DatagramSink(endpoint, cfg, metrics);
+    /**
+     * The sink for TCP or UDP ({@code cfg.protocol()}) and format (Kafka: {@link KafkaSink}); opens nothing until its worker runs, except
+     * SOT2, whose spool is opened by the caller and whose sender starts here.
+     *
+     * @param stateDir the output folder, where authenticated UDP keeps its run epoch
+     * @param tls TCP PCAP-over-IP: the loaded TLS material, null for plaintext
+     */
+    static BatchConsumer create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
+                                java.nio.file.Path stateDir, ForwardTls tls,
+                                com.secureot.forward.spool.Spool spool, String sensorId) {
+        if (cfg.sot2()) {
+            return new Sot2Sink(endpoint, cfg, metrics, spool, sensorId);
+        }
+        return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics, tls)
+                : new DatagramSink(endpoint, cfg, metrics, stateDir);
     }
 
     @Override

@@ -20,6 +20,9 @@ import java.nio.channels.SocketChannel;
  * of each connection. Writes block while the collector is slow (the queue in front absorbs that);
  * while disconnected, packets are counted as {@code not_connected} at once and the connection is
  * retried with capped exponential back-off. State changes are logged once, never per packet.
+ * With {@code forward.tls}, the stream runs inside mutual TLS ({@link TlsChannel}): a collector
+ * that cannot be verified is an outage like one that cannot be reached, and no byte of a packet
+ * is written before the handshake verified it.
  */
 final class PcapOverIpSink extends ForwardingSink {
     private static final Logger log = LoggerFactory.getLogger(PcapOverIpSink.class);
@@ -28,6 +31,13 @@ final class PcapOverIpSink extends ForwardingSink {
     private static final int KEEPALIVE_IDLE_SECONDS = 60;
     private static final int KEEPALIVE_INTERVAL_SECONDS = 10;
     private static final int KEEPALIVE_PROBES = 6;
+    /** TLS 1.3: how long to wait after the handshake for the collector's verdict on this sensor's certificate. */
+    private static final long TLS_SETTLE_MILLIS = 1000;
+    /**
+     * The handshake's deadline is at least this, whatever connect_timeout_ms says: a JVM's first
+     * handshake initialises the JDK's TLS (over two seconds on a loaded 2-core machine).
+     */
+    private static final long TLS_HANDSHAKE_MIN_MILLIS = 10_000;
 
     private final int connectTimeoutMillis;
     private final int sendBufferBytes;
@@ -49,11 +59,17 @@ final class PcapOverIpSink extends ForwardingSink {
     private boolean outageLogged;
     private int failedAttempts;
 
+    /** The TLS settings, or null for plaintext. */
+    private final ForwardTls tls;
+    /** The TLS layer over {@link #channel}, or null. */
+    private TlsChannel secure;
+
     private final CollectorEndpoint endpoint;
 
-    PcapOverIpSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics) {
+    PcapOverIpSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, ForwardTls tls) {
         super(endpoint, cfg, metrics);
         this.endpoint = endpoint;
+        this.tls = tls;
         this.connectTimeoutMillis = cfg.connectTimeoutMillis();
         this.sendBufferBytes = cfg.sendBufferBytes();
         this.backoff = new Backoff(cfg.reconnectMinMillis(), cfg.reconnectMaxMillis());
@@ -88,7 +104,8 @@ final class PcapOverIpSink extends ForwardingSink {
             }
             try {
                 if (writer == null) {
-                    writer = new PcapFileWriter(channel, buffer, streamNano, streamLinkType, streamSnaplen, true, 0);
+                    writer = new PcapFileWriter(secure != null ? secure : channel, buffer, streamNano, streamLinkType,
+                            streamSnaplen, true, 0);
                 }
                 writer.append(b.tsSeconds[i], b.tsNanos[i], b.data, b.offset[i], b.capLen[i], b.origLen[i]);
             } catch (IOException e) {
@@ -145,7 +162,14 @@ final class PcapOverIpSink extends ForwardingSink {
             setKeepaliveTiming(ch);
             pending = ch;
             ch.socket().connect(endpoint.address(), connectTimeoutMillis);
+            if (tls != null) {
+                TlsChannel t = new TlsChannel(ch, tls.engine(endpoint.address().getPort()));
+                t.handshake(Math.max(connectTimeoutMillis, TLS_HANDSHAKE_MIN_MILLIS),
+                        Math.min(connectTimeoutMillis, TLS_SETTLE_MILLIS));
+                secure = t;
+            }
         } catch (IOException e) {
+            secure = null;
             closeQuietly(ch);
             pending = null;
             failedAttempts++;
@@ -167,12 +191,32 @@ final class PcapOverIpSink extends ForwardingSink {
         backoff.reset();
         metrics.forwardConnected.set(1);
         metrics.forwardConnects.incrementAndGet();
-        log.info("forward: connected to {}{}", endpoint,
-                failedAttempts > 0 ? " after " + failedAttempts + " failed attempts" : "");
+        log.info("forward: connected to {}{}{}", endpoint, tls == null ? "" : " (mutual TLS, collector verified as "
+                + tls.serverName() + ")", failedAttempts > 0 ? " after " + failedAttempts + " failed attempts" : "");
         failedAttempts = 0;
         outageLogged = false;
         if (drainExpired()) {
             abort();
+            return;
+        }
+        sendHeaderOfKnownStream();
+    }
+
+    /**
+     * A reconnection whose stream's fields are known sends its global header at once, not with
+     * the next packet: on a quiet link the collector would otherwise see a silent connection and
+     * close it at limits.first_bytes_timeout_seconds (then again at each reconnection).
+     */
+    private void sendHeaderOfKnownStream() {
+        if (streamLinkType < 0) {
+            return;
+        }
+        try {
+            writer = new PcapFileWriter(secure != null ? secure : channel, buffer, streamNano, streamLinkType,
+                    streamSnaplen, true, 0);
+            writer.flush();
+        } catch (IOException e) {
+            count(ForwardDropReason.SEND_ERROR, lost(e));
         }
     }
 
@@ -199,6 +243,7 @@ final class PcapOverIpSink extends ForwardingSink {
         }
         closeQuietly(channel);
         channel = null;
+        secure = null;
         metrics.forwardConnected.set(0);
         long wait = backoff.next();
         nextAttemptNanos = System.nanoTime() + wait * 1_000_000L;
@@ -240,6 +285,9 @@ final class PcapOverIpSink extends ForwardingSink {
                 writer.flush();
                 countFlushed();
             }
+            if (secure != null) {
+                secure.closeOutbound();
+            }
             // FIN after the last whole record: the collector sees a clean end of stream.
             ch.shutdownOutput();
             ch.close();
@@ -249,6 +297,7 @@ final class PcapOverIpSink extends ForwardingSink {
         } finally {
             closeQuietly(ch);
             channel = null;
+            secure = null;
             metrics.forwardConnected.set(0);
         }
     }
@@ -256,6 +305,9 @@ final class PcapOverIpSink extends ForwardingSink {
     private static String describe(IOException e) {
         if (e instanceof AsynchronousCloseException) {
             return "aborted";
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "TLS: the collector could not be verified or refused this sensor: " + e.getMessage();
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

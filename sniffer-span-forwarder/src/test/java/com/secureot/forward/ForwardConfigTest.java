@@ -70,8 +70,8 @@ class ForwardConfigTest {
                 errors("enable: true\nhost: h\nport: 70000\n"));
         assertEquals(List.of("forward.protocol: \"sctp\" is not one of udp, tcp, kafka"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: sctp\n"));
-        assertEquals(List.of("forward.format: \"pcap\" is not one of sot1, raw"),
-                errors("enable: true\nhost: h\nport: 1\nformat: pcap\n"));
+        assertEquals(List.of("forward.format: \"pcapng\" is not one of sot1, raw"),
+                errors("enable: true\nhost: h\nport: 1\nformat: pcapng\n"));
         assertEquals(List.of("forward.max_datagram_bytes: 70000 is out of range (expected 64..65507)"),
                 errors("enable: true\nhost: h\nport: 1\nmax_datagram_bytes: 70000\n"));
         assertEquals(List.of("forward.host: must not be empty"), errors("enable: true\nhost: \" \"\nport: 1\n"));
@@ -87,12 +87,52 @@ class ForwardConfigTest {
 
     @Test
     void keysOfTheOtherProtocolAreErrors() {
-        assertEquals(List.of("forward.format: is for protocol udp only (forward.protocol is tcp)"),
-                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: raw\n"));
+        assertEquals(List.of("forward.format: \"raw\" is for protocol udp (forward.protocol is tcp, which takes pcap "
+                        + "or sot2)"), errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: raw\n"));
+        assertEquals(List.of("forward.format: \"sot2\" is for protocol tcp (forward.protocol is udp, which takes sot1 "
+                        + "or raw)"), errors("enable: true\nhost: h\nport: 1\nformat: sot2\n"));
         assertEquals(List.of("forward.max_datagram_bytes: is for protocol udp only (forward.protocol is tcp)"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nmax_datagram_bytes: 1400\n"));
         assertEquals(List.of("forward.reconnect_min_ms: is for protocol tcp only (forward.protocol is udp)"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: udp\nreconnect_min_ms: 100\n"));
+    }
+
+    @Test
+    void aHostIsCheckedForItsFormBeforeAnyLookup() throws Exception {
+        for (String bad : List.of("10.0.0.500", "10.0.0", "-collector", "collector..local", "a_b.example", "1.2.3.4.5")) {
+            assertEquals(List.of("forward.host: \"" + bad + "\" is not an IP address or name"),
+                    errors("enable: true\nhost: \"" + bad + "\"\nport: 5000\n"), bad);
+        }
+        for (String good : List.of("10.0.0.50", "fd00::5", "fe80::1%lo", "collector", "collector.site-a.example.", "sensor-01.local")) {
+            assertEquals(good, load("enable: true\nhost: \"" + good + "\"\nport: 5000\n").host(), good);
+        }
+    }
+
+    @Test
+    void sot2KeysHaveDefaultsAndAreErrorsUnderOtherFormats() throws Exception {
+        ForwardConfig f = load("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\n");
+        assertTrue(f.sot2());
+        assertEquals(1024L << 20, f.spoolMaxBytes());
+        assertEquals(100_000_000L, f.backfillRateBitsPerSecond());
+        assertEquals(null, f.spoolDirectory());
+        ForwardConfig g = load("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nsensor_id: plant-7\n"
+                + "backfill_rate_mbps: 0\nspool:\n  directory: /var/spool/x\n  max_size_mb: 64\n");
+        assertEquals("plant-7", g.sensorId());
+        assertEquals(0, g.backfillRateBitsPerSecond());
+        assertEquals(64L << 20, g.spoolMaxBytes());
+        assertEquals(List.of("forward.spool: is for format sot2 only (forward.format is pcap)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nspool:\n  max_size_mb: 64\n"));
+        // One rule for SOT2 and Kafka (SotkRecord.sensorIdProblem): the collector names files by it.
+        assertEquals(List.of("forward.sensor_id: \"a b\" is not a sensor id (1 to 64 of A-Z a-z 0-9 . _ -, starting "
+                        + "with a letter or digit)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nsensor_id: \"a b\"\n"));
+        assertEquals(List.of("forward.sensor_id: \"../x\" is not a sensor id (1 to 64 of A-Z a-z 0-9 . _ -, starting "
+                        + "with a letter or digit)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nsensor_id: \"../x\"\n"));
+        assertEquals(List.of("forward.sensor_id: is for format sot2 only (forward.format is pcap)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nsensor_id: plant-7\n"));
+        assertEquals(List.of("forward.spool.max_size_mb: 1 is out of range (expected 16..16777216)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nspool:\n  max_size_mb: 1\n"));
     }
 
     @Test
@@ -110,5 +150,27 @@ class ForwardConfigTest {
                 List.of(b.next(), b.next(), b.next(), b.next(), b.next(), b.next()));
         b.reset();
         assertEquals(100, b.next());
+    }
+
+    @Test
+    void authReadsTheKeyFileAndIsForSot1OverUdpOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path key = dir.resolve("probe.key");
+        java.nio.file.Files.write(key, new byte[32]);
+        String auth = "auth:\n  key_id: 7\n  key_file: \"" + key + "\"\n";
+        ForwardConfig f = load("enable: true\nhost: h\nport: 1\n" + auth);
+        assertTrue(f.auth().enabled());
+        assertEquals(7, f.auth().key().id());
+        assertFalse(load("enable: true\nhost: h\nport: 1\n").auth().enabled());
+        assertEquals(List.of("forward.auth: is for protocol udp only (forward.protocol is tcp)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\n" + auth));
+        assertEquals(List.of("forward.auth: needs format sot1 (a raw frame has no room for a key id or tag)"),
+                errors("enable: true\nhost: h\nport: 1\nformat: raw\n" + auth));
+        java.nio.file.Files.write(key, new byte[8]);
+        assertEquals(List.of("forward.auth.key_file: \"" + key + "\" holds 8 bytes; a key must be at least 32 bytes "
+                + "(make one with: head -c 32 /dev/urandom > FILE)"), errors("enable: true\nhost: h\nport: 1\n" + auth));
+        assertEquals(List.of("forward.auth.key_id: is required with forward.auth",
+                "forward.auth.key_file: is required with forward.auth", "forward.auth.keyid: unknown key"),
+                errors("enable: true\nhost: h\nport: 1\nauth:\n  keyid: 7\n"));
     }
 }

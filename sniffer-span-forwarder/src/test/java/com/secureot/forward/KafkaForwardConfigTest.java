@@ -93,7 +93,7 @@ class KafkaForwardConfigTest {
                 + "kafka:\n  bootstrap_servers: [\"nohost\", \"h:99999\"]\n  topic: \"a b\"\n  propertys: {}\n");
         assertTrue(e.contains("forward.host: is for protocols udp and tcp only (protocol kafka uses "
                 + "forward.kafka.bootstrap_servers)"), e.toString());
-        assertTrue(e.contains("forward.format: is for protocol udp only (forward.protocol is kafka)"), e.toString());
+        assertTrue(e.contains("forward.format: is for protocols udp and tcp only (forward.protocol is kafka)"), e.toString());
         assertTrue(e.stream().anyMatch(s -> s.startsWith("forward.sensor_id: \"../x\" is not a sensor id")), e.toString());
         assertTrue(e.contains("forward.kafka.bootstrap_servers: \"nohost\" is not host:port"), e.toString());
         assertTrue(e.contains("forward.kafka.bootstrap_servers: \"h:99999\" has port 99999 out of range "
@@ -107,8 +107,13 @@ class KafkaForwardConfigTest {
     void kafkaKeysAreErrorsUnderTheOtherProtocols() {
         List<String> e = errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nsensor_id: s\n"
                 + "kafka:\n  topic: t\n");
-        assertTrue(e.contains("forward.sensor_id: is for protocol kafka only (forward.protocol is tcp)"), e.toString());
+        assertTrue(e.contains("forward.sensor_id: is for format sot2 only (forward.format is pcap)"), e.toString());
         assertTrue(e.contains("forward.kafka: is for protocol kafka only (forward.protocol is tcp)"), e.toString());
+        List<String> u = errors("enable: true\nhost: h\nport: 1\nprotocol: udp\nsensor_id: s\n"
+                + "kafka:\n  topic: t\n");
+        assertTrue(u.contains("forward.sensor_id: is for protocols tcp and kafka only (forward.protocol is udp)"),
+                u.toString());
+        assertTrue(u.contains("forward.kafka: is for protocol kafka only (forward.protocol is udp)"), u.toString());
     }
 
     @Test

@@ -135,7 +135,7 @@ class UdpSot1IT {
             try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString(),
                     "--read-file", input.toString())) {
                 assertEquals(0, fwd.awaitExit(300), fwd.log());
-                assertEquals(PcapRecords.read(input).size(), fwd.finalFigure("forwarded"));
+                assertEquals(PcapRecords.read(input).size(), fwd.finalFigure("sent"));
             }
             // Loopback hands each datagram to the receiver's buffer during the send: all are there.
             rx.configureBlocking(false);

@@ -1,26 +1,26 @@
 package com.secureot.span;
 
-import com.secureot.pcap.capture.BpfFilters;
 import com.secureot.pcap.capture.CaptureFilterException;
 import com.secureot.pcap.capture.CaptureOpenException;
 import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.ConfigNode;
 import com.secureot.pcap.config.SpanConfig;
+import com.secureot.pcap.daemon.CaptureChecks;
 import com.secureot.pcap.daemon.CaptureDaemon;
 import com.secureot.pcap.daemon.ConfigOptions;
 import com.secureot.pcap.daemon.DaemonCommand;
 import com.secureot.pcap.daemon.ExitCodes;
+import com.secureot.pcap.daemon.ReplayOptions;
 import com.secureot.pcap.daemon.Shutdown;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 
 /** {@code sniffer-span-pcap}: captures a SPAN port into routed, hourly PCAP files. */
-@Command(name = "sniffer-span-pcap", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
+@Command(name = "sniffer-span-pcap", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.CaptureVersion.class,
         description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
                 + "and split by IP address.",
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
@@ -35,9 +35,8 @@ public final class SpanPcapMain implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = {"-r", "--read-file"}, paramLabel = "FILE",
-            description = "Replay this pcap or pcapng file instead of capturing; exit once every packet is written.")
-    Path readFile;
+    @Mixin
+    ReplayOptions replay;
 
     public static void main(String[] args) {
         System.exit(DaemonCommand.execute(new SpanPcapMain(), args));
@@ -45,10 +44,16 @@ public final class SpanPcapMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        String usage = replay.problem();
+        if (usage != null) {
+            return DaemonCommand.fail(usage, ExitCodes.USAGE);
+        }
         SpanConfig cfg;
         try {
-            cfg = SpanConfig.from(options.load(), false);
-            checkFilter(cfg);
+            ConfigNode root = options.root();
+            cfg = SpanConfig.read(root, false);
+            CaptureChecks.check(root, cfg.capture());
+            root.throwIfErrors();
             if (options.checkConfig()) {
                 return options.valid(cfg.storage().outputDir(), "");
             }
@@ -57,7 +62,7 @@ public final class SpanPcapMain implements Callable<Integer> {
         }
         try {
             return new CaptureDaemon(cfg, new CaptureMetrics(), Clock.systemUTC())
-                    .run(readFile, 0, null, null, Shutdown.install());
+                    .run(replay.readFile(), replay.replaySpeed(), null, null, Shutdown.install());
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);
         } catch (CaptureFilterException e) {
@@ -66,16 +71,4 @@ public final class SpanPcapMain implements Callable<Integer> {
             return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
         }
     }
-
-    static void checkFilter(SpanConfig cfg) throws ConfigException {
-        com.secureot.pcap.capture.LiveCaptures.check(cfg.capture());
-        String bpf = cfg.capture().bpfFilter();
-        if (bpf != null) {
-            String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());
-            if (problem != null) {
-                throw new ConfigException("capture.bpf_filter: \"" + bpf + "\" is not a valid BPF filter: " + problem);
-            }
-        }
-    }
-
 }

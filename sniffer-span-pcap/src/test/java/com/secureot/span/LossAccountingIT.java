@@ -74,20 +74,23 @@ class LossAccountingIT {
     }
 
     /**
-     * Runs on both capture paths: the {@code java} on the PATH (Java 17 here: pcap4j) and the JVM
-     * running the tests (Java 22+ when the build runs on it: the FFM path).
+     * Runs on every capture path: the {@code java} on the PATH (Java 17 here: the packet ring
+     * through JNA, or pcap4j) and the JVM running the tests (Java 22+ when the build runs on it:
+     * the ring or libpcap through the foreign function API).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"path", "build"})
-    void liveMetricsEndpointAndSummaryShowEveryInjectedFrame(String whichJava) throws Exception {
+    @ValueSource(strings = {"path auto", "build auto", "path libpcap", "build libpcap"})
+    void liveMetricsEndpointAndSummaryShowEveryInjectedFrame(String run) throws Exception {
         assumeTrue(isRoot() && onPath("tcpreplay"), "needs root and tcpreplay");
+        String whichJava = run.split(" ")[0];
+        String backend = run.split(" ")[1];
         String java = whichJava.equals("path") ? "java" : Path.of(System.getProperty("java.home"), "bin", "java").toString();
         int feature = javaFeature(java);
         assumeTrue(whichJava.equals("path") || feature >= 22, "the build's JVM is older than 22: no FFM path to test");
         int injected = 30_000;
         Path input = generate(injected, false);
-        String a = "lossacc" + whichJava.charAt(0) + "0";
-        String b = "lossacc" + whichJava.charAt(0) + "1";
+        String a = "rgla" + whichJava.charAt(0) + backend.charAt(0) + "0";
+        String b = "rgla" + whichJava.charAt(0) + backend.charAt(0) + "1";
         run(-1, "ip", "link", "del", a);
         run(0, "ip", "link", "add", a, "type", "veth", "peer", "name", b);
         try {
@@ -96,7 +99,7 @@ class LossAccountingIT {
                 run(0, "ip", "link", "set", i, "up");
             }
             int port = FreePorts.tcp();
-            Path config = config(tmp.resolve("live"), "127.0.0.1:" + port, b);
+            Path config = config(tmp.resolve("live"), "127.0.0.1:" + port, b, backend);
             ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString(), config.toString())
                     .redirectError(tmp.resolve("live.log").toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             Process p = pb.start();
@@ -118,8 +121,12 @@ class LossAccountingIT {
             }
             assertEquals(0, p.exitValue());
             String log = Files.readString(tmp.resolve("live.log"));
-            assertTrue(log.contains(feature >= 22 && JAR_HAS_FFM ? "capture path: libpcap through the foreign function API"
-                    : "capture path: pcap4j"), log);
+            boolean ffm = feature >= 22 && jarHas("FfmCapture");
+            String path = backend.equals("auto")
+                    ? "capture path: kernel packet ring (TPACKET_V3) through "
+                    + (feature >= 22 && jarHas("RingSocket") ? "the foreign function API" : "JNA")
+                    : ffm ? "capture path: libpcap through the foreign function API" : "capture path: pcap4j";
+            assertTrue(log.contains(path), path + " in:\n" + log);
             Map<String, Long> fin = finalSummary(log);
             assertEquals(injected, fin.get("captured"));
             assertEquals(injected, fin.get("written"));
@@ -131,11 +138,10 @@ class LossAccountingIT {
 
     // ---- helpers
 
-    private static final boolean JAR_HAS_FFM = jarHasFfm();
-
-    private static boolean jarHasFfm() {
+    /** True when the jar holds a Java 22+ version of the capture class {@code name}. */
+    private static boolean jarHas(String name) {
         try (java.util.jar.JarFile j = new java.util.jar.JarFile(JAR.toFile())) {
-            return j.getEntry("META-INF/versions/22/com/secureot/pcap/capture/FfmCapture.class") != null;
+            return j.getEntry("META-INF/versions/22/com/secureot/pcap/capture/" + name + ".class") != null;
         } catch (IOException e) {
             return false;
         }
@@ -177,7 +183,11 @@ class LossAccountingIT {
     }
 
     private Path config(Path out, String metricsListen, String itf) throws IOException {
-        String yaml = "capture:\n  interface: \"" + itf + "\"\n"
+        return config(out, metricsListen, itf, "auto");
+    }
+
+    private Path config(Path out, String metricsListen, String itf, String backend) throws IOException {
+        String yaml = "capture:\n  interface: \"" + itf + "\"\n  backend: " + backend + "\n"
                 + "routing_rules:\n  - ip: \"10.0.0.1\"\n    output_prefix: \"scada\"\n"
                 + "default_output_prefix: \"host_{src_ip}\"\n"
                 + "output_directories:\n  pcap_raw_output_path: \"" + out + "\"\n"

@@ -61,7 +61,10 @@ class SpanPcapCommandLineIT {
                     "config error: capture.snaplen: \"lots\" is not an integer"),
             bad("  interface: \"eth0\"\n", "  interface: \"eth0\"\n  promiscuous: 3\n",
                     "config error: capture.promiscuous: 3 is not true or false"),
-            bad("\"tcp port 502 or tcp port 102\"", "\"tcp port 502 or\"", "config error: capture.bpf_filter: \"tcp port 502 or\""),
+            bad("\"tcp port 502 or tcp port 102\"", "\"tcp port 502 or\"",
+                    "config error: capture.bpf_filter: \"tcp port 502 or\" is not a valid BPF filter: can't parse filter expression: syntax error"),
+            bad("\"tcp port 502 or tcp port 102\"", "\"tcp port 50Z\"",
+                    "config error: capture.bpf_filter: \"tcp port 50Z\" is not a valid BPF filter: unknown port '50Z'"),
             bad("default_output_prefix: \"traffic_misc\"\n", "default_output_prefix: \"traffic_misc\"\nrotation:\n"
                     + "  timezone: Nowhere/City\n", "config error: rotation.timezone: \"Nowhere/City\""),
             bad("default_output_prefix: \"traffic_misc\"\n", "1: one\n", "config error: "));
@@ -84,6 +87,68 @@ class SpanPcapCommandLineIT {
                 assertFalse(Files.exists(out()), "created " + out() + " for " + b.expectedLine());
             }
         }
+    }
+
+    @Test
+    void everyErrorOfAFileIsReportedInOneRun() throws Exception {
+        // A typo key, a bad routing prefix and a bad BPF filter: the filter is not hidden behind the others.
+        String yaml = VALID.replace("  interface:", "  interfce: \"eth0\"\n  interface:")
+                .replace("\"traffic_plc_main\"", "\"../plc\"").replace("tcp port 502 or tcp port 102", "tcp port 50Z");
+        for (String check : new String[] {"--check-config", null}) {
+            SpanDaemon.Result r = check == null ? SpanDaemon.run(work, config(yaml).toString())
+                    : SpanDaemon.run(work, config(yaml).toString(), check);
+            assertEquals(78, r.exit(), r.all());
+            List<String> lines = r.errorLines();
+            assertEquals(3, lines.size(), r.all());
+            assertTrue(lines.get(0).startsWith("config error: capture.interfce: unknown key"), r.all());
+            assertTrue(lines.get(1).startsWith("config error: routing_rules[0].output_prefix: \"../plc\""), r.all());
+            assertTrue(lines.get(2).startsWith("config error: capture.bpf_filter: \"tcp port 50Z\""), r.all());
+            assertTrue(lines.get(2).contains("unknown port '50Z'"), "libpcap's own reason: " + lines.get(2));
+        }
+    }
+
+    @Test
+    void captureWithoutTheCapabilitiesNamesThemAndHowToGrantThem() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "dropping to another user needs root");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "no setpriv");
+        Path c = config(VALID.replace("eth0", "lo").replace(" or tcp port 102", ""));
+        // Readable by nobody: the work folder is root's (0700) otherwise.
+        Path shared = Files.createTempFile("op-nocap", ".yaml");
+        try {
+            Files.copy(c, shared, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    SpanDaemon.JAR.toAbsolutePath().toString(), shared.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(69, p.waitFor(), out);
+            List<String> errors = out.lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), out);
+            String e = errors.get(0);
+            for (String needed : List.of("interface \"lo\" cannot be opened", "CAP_NET_RAW", "CAP_NET_ADMIN",
+                    "AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN", "setcap cap_net_raw,cap_net_admin=eip /")) {
+                assertTrue(e.contains(needed), needed + " in: " + e);
+            }
+            assertEquals(1, out.lines().filter(l -> l.contains("cannot be opened")).count(), "printed once:\n" + out);
+        } finally {
+            Files.deleteIfExists(shared);
+        }
+    }
+
+    @Test
+    void replaySpeedIsAcceptedWithAReplayFileOnly() throws Exception {
+        Path pcap = work.resolve("in.pcap");
+        com.secureot.pcap.tools.TrafficGenerator.write(pcap, 50, 2, 1, false, 1);
+        SpanDaemon.Result paced = SpanDaemon.run(work, config(VALID).toString(), "-r", pcap.toString(),
+                "--replay-speed", "1000000");
+        assertEquals(0, paced.exit(), paced.all());
+        assertTrue(paced.stderr().contains("final: captured=50 "), paced.all());
+        SpanDaemon.Result alone = SpanDaemon.run(work, config(VALID).toString(), "--replay-speed", "2");
+        assertEquals(64, alone.exit(), alone.all());
+        assertEquals(List.of("error: --replay-speed needs --read-file"), alone.errorLines());
     }
 
     @Test
@@ -116,6 +181,8 @@ class SpanPcapCommandLineIT {
         List<String> lines = r.errorLines();
         assertEquals(1, lines.size(), r.all());
         assertTrue(lines.get(0).contains("\"nosuchif9\""), lines.get(0));
+        // Once: an ERROR log line as well would show twice in the journal.
+        assertEquals(1, r.stderr().lines().filter(l -> l.contains("nosuchif9")).count(), r.all());
         assertFalse(Files.exists(out()));
     }
 
@@ -147,6 +214,12 @@ class SpanPcapCommandLineIT {
         SpanDaemon.Result v = SpanDaemon.run(work, "--version");
         assertEquals(0, v.exit(), v.all());
         assertTrue(v.stdout().startsWith("sniffer-span-pcap "), v.all());
+        // The project version the build wrote into the jar, the Java and the capture path this JVM takes.
+        assertTrue(v.stdout().lines().findFirst().orElseThrow().matches("sniffer-span-pcap \\d+\\.\\d+\\.\\d+\\S*( \\(commit \\S+\\))?"),
+                v.all());
+        assertTrue(v.stdout().contains("Java " + Runtime.version().feature()), v.all());
+        assertTrue(v.stdout().contains("capture path: " + (Runtime.version().feature() >= 22 ? "" : "pcap4j")), v.all());
+        assertFalse(v.stdout().contains("development build"), v.all());
         SpanDaemon.Result h = SpanDaemon.run(work, "--help");
         assertEquals(0, h.exit(), h.all());
         for (String code : List.of("0", "64", "69", "70", "78")) {

@@ -60,6 +60,10 @@ final class Pcap4jCapture extends DispatchLoop {
                             : PcapHandle.TimestampPrecision.MICRO)
                     .build();
         } catch (PcapNativeException e) {
+            Integer status = e.getReturnCode(); // pcap_activate's, when it was that call that failed
+            if (status != null && status == CapturePermission.PCAP_ERROR_PERM_DENIED) {
+                throw new CaptureOpenException(CapturePermission.denied(itf, e.getMessage()));
+            }
             throw new CaptureOpenException("interface \"" + itf + "\" cannot be opened: " + e.getMessage());
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             throw new CaptureOpenException("libpcap cannot be loaded (install libpcap0.8): " + e.getMessage());

@@ -6,9 +6,10 @@ package com.secureot.pcap.config;
  * @param bpfFilter null when everything is captured
  * @param bufferSizeBytes the kernel ring; tens of MiB so a burst waits in the kernel, not on the wire
  * @param nanoTimestamps ask libpcap for nanosecond timestamps (falls back to micro if refused)
- * @param timeoutMillis how long libpcap holds a partly filled block; never 0 (see docs/tuning.md)
+ * @param timeoutMillis how long the kernel holds a partly filled ring block; never 0 (see docs/deployment.md)
  * @param queueBytes memory between the capture thread and the writer/forwarder threads
- * @param backend {@code auto} (FFM on Java 22+, else pcap4j), {@code ffm} or {@code pcap4j}
+ * @param backend {@code auto} (the kernel's packet ring on Linux, else libpcap), {@code ring}, {@code libpcap}
+ *                (FFM on Java 22+, else pcap4j), {@code ffm} or {@code pcap4j}
  */
 public record CaptureConfig(String interfaceName, String bpfFilter, int snaplen, boolean promiscuous,
                             int bufferSizeBytes, boolean nanoTimestamps, int timeoutMillis, long queueBytes,
@@ -29,7 +30,7 @@ public record CaptureConfig(String interfaceName, String bpfFilter, int snaplen,
         String precision = n.choice("timestamp_precision", "micro", "micro", "nano");
         int timeout = (int) n.integer("timeout_ms", 50, 1, 10_000);
         long queueMb = n.integer("queue_size_mb", 32, 2, 4096);
-        String backend = n.choice("backend", "auto", "auto", "ffm", "pcap4j");
+        String backend = n.choice("backend", "auto", "auto", "ring", "libpcap", "ffm", "pcap4j");
         n.finish();
         return new CaptureConfig(itf, bpf, snaplen, promisc, bufMb << 20, precision.equals("nano"), timeout,
                 queueMb << 20, backend);

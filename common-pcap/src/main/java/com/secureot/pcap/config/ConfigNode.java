@@ -53,6 +53,17 @@ public final class ConfigNode {
         return Collections.unmodifiableList(errors);
     }
 
+    /**
+     * Throws every problem found in this document so far, all at once; returns when there is none.
+     * Called once, after the daemon's own checks (BPF filter, names, ...) added theirs, so that one
+     * run reports every error of the file.
+     */
+    public void throwIfErrors() throws ConfigException {
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+    }
+
     public String path(String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
@@ -63,6 +74,11 @@ public final class ConfigNode {
 
     public void error(String key, String message) {
         errors.add(path(key) + ": " + message);
+    }
+
+    /** Adds a line that already names its YAML path (a check made outside this tree, e.g. loading TLS files). */
+    public void addError(String line) {
+        errors.add(line);
     }
 
     public boolean has(String key) {

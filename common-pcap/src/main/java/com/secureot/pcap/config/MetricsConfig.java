@@ -6,6 +6,22 @@ package com.secureot.pcap.config;
  */
 public record MetricsConfig(String listenHost, int listenPort, int logIntervalSeconds) {
 
+    /** An IP literal, or a host name by RFC 1123's syntax (labels of letters, digits and inner '-'). */
+    static boolean isAddressOrHostName(String host) {
+        if (com.secureot.pcap.route.IpAddresses.parseLiteral(host) != null) {
+            return true;
+        }
+        if (host.isEmpty() || host.length() > 253) {
+            return false;
+        }
+        for (String label : host.split("\\.", -1)) {
+            if (!label.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")) {
+                return false;
+            }
+        }
+        return !host.matches("[0-9.]+"); // digits and dots only but not a valid IPv4 address
+    }
+
     public boolean endpointEnabled() {
         return listenHost != null;
     }
@@ -25,6 +41,13 @@ public record MetricsConfig(String listenHost, int listenPort, int logIntervalSe
                     host = host.substring(1, host.length() - 1);
                 }
                 port = Integer.parseInt(p);
+                if (!isAddressOrHostName(host)) {
+                    // Binding would fail at start (exit 69): "*" is not how Java names every address.
+                    n.error("listen", ConfigNode.quote(listen) + ": " + ConfigNode.quote(host)
+                            + " is not an IP address or host name (every address: \"0.0.0.0:" + p
+                            + "\", or \"[::]:" + p + "\" for IPv6 too)");
+                    host = null;
+                }
             }
         }
         int interval = (int) n.integer("log_interval_seconds", 60, 0, 86400);

@@ -22,6 +22,17 @@ public record SpanConfig(CaptureConfig capture, StorageConfig storage, MetricsCo
 
     /** As {@link #from(Map, boolean)}, reading a root the caller keeps (to ask its {@code askedPaths()}). */
     public static SpanConfig from(ConfigNode root, boolean withForward) throws ConfigException {
+        SpanConfig config = read(root, withForward);
+        root.throwIfErrors();
+        return config;
+    }
+
+    /**
+     * Reads every key, recording each problem in {@code root} instead of throwing: the daemon then
+     * adds the checks that need more than the file (libpcap, name resolution) and reports them
+     * all with {@link ConfigNode#throwIfErrors()}. Values with an error hold their default.
+     */
+    public static SpanConfig read(ConfigNode root, boolean withForward) {
         CaptureConfig capture = CaptureConfig.read(root.child("capture"));
         StorageConfig storage = StorageConfig.read(root,
                 Set.of(PrefixTemplate.SRC_IP, PrefixTemplate.DST_IP));
@@ -38,9 +49,6 @@ public record SpanConfig(CaptureConfig capture, StorageConfig storage, MetricsCo
             }
         }
         root.finish();
-        if (!root.errors().isEmpty()) {
-            throw new ConfigException(root.errors());
-        }
         return new SpanConfig(capture, storage, metrics, forward);
     }
 }

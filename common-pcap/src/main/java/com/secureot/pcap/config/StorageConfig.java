@@ -63,6 +63,24 @@ public record StorageConfig(List<RoutingRule> rules, PrefixTemplate defaultPrefi
             n.error(key, problem);
             return null;
         }
-        return PrefixTemplate.of(value);
+        PrefixTemplate t = PrefixTemplate.of(value);
+        int longest = t.maxRenderedBytes() + FILE_NAME_SUFFIX_BYTES;
+        if (longest > MAX_FILE_NAME_BYTES) {
+            // Every file of it would fail to be created (ENAMETOOLONG): every packet a write_error.
+            n.error(key, ConfigNode.quote(value) + " makes file names of up to " + longest + " bytes, over the "
+                    + MAX_FILE_NAME_BYTES + " the file system allows (shorten it by "
+                    + (longest - MAX_FILE_NAME_BYTES) + (t.isConstant() ? "" : "; an address renders to up to 39")
+                    + ")");
+            return null;
+        }
+        return t;
     }
+
+    /** NAME_MAX of Linux file systems (ext4, XFS, btrfs, tmpfs): bytes of one file name. */
+    static final int MAX_FILE_NAME_BYTES = 255;
+    /**
+     * What the store adds to a prefix: {@code _20240131_13-99999.pcap}, and {@code .damaged}
+     * when a damaged file is moved aside at start.
+     */
+    static final int FILE_NAME_SUFFIX_BYTES = "_20240131_13-99999.pcap.damaged".length();
 }

@@ -16,6 +16,7 @@ import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.BatchConsumer;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
+import com.secureot.pcap.pipeline.Pipeline;
 import com.secureot.pcap.pipeline.StoreWorkers;
 import com.secureot.pcap.store.StoreTiming;
 import com.secureot.pcap.route.AddressRouter;
@@ -78,35 +79,46 @@ public final class CaptureDaemon {
             int batches = (int) Math.max(4, config.capture().queueBytes() / BATCH_BYTES);
             int batchBytes = Math.max(BATCH_BYTES, config.capture().snaplen());
             BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
-            List<ConsumerWorker> workers = new ArrayList<>(new StoreWorkers(storage, metrics, clock,
-                    StoreTiming.of(readFile != null, replaySpeed),
-                    batches, store -> new AddressRouter(storage.rules(), storage.defaultPrefix(), store)).workers());
+            StoreWorkers stores = new StoreWorkers(storage, metrics, clock, StoreTiming.of(readFile != null, replaySpeed),
+                    batches, store -> new AddressRouter(storage.rules(), storage.defaultPrefix(), store));
+            List<ConsumerWorker> others = new ArrayList<>();
             if (forwarder != null) {
                 // Live, a slow network costs forwarded packets, never captured ones; a replay waits
                 // for the network (up to the drain timeout per batch) so that a test delivers all.
                 long wait = readFile == null ? 0 : Math.max(1, config.forward().drainTimeoutSeconds()) * 1000L;
-                workers.add(new ConsumerWorker("forward", forwarder, Math.max(1, batches / 2), wait));
+                others.add(new ConsumerWorker("forward", forwarder, Math.max(1, batches / 2), wait));
             }
-            workers.forEach(ConsumerWorker::start);
-            BatchPublisher publisher = new BatchPublisher(pool, workers, metrics, readFile != null,
-                    BATCH_MAX_AGE_MILLIS);
             boolean withForward = forwarder != null;
+            Pipeline pipeline = new Pipeline(stores, others);
+            int status;
             try (PrometheusEndpoint endpoint = startEndpoint(withForward);
                  SummaryLogger summary = new SummaryLogger(config.metrics().logIntervalSeconds(),
                     () -> metrics.periodic(withForward))) {
-                int status = readFile == null ? capture(live, publisher, shutdown) : replay(readFile, replaySpeed,
-                        publisher, shutdown);
-                for (int i = workers.size() - 1; i >= 0; i--) {
-                    workers.get(i).close();
+                BatchPublisher publisher = new BatchPublisher(pool, pipeline.workers(), metrics, readFile != null,
+                        BATCH_MAX_AGE_MILLIS);
+                if (readFile == null) {
+                    PacketCapture source = live;
+                    pipeline.onFailure(source::stop);
+                    pipeline.start();
+                    status = capture(source, publisher, shutdown);
+                } else {
+                    FileReplay replay = new FileReplay(readFile, replaySpeed);
+                    pipeline.onFailure(replay::stop);
+                    pipeline.start();
+                    status = replay(replay, readFile, publisher, shutdown, pipeline);
                 }
+            } finally {
+                // Every exit path, an error of the source included: drain, flush and close the files.
+                pipeline.close();
                 log.info("final: {}", metrics.summary(withForward));
-                for (ConsumerWorker w : workers) {
-                    if (w.failure() != null) {
-                        return ExitCodes.SOFTWARE;
-                    }
-                }
-                return status == ExitCodes.OK && readFile != null ? replayOutcome(withForward) : status;
             }
+            Throwable failed = pipeline.failure();
+            if (failed != null) {
+                return DaemonCommand.fail("internal error in a pipeline thread (" + failed + "); "
+                        + metrics.dropped(com.secureot.pcap.metrics.DropReason.INTERNAL_ERROR)
+                        + " packets were counted as dropped (internal_error)", ExitCodes.SOFTWARE);
+            }
+            return status == ExitCodes.OK && readFile != null ? replayOutcome(withForward) : status;
         } finally {
             if (live != null) {
                 live.close();
@@ -136,9 +148,8 @@ public final class CaptureDaemon {
         return ExitCodes.OK;
     }
 
-    private int replay(Path file, double speed, BatchPublisher publisher, Shutdown shutdown)
+    private int replay(FileReplay replay, Path file, BatchPublisher publisher, Shutdown shutdown, Pipeline pipeline)
             throws InterruptedException {
-        FileReplay replay = new FileReplay(file, speed);
         shutdown.onStop(replay::stop);
         try {
             long n = replay.run(publisher, publisher::flush);
@@ -153,8 +164,8 @@ public final class CaptureDaemon {
             return DaemonCommand.fail("cannot read " + file + ": " + e.getMessage(), ExitCodes.USAGE);
         } catch (InterruptedException e) {
             publisher.flush();
-            if (shutdown.requested()) {
-                return ExitCodes.OK;
+            if (shutdown.requested() || pipeline.failure() != null) {
+                return ExitCodes.OK; // stopped: by a signal, or by a failed worker (the caller says 70)
             }
             throw e;
         }
@@ -168,6 +179,11 @@ public final class CaptureDaemon {
                     + metrics.drops().nonZero() + ")", ExitCodes.IO_ERROR);
         }
         long notForwarded = withForward ? metrics.forwardDroppedTotal() : 0;
+        long waiting = withForward && metrics.forwardAcknowledged ? metrics.forwardBacklogPackets.get() : 0;
+        if (notForwarded == 0 && waiting > 0) {
+            return DaemonCommand.fail(waiting + " of " + metrics.captured.get() + " packets are not acknowledged by "
+                    + "the collector yet; they stay in the spool and are sent at the next start", ExitCodes.NOT_FORWARDED);
+        }
         if (notForwarded > 0) {
             return DaemonCommand.fail(notForwarded + " of " + metrics.captured.get() + " packets were not forwarded ("
                     + metrics.forwardDrops().nonZero() + "); the local files are complete", ExitCodes.NOT_FORWARDED);

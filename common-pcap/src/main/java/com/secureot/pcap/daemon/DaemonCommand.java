@@ -38,19 +38,36 @@ public final class DaemonCommand {
         return ExitCodes.CONFIG;
     }
 
-    /** Logs {@code message}, prints it as one line on stderr (seen even before logging starts) and returns {@code code}. */
+    /**
+     * Prints {@code message} as one {@code error:} line on stderr and returns {@code code}. Once:
+     * not logged as well, since the log goes to the same stderr and the journal would show both.
+     */
     public static int fail(String message, int code) {
-        org.slf4j.LoggerFactory.getLogger(DaemonCommand.class).error("{}", message);
         System.err.println("error: " + message);
+        System.err.flush();
         return code;
     }
 
-    /** Reads the version from the jar manifest. */
-    public static final class Version implements CommandLine.IVersionProvider {
+    /**
+     * {@code --version}: the project version and the commit it was built from, both written into
+     * the jar by the build (common-pcap's pom), and the Java running it.
+     */
+    public static class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = DaemonCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"${COMMAND-NAME} " + (v == null ? "(development build)" : v)};
+            BuildInfo b = BuildInfo.read();
+            return new String[] {"${COMMAND-NAME} " + b.version() + (b.commit().isEmpty() ? "" : " (commit "
+                    + b.commit() + ")"), "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"};
+        }
+    }
+
+    /** {@link Version} and the capture path this JVM takes ({@code capture.backend: auto}). */
+    public static final class CaptureVersion extends Version {
+        @Override
+        public String[] getVersion() {
+            String[] v = super.getVersion();
+            return new String[] {v[0], v[1], "capture path: " + com.secureot.pcap.capture.LiveCaptures.pathName("auto")
+                    + " (capture.backend: auto)"};
         }
     }
 }

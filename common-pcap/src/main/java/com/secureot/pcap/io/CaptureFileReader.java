@@ -1,5 +1,6 @@
 package com.secureot.pcap.io;
 
+import com.secureot.pcap.packet.LinkTypes;
 import com.secureot.pcap.packet.PacketHandler;
 
 import java.io.Closeable;
@@ -84,7 +85,12 @@ public final class CaptureFileReader implements Closeable {
         buf.order(order);
         int p = buf.position();
         int snaplen = buf.getInt(p + 16);
-        int linkType = buf.getInt(p + 20) & 0x0FFFFFFF;
+        long linkField = buf.getInt(p + 20) & 0xFFFFFFFFL;
+        if (!LinkTypes.isKnown(linkField)) {
+            throw new CaptureFormatException(name + ": link type " + linkField + " is reserved or unknown: files of it "
+                    + "could not be read (tshark, capinfos)");
+        }
+        int linkType = (int) (linkField & 0xFFFF); // without the FCS bits, which the store does not carry
         skip(PcapFormat.GLOBAL_HEADER_BYTES);
         long packets = 0;
         while (fill(PcapFormat.RECORD_HEADER_BYTES)) {
@@ -153,6 +159,10 @@ public final class CaptureFileReader implements Closeable {
                     ifSnap = java.util.Arrays.copyOf(ifSnap, n + 1);
                     ifUnits = java.util.Arrays.copyOf(ifUnits, n + 1);
                     ifLink[n] = buf.getShort(p + 8) & 0xFFFF;
+                    if (!LinkTypes.isKnown(ifLink[n])) {
+                        throw new CaptureFormatException(name + ": interface " + n + " at byte " + consumed
+                                + " has link type " + ifLink[n] + ", which is reserved or unknown");
+                    }
                     ifSnap[n] = buf.getInt(p + 12);
                     ifUnits[n] = tsUnits(p + 16, p + total - 4);
                 }

@@ -74,11 +74,24 @@ public class PcapFileWriter {
     }
 
     private void putGlobalHeader() {
-        int at = base + pending;
-        buffer.putInt(at, nano ? PcapFormat.MAGIC_NANO : PcapFormat.MAGIC_MICRO)
+        putGlobalHeader(buffer, base + pending, nano, linkType, snaplen);
+        pending += PcapFormat.GLOBAL_HEADER_BYTES;
+    }
+
+    private static void putGlobalHeader(ByteBuffer to, int at, boolean nano, int linkType, int snaplen) {
+        to.putInt(at, nano ? PcapFormat.MAGIC_NANO : PcapFormat.MAGIC_MICRO)
                 .putShort(at + 4, PcapFormat.VERSION_MAJOR).putShort(at + 6, PcapFormat.VERSION_MINOR)
                 .putInt(at + 8, 0).putInt(at + 12, 0).putInt(at + 16, snaplen).putInt(at + 20, linkType);
-        pending += PcapFormat.GLOBAL_HEADER_BYTES;
+    }
+
+    /**
+     * The 24-byte global header of a file, to write when the file is created (before any record),
+     * so that a file is never left without it whatever happens to the process later.
+     */
+    public static ByteBuffer globalHeader(boolean nano, int linkType, int snaplen) {
+        ByteBuffer b = ByteBuffer.allocate(PcapFormat.GLOBAL_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        putGlobalHeader(b, 0, nano, linkType, snaplen);
+        return b;
     }
 
     /**
@@ -118,10 +131,25 @@ public class PcapFileWriter {
 
     private void putRecordHeader(long sec, int nanos, int capLen, int origLen) {
         int at = base + pending;
-        buffer.putInt(at, (int) sec).putInt(at + 4, nano ? nanos : nanos / 1000).putInt(at + 8, capLen)
+        buffer.putInt(at, (int) sec).putInt(at + 4, nano ? nanos : micros(nanos)).putInt(at + 8, capLen)
                 .putInt(at + 12, origLen);
         pending += PcapFormat.RECORD_HEADER_BYTES;
     }
+
+    /**
+     * The microsecond field of {@code nanos}: unsigned, so that an out-of-range fraction as it came
+     * (up to 4 294 967 µs, see {@link #MAX_MICRO_FRACTION}) is written back unchanged.
+     */
+    private static int micros(int nanos) {
+        return Integer.divideUnsigned(nanos, 1000);
+    }
+
+    /**
+     * The largest microsecond fraction whose nanosecond value (fraction x 1000) fits the 32 bits a
+     * packet carries, and so comes back unchanged. Readers pass larger ones on as they are; beyond
+     * this a record cannot be stored as it came.
+     */
+    public static final long MAX_MICRO_FRACTION = 0xFFFFFFFFL / 1000;
 
     /** Records that reached the channel since the last call (by {@link #flush} or a full buffer). */
     public int takeFlushedRecords() {

@@ -22,6 +22,8 @@ public final class CaptureMetrics {
     public final AtomicLong filesOpen = new AtomicLong();
     public final AtomicLong filesCreated = new AtomicLong();
     public final AtomicLong filesDeleted = new AtomicLong();
+    /** Files an earlier run left damaged (cut inside a record, no header), repaired at start. */
+    public final AtomicLong filesRepaired = new AtomicLong();
     private final ReasonCounters<DropReason> dropped = new ReasonCounters<>(DropReason.class);
 
     // Forwarding side.
@@ -29,6 +31,8 @@ public final class CaptureMetrics {
     public final AtomicLong forwardedBytes = new AtomicLong();
     public final AtomicLong forwardConnected = new AtomicLong();
     public final AtomicLong forwardConnects = new AtomicLong();
+    /** Forwarding sends UDP datagrams: {@link #forwarded} counts what the kernel accepted ("sent"). */
+    private volatile boolean datagrams;
     private final ReasonCounters<ForwardDropReason> forwardDropped = new ReasonCounters<>(ForwardDropReason.class);
     // Forwarding to Kafka (forward.protocol kafka); forwarded counts the packets the brokers acknowledged.
     /** Set once by the Kafka sink: the summary line then shows the figures below. */
@@ -39,6 +43,16 @@ public final class CaptureMetrics {
     public final AtomicLong kafkaErrors = new AtomicLong();
     /** Sends the producer retried (its record-retry-total), copied now and then by the sink. */
     public final AtomicLong kafkaRetries = new AtomicLong();
+    // SOT2 (acknowledged forwarding): forwarded counts acknowledged packets; these say what waits.
+    /** True for a SOT2 forwarder: the summary line and the endpoint carry the spool's figures. */
+    public volatile boolean forwardAcknowledged;
+    public final AtomicLong forwardBacklogPackets = new AtomicLong();
+    public final AtomicLong forwardBacklogBytes = new AtomicLong();
+    /** Seconds since the capture of the oldest unacknowledged packet (to its spool segment's first). */
+    public final AtomicLong forwardBacklogAgeSeconds = new AtomicLong();
+    public final AtomicLong forwardBackfillBitsPerSecond = new AtomicLong();
+    /** Packets sent again: the backlog after a reconnect or a restart. */
+    public final AtomicLong forwardResent = new AtomicLong();
 
     public void drop(DropReason reason, long packets) {
         dropped.add(reason, packets);
@@ -91,7 +105,7 @@ public final class CaptureMetrics {
         long w = written.get();
         long f = forwarded.get();
         String rates = String.format("rate: captured %.0f/s written %.0f/s%s | ", (c - lastCaptured) / secs,
-                (w - lastWritten) / secs, withForward ? String.format(" forwarded %.0f/s", (f - lastForwarded) / secs) : "");
+                (w - lastWritten) / secs, withForward ? String.format(datagrams ? " sent %.0f/s" : " forwarded %.0f/s", (f - lastForwarded) / secs) : "");
         lastCaptured = c;
         lastWritten = w;
         lastForwarded = f;
@@ -99,20 +113,45 @@ public final class CaptureMetrics {
         return rates + summary(withForward);
     }
 
+    /** Set by the UDP sink: the summary then says {@code sent=} and shows no connection. */
+    public void forwardsDatagrams() {
+        datagrams = true;
+    }
+
     /** One line with every figure, for the periodic and final log lines. */
     public String summary(boolean withForward) {
+        return summary(true, withForward);
+    }
+
+    /**
+     * The storage figures only, for the collector: it captures nothing itself, so the kernel's
+     * and the interface's drop counters (always 0 there) are left out.
+     */
+    public String storeSummary() {
+        return summary(false, false);
+    }
+
+    private String summary(boolean capture, boolean withForward) {
         StringBuilder sb = new StringBuilder(256);
         sb.append("captured=").append(captured.get())
-                .append(" bytes=").append(capturedBytes.get())
-                .append(" kernel_dropped=").append(kernelDropped.get())
-                .append(" if_dropped=").append(interfaceDropped.get())
-                .append(" written=").append(written.get())
+                .append(" bytes=").append(capturedBytes.get());
+        if (capture) {
+            sb.append(" kernel_dropped=").append(kernelDropped.get())
+                    .append(" if_dropped=").append(interfaceDropped.get());
+        }
+        sb.append(" written=").append(written.get())
                 .append(" in_flight=").append(inFlight())
                 .append(" files_open=").append(filesOpen.get())
                 .append(" files_created=").append(filesCreated.get())
-                .append(" files_deleted=").append(filesDeleted.get());
+                .append(" files_deleted=").append(filesDeleted.get())
+                .append(" files_repaired=").append(filesRepaired.get());
         dropped.appendTo(sb, "dropped_", false);
-        if (withForward) {
+        if (withForward && datagrams) {
+            // UDP knows only that the kernel took a datagram, and has no connection to report.
+            sb.append(" sent=").append(forwarded.get())
+                    .append(" sent_bytes=").append(forwardedBytes.get());
+            forwardDropped.appendTo(sb, "fwd_dropped_", false);
+        } else if (withForward) {
             sb.append(" forwarded=").append(forwarded.get())
                     .append(" fwd_bytes=").append(forwardedBytes.get())
                     .append(" connected=").append(forwardConnected.get() > 0)
@@ -123,6 +162,12 @@ public final class CaptureMetrics {
                         .append(" kafka_retries=").append(kafkaRetries.get());
             }
             forwardDropped.appendTo(sb, "fwd_dropped_", false);
+            if (forwardAcknowledged) {
+                sb.append(" fwd_backlog=").append(forwardBacklogPackets.get())
+                        .append(" fwd_backlog_bytes=").append(forwardBacklogBytes.get())
+                        .append(" fwd_backlog_age_s=").append(forwardBacklogAgeSeconds.get())
+                        .append(" fwd_resent=").append(forwardResent.get());
+            }
         }
         return sb.toString();
     }

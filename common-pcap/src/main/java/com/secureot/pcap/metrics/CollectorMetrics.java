@@ -13,9 +13,15 @@ public final class CollectorMetrics {
     public final AtomicLong udpPackets = new AtomicLong();
     public final AtomicLong udpBytes = new AtomicLong();
     public final AtomicLong sot1Gaps = new AtomicLong();
+    /** SOT2: records stored, resent records recognised and dropped, records the sensors skipped, acks sent. */
+    public final AtomicLong sot2Records = new AtomicLong();
+    public final AtomicLong sot2Duplicates = new AtomicLong();
+    public final AtomicLong sot2Skipped = new AtomicLong();
+    public final AtomicLong sot2Acks = new AtomicLong();
     public final AtomicLong activeConnections = new AtomicLong();
     public final AtomicLong acceptedConnections = new AtomicLong();
     private final ReasonCounters<RejectReason> rejected = new ReasonCounters<>(RejectReason.class);
+    private final ReasonCounters<RejectReason> connectionsRejected = new ReasonCounters<>(RejectReason.class);
     // protocol kafka: the consumer thread writes these.
     /** Set by the Kafka consumer: the summary line then shows the figures below. */
     public volatile boolean kafka;
@@ -34,6 +40,20 @@ public final class CollectorMetrics {
         rejected.add(reason, 1);
     }
 
+    /**
+     * A TCP connection refused or closed by the connection policy or TLS: counted with every
+     * refusal and, on its own, in the connection refusals.
+     */
+    public void rejectConnection(RejectReason reason) {
+        rejected.add(reason, 1);
+        connectionsRejected.add(reason, 1);
+    }
+
+    /** TCP connections refused or closed by the connection policy or TLS, by reason. */
+    public ReasonCounters<RejectReason> connectionRejections() {
+        return connectionsRejected;
+    }
+
     /** Refusals by reason. */
     public ReasonCounters<RejectReason> rejections() {
         return rejected;
@@ -47,8 +67,13 @@ public final class CollectorMetrics {
                 .append(" udp_packets=").append(udpPackets.get())
                 .append(" udp_bytes=").append(udpBytes.get())
                 .append(" sot1_gaps=").append(sot1Gaps.get())
+                .append(" sot2_records=").append(sot2Records.get())
+                .append(" sot2_duplicates=").append(sot2Duplicates.get())
+                .append(" sot2_skipped=").append(sot2Skipped.get())
+                .append(" sot2_acks=").append(sot2Acks.get())
                 .append(" connections_active=").append(activeConnections.get())
                 .append(" connections_accepted=").append(acceptedConnections.get())
+                .append(" connections_rejected=").append(connectionsRejected.total())
                 .append(" rejected=").append(rejected.total());
         rejected.appendTo(sb, "rejected_", true);
         if (kafka) {
@@ -58,7 +83,7 @@ public final class CollectorMetrics {
                     .append(" kafka_duplicates=").append(kafkaDuplicates.get())
                     .append(" kafka_bad_records=").append(kafkaBadRecords.get());
         }
-        sb.append(' ').append(storage.summary(false));
+        sb.append(' ').append(storage.storeSummary());
         return sb.toString();
     }
 }

@@ -7,7 +7,9 @@ public enum DropReason implements Reason {
     /** The file system had no space left. */
     DISK_FULL("disk_full"),
     /** Any other error creating or writing a file. */
-    WRITE_ERROR("write_error");
+    WRITE_ERROR("write_error"),
+    /** A writer thread stopped on an internal error (a bug): its share of the traffic is counted here; exit 70. */
+    INTERNAL_ERROR("internal_error");
 
     private final String label;
 

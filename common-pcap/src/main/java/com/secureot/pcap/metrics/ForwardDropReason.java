@@ -9,7 +9,11 @@ public enum ForwardDropReason implements Reason {
     /** The socket refused the packet (UDP send error, TCP reset while writing it). */
     SEND_ERROR("send_error"),
     /** The packet's link type differs from the stream's (PCAP-over-IP carries one link type). */
-    LINK_TYPE_MISMATCH("link_type_mismatch");
+    LINK_TYPE_MISMATCH("link_type_mismatch"),
+    /** SOT2: the spool was full and the oldest unacknowledged packets made room (the local files hold them). */
+    SPOOL_FULL("spool_full"),
+    /** SOT2: the spool could not be written (its disk full or failing) or a spool file was damaged. */
+    SPOOL_ERROR("spool_error");
 
     private final String label;
 

@@ -42,8 +42,12 @@ public final class PrometheusEndpoint implements AutoCloseable {
         counter("secureot_files_opened_total", "Pcap files created or reopened for appending (new hours, parts, prefixes).",
                 m.filesCreated::get);
         counter("secureot_files_deleted_total", "Closed pcap files deleted by retention.", m.filesDeleted::get);
+        counter("secureot_files_repaired_total",
+                "Files an earlier run left damaged (cut inside a record, no header), repaired at start.",
+                m.filesRepaired::get);
         if (forward) {
-            counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket.", m.forwarded::get);
+            counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket (SOT2: "
+                    + "acknowledged by the collector).", m.forwarded::get);
             counter("secureot_bytes_forwarded_total", "Packet bytes handed to the collector's socket.",
                     m.forwardedBytes::get);
             byReason("secureot_forward_dropped_total", "Packets stored locally but not forwarded, by reason.",
@@ -60,6 +64,18 @@ public final class PrometheusEndpoint implements AutoCloseable {
                     m.kafkaErrors::get);
             counter("secureot_kafka_producer_retries_total", "Kafka record sends the producer retried.",
                     m.kafkaRetries::get);
+            if (m.forwardAcknowledged) {
+                gauge("secureot_forward_backlog_packets", "SOT2: packets in the spool not yet acknowledged.",
+                        m.forwardBacklogPackets::get);
+                gauge("secureot_forward_backlog_bytes", "SOT2: packet bytes in the spool segments not yet "
+                        + "acknowledged.", m.forwardBacklogBytes::get);
+                gauge("secureot_forward_backlog_age_seconds", "SOT2: age of the oldest unacknowledged packet "
+                        + "(capture time of its spool segment's first packet).", m.forwardBacklogAgeSeconds::get);
+                gauge("secureot_forward_backfill_bits_per_second", "SOT2: rate at which the backlog is being resent.",
+                        m.forwardBackfillBitsPerSecond::get);
+                counter("secureot_forward_resent_total", "SOT2: packets sent again (backlog after a reconnect or "
+                        + "restart).", m.forwardResent::get);
+            }
         }
     }
 
@@ -71,8 +87,17 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 "Packet bytes (captured length) received from senders, by transport.", m.tcpBytes::get,
                 m.udpBytes::get, m.kafka ? m.kafkaBytes::get : null);
         byReason("secureot_rejected_total", "Connections, streams and datagrams refused, by reason.", m.rejections());
+        byReason("secureot_connections_rejected_total",
+                "TCP connections refused or closed by the connection policy or TLS, by reason.",
+                m.connectionRejections());
         counter("secureot_sequence_gaps_total", "SOT1 sequence numbers never received (lost datagrams).",
                 m.sot1Gaps::get);
+        counter("secureot_sot2_records_total", "SOT2 records stored.", m.sot2Records::get);
+        counter("secureot_sot2_duplicates_total", "SOT2 records received again and dropped (already stored).",
+                m.sot2Duplicates::get);
+        counter("secureot_sot2_skipped_total", "SOT2 records a sensor dropped before sending them (its spool was "
+                + "full).", m.sot2Skipped::get);
+        counter("secureot_sot2_acks_total", "SOT2 acknowledgements sent.", m.sot2Acks::get);
         gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);
         if (m.kafka) {
             counter("secureot_kafka_records_consumed_total", "Kafka records consumed (protocol kafka).",

@@ -34,6 +34,14 @@ public final class PacketBatch {
      * consumer before it commits its offsets, waits on it. Null for other batches.
      */
     public java.util.concurrent.CountDownLatch stored;
+    /**
+     * An acknowledged stream's: told where its records go (null for other sources); every
+     * record of the batch belongs to {@link #interval}.
+     */
+    public com.secureot.pcap.store.AppendTracker tracker;
+    public long interval;
+    /** Passed through every writer after the batch's records (null: none). */
+    public com.secureot.pcap.store.StoreBarrier barrier;
 
     private final AtomicInteger references = new AtomicInteger();
     private final BatchPool pool;
@@ -102,6 +110,9 @@ public final class PacketBatch {
             used = 0;
             sourceEnded = false;
             stored = null;
+            tracker = null;
+            interval = 0;
+            barrier = null;
             java.util.Arrays.fill(origin, null);
             pool.give(this);
         }

@@ -5,6 +5,8 @@ import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.packet.PacketHandler;
+import com.secureot.pcap.store.AppendTracker;
+import com.secureot.pcap.store.StoreBarrier;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -24,6 +26,9 @@ public final class BatchPublisher implements PacketHandler {
     private long currentSince;
     private long pendingPackets;
     private long pendingBytes;
+    /** An acknowledged stream's publisher: its batches carry the tracker and the current interval. */
+    private AppendTracker tracker;
+    private long interval;
 
     /**
      * @param maxAgeMillis a batch is handed over at the latest this long after its first packet
@@ -86,6 +91,32 @@ public final class BatchPublisher implements PacketHandler {
         return current;
     }
 
+    /**
+     * True when a packet of {@code capLen} bytes can be added now without waiting or dropping:
+     * an event-loop source asks first and, on false, stops reading until a batch is free
+     * (back-pressure) instead of blocking its thread. Hands the current batch over if the packet
+     * does not fit in it.
+     */
+    public boolean room(int capLen) {
+        if (current != null) {
+            if (current.fits(capLen)) {
+                return true;
+            }
+            flush();
+        }
+        PacketBatch b = pool.poll();
+        if (b == null) {
+            return false;
+        }
+        begin(b);
+        return true;
+    }
+
+    /** After {@link #room} returned true: the batch to write the packet into at {@code data[used..]}, then {@link #commit}. */
+    public PacketBatch roomBatch() {
+        return current;
+    }
+
     /** Records the packet written after {@link #reserve} returned a batch. */
     public void commit(int capLen, int origLen, int linkType, long sec, int nanos, boolean nano, int snaplen,
                        Object origin) {
@@ -102,8 +133,46 @@ public final class BatchPublisher implements PacketHandler {
         if (b == null) {
             return false;
         }
+        begin(b);
+        return true;
+    }
+
+    /** Makes {@code b} the batch being filled, in the current interval. */
+    private void begin(PacketBatch b) {
         current = b;
+        b.tracker = tracker;
+        b.interval = interval;
         currentSince = System.nanoTime();
+    }
+
+    /** Marks every later batch as an acknowledged stream's, in {@code firstInterval} and after. */
+    public void track(AppendTracker t, long firstInterval) {
+        flush();
+        tracker = t;
+        interval = firstInterval;
+    }
+
+    /** The interval the next records belong to. */
+    public long interval() {
+        return interval;
+    }
+
+    /**
+     * Hands the current batch over (an empty one if nothing is pending) with {@code barrier}
+     * behind its records, and starts the next interval. Never waits: false when no batch is free
+     * (the caller tries again later, as an event loop must).
+     */
+    public boolean tryBarrier(StoreBarrier barrier) {
+        if (current == null) {
+            PacketBatch b = pool.poll();
+            if (b == null) {
+                return false;
+            }
+            begin(b);
+        }
+        current.barrier = barrier;
+        hand(false);
+        interval++;
         return true;
     }
 
@@ -157,7 +226,7 @@ public final class BatchPublisher implements PacketHandler {
         }
         current = null;
         b.sourceEnded = sourceEnded;
-        if (b.count == 0 && !sourceEnded) {
+        if (b.count == 0 && !sourceEnded && b.barrier == null) {
             b.retainFor(1);
             b.release();
             return;

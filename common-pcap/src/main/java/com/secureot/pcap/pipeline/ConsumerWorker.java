@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A thread that owns one consumer and feeds it the batches of its queue. A lossless worker
@@ -30,6 +31,7 @@ public final class ConsumerWorker implements AutoCloseable {
     private final ArrayBlockingQueue<Object> queue;
     private final Thread thread;
     private volatile Throwable failure;
+    private volatile Consumer<Throwable> failureListener;
     private boolean closed;
 
     public ConsumerWorker(String name, BatchConsumer consumer, int capacity) {
@@ -52,9 +54,19 @@ public final class ConsumerWorker implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Runs {@code listener} (on the failing thread) when this worker stops on an error; set
+     * before {@link #start}. The pipeline uses it to stop the sources, so that the daemon exits.
+     */
+    public void onFailure(Consumer<Throwable> listener) {
+        this.failureListener = listener;
+    }
+
     /** Hands a batch over, or has the consumer count it as lost when the queue is full. */
     boolean offer(PacketBatch b) {
-        if (failure == null && queue.offer(b)) {
+        // After a failure batches still go through the queue: the worker's thread counts what
+        // the consumer would have done with each (it alone may route them).
+        if (queue.offer(b)) {
             stalled = false;
             return true;
         }
@@ -79,6 +91,7 @@ public final class ConsumerWorker implements AutoCloseable {
     }
 
     private void run() {
+        PacketBatch current = null;
         try {
             while (true) {
                 Object next = queue.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
@@ -86,35 +99,81 @@ public final class ConsumerWorker implements AutoCloseable {
                     break;
                 }
                 if (next instanceof PacketBatch b) {
-                    try {
-                        consumer.accept(b);
-                    } finally {
-                        b.release();
-                    }
+                    current = b;
+                    consumer.accept(b);
+                    current = null;
+                    b.release();
                 }
                 consumer.tick();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
-            failure = t;
-            log.error("internal error in {}: {}", thread.getName(), t.toString(), t);
-            // Keep releasing what arrives so the source never waits for a dead consumer.
-            Object next;
-            while ((next = queue.poll()) != null) {
-                if (next instanceof PacketBatch b) {
-                    consumer.rejected(b);
+            failed(t, current);
+            return;
+        }
+        closeConsumer();
+    }
+
+    /**
+     * The consumer threw: count what it did not handle of the batch it was in, flush and close
+     * what it has (the rest of its files are whole), tell the pipeline, then count every batch
+     * still coming until the end, so that nothing of its share is lost uncounted.
+     */
+    private void failed(Throwable t, PacketBatch during) {
+        failure = t;
+        log.error("internal error in {}: {}; its packets are counted as dropped (internal_error) and the daemon "
+                + "stops", thread.getName(), t.toString(), t);
+        if (during != null) {
+            try {
+                consumer.failedDuring(during);
+            } catch (Throwable again) {
+                log.error("internal error counting the failed batch of {}: {}", thread.getName(), again.toString());
+            } finally {
+                during.release();
+            }
+        }
+        closeConsumer();
+        Consumer<Throwable> listener = failureListener;
+        if (listener != null) {
+            listener.accept(t);
+        }
+        try {
+            while (true) {
+                Object next = queue.take();
+                if (next == END) {
+                    return;
+                }
+                PacketBatch b = (PacketBatch) next;
+                try {
+                    consumer.lost(b);
+                } catch (Throwable again) {
+                    // Routing itself fails: the share is unknown, the whole batch is counted.
+                    rejectQuietly(b);
+                } finally {
                     b.release();
                 }
             }
-        } finally {
-            try {
-                consumer.close();
-            } catch (Throwable t) {
-                log.error("internal error closing {}: {}", thread.getName(), t.toString(), t);
-                if (failure == null) {
-                    failure = t;
-                }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void rejectQuietly(PacketBatch b) {
+        try {
+            consumer.rejected(b);
+        } catch (Throwable t) {
+            log.debug("counting a lost batch of {}: {}", thread.getName(), t.toString());
+        }
+    }
+
+    private void closeConsumer() {
+        try {
+            consumer.close();
+        } catch (Throwable t) {
+            log.error("internal error closing {}: {}", thread.getName(), t.toString(), t);
+            if (failure == null) {
+                failure = t;
             }
         }
     }

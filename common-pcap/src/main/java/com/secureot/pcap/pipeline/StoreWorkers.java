@@ -34,7 +34,8 @@ public final class StoreWorkers {
                     storage.retention(), metrics, clock, timing, part);
             stores.add(store);
             workers.add(new ConsumerWorker(partitions.length == 1 ? "store" : "store-" + part.index(),
-                    new StoreWriter(routerFor.apply(store), store, metrics, part.index() == 0), queueCapacity));
+                    new StoreWriter(routerFor.apply(store), store, metrics, part.index() == 0, part.index()),
+                    queueCapacity));
         }
     }
 

@@ -4,7 +4,9 @@ import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.route.PacketRouter;
+import com.secureot.pcap.store.AppendTracker;
 import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.StoreBarrier;
 import com.secureot.pcap.store.RotatingPcapStore;
 
 /**
@@ -12,32 +14,79 @@ import com.secureot.pcap.store.RotatingPcapStore;
  * store's own thread.
  */
 public final class StoreWriter implements BatchConsumer {
+    /**
+     * Test hook, not a setting: {@code -Dsecureot.test.fail_writer=P:N} makes the writer of
+     * partition P throw an internal error at its N-th packet, so that tests can see a writer
+     * thread die on real traffic (its share counted as internal_error, the daemon exiting 70, the
+     * other partitions' files complete). Read once; unset in production.
+     */
+    static final String FAIL_WRITER_PROPERTY = "secureot.test.fail_writer";
+
     private final PacketRouter router;
     private final RotatingPcapStore store;
     private final CaptureMetrics metrics;
     private final boolean countsRejected;
+    /** The packet of the current batch being stored: where to count from when storing threw. */
+    private int position;
+    /** Packets of its partition this writer stored or tried to (for the test hook). */
+    private long owned;
+    private final long failAt;
 
     public StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics, boolean countsRejected) {
+        this(router, store, metrics, countsRejected, -1);
+    }
+
+    StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics, boolean countsRejected,
+                int partition) {
         this.countsRejected = countsRejected;
         this.router = router;
         this.store = store;
         this.metrics = metrics;
+        this.failAt = failAt(System.getProperty(FAIL_WRITER_PROPERTY), partition);
+    }
+
+    /** The packet number of the test hook for {@code partition}, or Long.MAX_VALUE. */
+    static long failAt(String hook, int partition) {
+        if (hook == null || partition < 0) {
+            return Long.MAX_VALUE;
+        }
+        String[] pn = hook.split(":");
+        try {
+            return Integer.parseInt(pn[0].trim()) == partition ? Long.parseLong(pn[1].trim()) : Long.MAX_VALUE;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(FAIL_WRITER_PROPERTY + ": \"" + hook + "\" (expected: PARTITION:PACKET)");
+        }
     }
 
     @Override
     public void accept(PacketBatch b) {
+        AppendTracker tracker = b.tracker;
+        long interval = b.interval;
         for (int i = 0; i < b.count; i++) {
+            position = i;
             OutputSeries s = router.route(b, i);
             if (!s.owned()) {
                 continue; // another partition's writer stores it
             }
+            if (++owned >= failAt) {
+                throw new IllegalStateException("test hook " + FAIL_WRITER_PROPERTY + ": writer fails at packet " + owned);
+            }
             store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsNanos[i],
-                    b.data, b.offset[i], b.capLen[i], b.origLen[i]);
+                    b.data, b.offset[i], b.capLen[i], b.origLen[i], tracker, interval);
         }
-        if (b.sourceEnded) {
+        position = b.count;
+        StoreBarrier barrier = b.barrier;
+        if (b.sourceEnded || barrier != null) {
             store.flushAll();
             if (b.stored != null) {
                 b.stored.countDown();
+            }
+        }
+        if (barrier != null) {
+            if (!barrier.fsync() || store.forceAll()) {
+                barrier.arrive();
+            } else {
+                barrier.fail();
             }
         }
         store.tick();
@@ -50,11 +99,38 @@ public final class StoreWriter implements BatchConsumer {
 
     @Override
     public void rejected(PacketBatch b) {
-        // Only after this writer failed (an internal error: the daemon exits 70). Its own share of
-        // the batch is unknown without routing on the source thread, so partition 0 counts the batch.
-        if (countsRejected) {
-            metrics.drop(DropReason.WRITE_ERROR, b.count);
+        if (b.barrier != null) {
+            b.barrier.fail();
         }
+        // Never for a lossless writer: its queue holds every batch of the pool, and after a
+        // failure batches still go to its thread (see lost). Were it ever to happen, the share
+        // of each partition is unknown without routing on the source thread: partition 0 counts.
+        if (countsRejected) {
+            metrics.drop(DropReason.INTERNAL_ERROR, b.count);
+        }
+    }
+
+    /** Counts the packets of this partition from {@code from} on: what it would have stored. */
+    private void countOwned(PacketBatch b, int from) {
+        long n = 0;
+        for (int i = from; i < b.count; i++) {
+            if (router.route(b, i).owned()) {
+                n++;
+            }
+        }
+        if (n > 0) {
+            metrics.drop(DropReason.INTERNAL_ERROR, n);
+        }
+    }
+
+    @Override
+    public void failedDuring(PacketBatch b) {
+        countOwned(b, position);
+    }
+
+    @Override
+    public void lost(PacketBatch b) {
+        countOwned(b, 0);
     }
 
     @Override

@@ -78,9 +78,7 @@ public final class AddressRouter implements PacketRouter {
 
     /**
      * The series of an address not yet in {@code t}'s cache. Runs once per address and writer
-     * thread, 20 000 times in a 10 000-host replay: the launcher keeps it out of line and in C1
-     * (see packaging/src/bin/secureot-launcher), so that C2's per-packet route stays small. A
-     * method of the router rather than of {@code Target}, so that the launcher names it without a {@code $}.
+     * thread (20 000 times in a 10 000-host replay), out of the per-packet route.
      */
     private OutputSeries firstOfAddress(Target t, long key, long src, long dst) {
         // Renders only the addresses the template shows.

@@ -76,10 +76,17 @@ public final class IpAddresses {
 
     /**
      * The compressed IPv6 form (RFC 5952) with {@code :} written as {@code -} so that it is safe
-     * in a file name on every file system: {@code fd00::10} becomes {@code fd00--10}.
+     * in a file name on every file system: {@code fd00::10} becomes {@code fd00--10}. An address
+     * whose text starts with {@code ::} gets its first zero group written out ({@code ::1} becomes
+     * {@code 0--1}, {@code ::} becomes {@code 0--0}, still valid IPv6 text), so that no name starts
+     * with {@code -}: {@code capinfos *} and other tools would take such a file for an option.
      */
     public static String renderV6ForFileName(long hi, long lo) {
-        return renderV6(hi, lo).replace(':', '-');
+        String text = renderV6(hi, lo);
+        if (text.startsWith("::")) {
+            text = text.length() == 2 ? "0::0" : "0" + text;
+        }
+        return text.replace(':', '-');
     }
 
     /** RFC 5952 text: lower case, longest run of two or more zero groups shown as {@code ::}. */

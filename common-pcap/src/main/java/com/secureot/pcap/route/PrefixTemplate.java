@@ -12,7 +12,7 @@ public final class PrefixTemplate {
     public static final String SRC_IP = "src_ip";
     public static final String DST_IP = "dst_ip";
     public static final String SENDER_IP = "sender_ip";
-    /** The sender's name: its address (TCP, UDP) or its sensor id (Kafka). Rendered like {@code sender_ip}. */
+    /** The sender's name: its TLS certificate name (its address when it has none), or its sensor id (Kafka). */
     public static final String SENDER_NAME = "sender_name";
 
     private final String text;
@@ -23,6 +23,7 @@ public final class PrefixTemplate {
     private static final int SRC = 1;
     private static final int DST = 2;
     private static final int SENDER = 3;
+    private static final int NAME = 4;
     /** What each part is, and the text of the literal ones. */
     private final int[] kinds;
     private final String[] literals;
@@ -49,12 +50,13 @@ public final class PrefixTemplate {
         for (int k = 0; k < parts.size(); k++) {
             String part = parts.get(k);
             kinds[k] = part.equals("{" + SRC_IP + "}") ? SRC : part.equals("{" + DST_IP + "}") ? DST
-                    : part.equals("{" + SENDER_IP + "}") || part.equals("{" + SENDER_NAME + "}") ? SENDER : LITERAL;
+                    : part.equals("{" + SENDER_IP + "}") ? SENDER : part.equals("{" + SENDER_NAME + "}") ? NAME
+                    : LITERAL;
             literals[k] = kinds[k] == LITERAL ? part : null;
         }
         usesSrc = uses(SRC);
         usesDst = uses(DST);
-        usesSender = uses(SENDER);
+        usesSender = uses(SENDER) || uses(NAME);
     }
 
     private boolean uses(int kind) {
@@ -108,6 +110,22 @@ public final class PrefixTemplate {
         }
     }
 
+    /** The longest text an address renders to in a file name ({@code ffff-ffff-...}, 39 characters). */
+    private static final int MAX_ADDRESS_CHARS = 39;
+
+    /**
+     * The most bytes (UTF-8) a rendering can take: the literal text, and the longest address for
+     * each placeholder. A file name is this plus the store's suffix.
+     */
+    public int maxRenderedBytes() {
+        int n = 0;
+        for (int i = 0; i < kinds.length; i++) {
+            n += kinds[i] == LITERAL ? literals[i].getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    : MAX_ADDRESS_CHARS;
+        }
+        return n;
+    }
+
     /** Builds a template from a prefix already checked with {@link #problem}. */
     public static PrefixTemplate of(String prefix) {
         return new PrefixTemplate(prefix);
@@ -131,6 +149,11 @@ public final class PrefixTemplate {
 
     /** The prefix with each placeholder replaced by its already rendered value. */
     public String render(String src, String dst, String sender) {
+        return render(src, dst, sender, sender);
+    }
+
+    /** As {@link #render(String, String, String)}, with the sender's name for {@code {sender_name}}. */
+    public String render(String src, String dst, String sender, String senderName) {
         if (isConstant()) {
             return text;
         }
@@ -142,6 +165,7 @@ public final class PrefixTemplate {
                 case SRC -> src;
                 case DST -> dst;
                 case SENDER -> sender;
+                case NAME -> senderName;
                 default -> literals[i];
             });
         }

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 record ClosedFile(Path path, long hourStart, long hourEnd, int linkType, boolean nano, int snaplen, long size,
                   long closedAtMillis) {
 
-    boolean holds(long sec, int link, boolean nanoTs) {
-        return sec >= hourStart && sec < hourEnd && link == linkType && nanoTs == nano;
+    boolean holds(long sec, int link, boolean nanoTs, int capLen) {
+        return sec >= hourStart && sec < hourEnd && link == linkType && nanoTs == nano
+                && (capLen <= snaplen || snaplen == 0);
     }
 }

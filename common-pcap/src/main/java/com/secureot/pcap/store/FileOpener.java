@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -36,9 +37,31 @@ final class FileOpener implements AutoCloseable {
     /** The options of a new file (write only, never replacing one), built once rather than per file. */
     private static final Set<OpenOption> CREATE_NEW = Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
 
-    /** Creates {@code path}, which must not exist, in the background. */
-    PendingChannel create(Path path) {
-        return new PendingChannel(pool.submit(() -> FileChannel.open(path, CREATE_NEW)));
+    /** Creates {@code path}, which must not exist, with its pcap global header, in the background. */
+    PendingChannel create(Path path, ByteBuffer header) {
+        return new PendingChannel(pool.submit(() -> withHeader(FileChannel.open(path, CREATE_NEW), path, header)));
+    }
+
+    /**
+     * Writes the global header into a file just created, before any record: a file is then a
+     * valid (empty) capture from its first moment, whenever the process dies. When the header
+     * cannot be written (the disk is full) the file is closed and removed, as it holds nothing.
+     */
+    static FileChannel withHeader(FileChannel ch, Path path, ByteBuffer header) throws IOException {
+        try {
+            while (header.hasRemaining()) {
+                ch.write(header);
+            }
+            return ch;
+        } catch (IOException e) {
+            try {
+                ch.close();
+                Files.deleteIfExists(path);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -84,6 +107,11 @@ final class FileOpener implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while opening a file");
             }
+        }
+
+        /** Why the file did not open, or null (waits for the open to finish). */
+        IOException failure() {
+            return failedToOpen() ? failure : null;
         }
 
         /** True once the open finished, well or badly, so that {@link #get} will not wait. */

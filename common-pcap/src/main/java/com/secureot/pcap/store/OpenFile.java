@@ -26,13 +26,18 @@ final class OpenFile extends PcapFileWriter {
     /** Full (size rotation) or damaged: never appended to again. */
     boolean sealed;
     boolean closed;
+    /** Created by this process (not appended to again): removed on close when no record reached it. */
+    boolean created;
+    /** The acknowledged stream whose records were last appended, and their interval (see {@link AppendTracker}). */
+    AppendTracker trackedBy;
+    long trackedInterval;
     // The store's list of its open files, in the order they were opened.
     OpenFile newer;
     OpenFile older;
 
     /**
-     * @param existingBytes the file's size when appending to it; 0 for a new file, which gets the
-     *                      global header first
+     * @param existingBytes the file's size when appending to it (a new file's global header is
+     *                      written when it is created); 0 for a file that gets it from this writer
      */
     OpenFile(OutputSeries series, Path path, long hourStart, long hourEnd, int linkType, boolean nano, int snaplen,
              FileOpener.PendingChannel channel, WriteBuffers buffers, int bufferTier, int bufferRegion,
@@ -48,7 +53,9 @@ final class OpenFile extends PcapFileWriter {
         this.bufferRegion = bufferRegion;
     }
 
-    boolean holds(long sec, int link, boolean nanoTs) {
-        return sec >= hourStart && sec < hourEnd && link == linkType() && nanoTs == nano();
+    /** Whether a record of this second, link type, resolution and length belongs here (its header covers it). */
+    boolean holds(long sec, int link, boolean nanoTs, int capLen) {
+        return sec >= hourStart && sec < hourEnd && link == linkType() && nanoTs == nano()
+                && (capLen <= snaplen() || snaplen() == 0);
     }
 }

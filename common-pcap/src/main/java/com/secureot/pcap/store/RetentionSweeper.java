@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
 /**
  * Deletes the oldest closed capture files of the output folder when it holds more than the
  * configured size, and any closed file older than the configured age. Only files named as this
- * project names them are considered; a file being written is never deleted.
+ * project names them are considered; a file being written is never deleted: the set of open
+ * files (shared by every partition, which adds a file to it before opening it) is checked again
+ * under its lock at the moment of deleting.
  */
 final class RetentionSweeper {
     private static final Logger log = LoggerFactory.getLogger(RetentionSweeper.class);
@@ -33,6 +35,7 @@ final class RetentionSweeper {
     private final java.util.function.Consumer<String> onDelete;
     private long nextSweepMillis;
 
+    /** @param openPaths a synchronized set ({@link java.util.Collections#synchronizedSet}): its lock is held while deleting */
     RetentionSweeper(Path dir, RetentionConfig config, CaptureMetrics metrics, Set<Path> openPaths,
                      java.util.function.Consumer<String> onDelete) {
         this.onDelete = onDelete;
@@ -88,7 +91,15 @@ final class RetentionSweeper {
                 continue;
             }
             try {
-                Files.deleteIfExists(e.path());
+                // Checked again at the moment of deleting, under the lock of the open set: the file
+                // may have been reopened since the listing (a late packet of its hour, another
+                // partition), and a store marks a file open there before it opens it.
+                synchronized (openPaths) {
+                    if (openPaths.contains(e.path())) {
+                        continue;
+                    }
+                    Files.deleteIfExists(e.path());
+                }
                 onDelete.accept(e.path().getFileName().toString());
                 total -= e.size();
                 freed += e.size();

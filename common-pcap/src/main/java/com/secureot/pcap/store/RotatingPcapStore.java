@@ -2,6 +2,7 @@ package com.secureot.pcap.store;
 
 import com.secureot.pcap.config.RetentionConfig;
 import com.secureot.pcap.config.RotationConfig;
+import com.secureot.pcap.io.PcapFileWriter;
 import com.secureot.pcap.io.PcapFormat;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.DropReason;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,45 +25,27 @@ import java.util.Set;
 /**
  * Stores packets in {@code <prefix>_<YYYYmmdd>_<HH>[-<n>].pcap} files: one set per resolved
  * prefix, one file per hour of the packet timestamp, further parts on size limit or restart. An
- * existing file is never truncated: files are created with CREATE_NEW, and only a file this
- * process wrote and closed itself, unchanged since, is appended to again.
+ * existing file is never overwritten: files are created with CREATE_NEW (their global header
+ * written at once), only a file this process wrote and closed itself, unchanged since, is
+ * appended to again, and what an earlier run left torn is repaired before the first write (see
+ * {@link TornFileRepair}). A file's header snaplen covers every record in it.
  *
- * <p>The number of open files is bounded (least recently written closed first, found by a scan when
- * the bound is reached: keeping a recency list in order touched two other files' objects a packet),
- * buffers are flushed on a period (see {@link StoreTiming}: not in a replay at full speed), files
- * whose hour has ended are closed once no packet of that hour came for a minute (a replay: once
- * packet time is past the hour), and write errors drop and count packets, logged once per episode
- * and at most once a minute. One thread owns a store: all calls come from it.
+ * <p>The store decides where each packet goes and opens and closes files; its collaborators each
+ * own one thing: the open files and their buffers ({@link OpenFileTable}), when an hour's file
+ * closes ({@link HourRules}), the failure episodes and their counting ({@link WriteFailures}).
+ * Buffers are flushed on a period (see {@link StoreTiming}: not in a replay at full speed) and
+ * always on record boundaries. One thread owns a store: all calls come from it.
  */
 public final class RotatingPcapStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RotatingPcapStore.class);
-    // Per-file write buffers shrink as more files are open, so memory stays bounded with one
-    // file per source IP while the few busy files of a plant still write in large chunks. Each
-    // write(2) costs an inode time update besides the copy: a 10 000-host replay ran 8 % faster
-    // with 16 KiB than with 8 KiB beyond the first 256 files, 13 % than with 4 KiB, and 8 %
-    // faster than with the 16 KiB tier ending at 4 096 files (measured). Memory: 256 x 64 KiB +
-    // 7 936 x 16 KiB = 140 MiB per writer thread at most, then 4 KiB a file.
-    private static final int[] BUFFER_TIERS = {64 << 10, 16 << 10, 4 << 10};
-    private static final int[] TIER_OPEN_FILES = {256, 8192, Integer.MAX_VALUE};
     /** File descriptors left for sockets, jars and libraries when sizing max_open_files. */
     private static final int RESERVED_DESCRIPTORS = 512;
-    /** Live, a file whose hour ended is kept open this long for packets that arrive late. */
-    private static final long HOUR_GRACE_SECONDS = 60;
-    /**
-     * A replay reads packets in the order they were captured, so its hours end as soon as packet
-     * time passes them (a late packet appends to the closed file again), and {@link #write} closes
-     * them then, not on the next wall-clock second: that kept a replay of 10 000 hosts holding two
-     * hours of files open, past the descriptor budget, where every new file waited for an old one.
-     */
-    private static final long REPLAY_GRACE_SECONDS = 5;
     private static final int MAX_PARTS = 100_000;
     private static final long OPEN_RETRY_MILLIS = 1000;
     private static final int MAX_SERIES = 100_000;
     /** A file closed early stays known for appending this long (and at most MAX_REOPENABLE per series). */
     private static final long REOPEN_WINDOW_MILLIS = 3_600_000;
     private static final int MAX_REOPENABLE = 16;
-    private static final long FAILURE_LOG_INTERVAL_MILLIS = 60_000;
-
 
     private final Path dir;
     private final RotationConfig rotation;
@@ -71,21 +53,15 @@ public final class RotatingPcapStore implements AutoCloseable {
     private final Clock clock;
     private final StoreTiming timing;
     private final HourClock hours;
+    private final HourRules hourRules;
     private final RetentionSweeper retention;
     private final Map<String, OutputSeries> series = new HashMap<>();
     private final OutputSeries notOwned = new OutputSeries("(another writer's)", false);
-    private final WriteBuffers[] buffers = new WriteBuffers[BUFFER_TIERS.length];
-    private int maxOpenFiles;
+    private final OpenFileTable files;
+    private final WriteFailures failures;
     private boolean warnedDescriptors;
     private final StorePartition partition;
-    private final Set<Path> openPaths;
     private final FileOpener opener;
-    /** The open files, oldest opened first (not in order of writing: see {@link #closeLeastRecentlyWritten}). */
-    private OpenFile newest;
-    private OpenFile oldest;
-    private int openCount;
-    /** Counts stored packets; each file keeps the count of its last one, which orders files by recency. */
-    private long writeSequence;
     private long latestPacketSecond = Long.MIN_VALUE;
     /** Replay: the packet time at which {@link #write} next closes the files of ended hours. */
     private long nextHourEndSecond = Long.MIN_VALUE;
@@ -96,12 +72,6 @@ public final class RotatingPcapStore implements AutoCloseable {
     private int generation;
     private boolean closed;
 
-    // Write failures: an ERROR line per episode (at most one a minute), not one per packet.
-    private String failure;
-    private boolean failureLogged;
-    private long lastErrorLogMillis;
-    private long droppedDuringFailure;
-
     public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
                              Clock clock, StoreTiming timing) {
         this(dir, rotation, retention, metrics, clock, timing, StorePartition.single());
@@ -111,10 +81,6 @@ public final class RotatingPcapStore implements AutoCloseable {
     public RotatingPcapStore(Path dir, RotationConfig rotation, RetentionConfig retention, CaptureMetrics metrics,
                              Clock clock, StoreTiming timing, StorePartition partition) {
         this.partition = partition;
-        for (int i = 0; i < BUFFER_TIERS.length; i++) {
-            buffers[i] = new WriteBuffers(BUFFER_TIERS[i]);
-        }
-        this.openPaths = partition.openPaths();
         this.opener = partition.opener();
         this.dir = dir;
         this.rotation = rotation;
@@ -122,11 +88,14 @@ public final class RotatingPcapStore implements AutoCloseable {
         this.clock = clock;
         this.timing = timing;
         this.hours = new HourClock(rotation.zone());
-        this.retention = retention.enabled() && partition.index() == 0 ? new RetentionSweeper(dir, retention, metrics, openPaths,
-                name -> partition.names(dir).remove(name)) : null;
+        this.hourRules = new HourRules(hours, timing.live(), rotation.idleCloseSeconds());
+        this.failures = new WriteFailures(dir, metrics);
+        this.retention = retention.enabled() && partition.index() == 0 ? new RetentionSweeper(dir, retention, metrics,
+                partition.openPaths(), name -> partition.names(dir).remove(name)) : null;
+        partition.prepare(dir, metrics);
         int descriptors = DescriptorLimit.current();
         int budget = Math.min(rotation.maxOpenFiles(), descriptors - RESERVED_DESCRIPTORS);
-        this.maxOpenFiles = Math.max(4, budget / partition.count());
+        this.files = new OpenFileTable(partition.openPaths(), metrics, Math.max(4, budget / partition.count()));
         if (budget < rotation.maxOpenFiles() && partition.index() == 0) {
             log.info("rotation.max_open_files {} lowered to {}: the process may open {} files (raise LimitNOFILE)",
                     rotation.maxOpenFiles(), budget, descriptors);
@@ -166,16 +135,25 @@ public final class RotatingPcapStore implements AutoCloseable {
     /** Stores one packet; never throws for I/O, which is counted as a drop instead. */
     public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
                       byte[] data, int off, int capLen, int origLen) {
+        write(s, linkType, nano, snaplen, sec, nanos, data, off, capLen, origLen, null, 0);
+    }
+
+    /**
+     * Stores one packet of an acknowledged stream ({@code tracker} non-null) or of another source
+     * (null); the tracker learns of the first record of each interval in each file.
+     */
+    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
+                      byte[] data, int off, int capLen, int origLen, AppendTracker tracker, long interval) {
         if (sec > latestPacketSecond) {
             latestPacketSecond = sec;
-            if (!timing.live() && sec >= nextHourEndSecond) {
+            if (hourRules.replayClosesAt(sec, nextHourEndSecond)) {
                 closeEndedAndIdle(nowMillis);
-                nextHourEndSecond = hours.hourEnd(hours.hourStart(sec)) + REPLAY_GRACE_SECONDS;
+                nextHourEndSecond = hourRules.replayHourEnd(sec);
             }
         }
         OpenFile f = s.current;
-        if (f == null || !f.holds(sec, linkType, nano)) {
-            f = select(s, linkType, nano, snaplen, sec);
+        if (f == null || !f.holds(sec, linkType, nano, capLen)) {
+            f = select(s, linkType, nano, snaplen, sec, capLen);
             if (f == null) {
                 return;
             }
@@ -185,10 +163,13 @@ public final class RotatingPcapStore implements AutoCloseable {
                 && f.size() > PcapFormat.GLOBAL_HEADER_BYTES) {
             f.sealed = true;
             closeFile(f);
-            f = select(s, linkType, nano, snaplen, sec);
+            f = select(s, linkType, nano, snaplen, sec, capLen);
             if (f == null) {
                 return;
             }
+        }
+        if (f.trackedBy != tracker || f.trackedInterval != interval) {
+            track(f, tracker, interval);
         }
         try {
             f.append(sec, nanos, data, off, capLen, origLen);
@@ -197,30 +178,62 @@ public final class RotatingPcapStore implements AutoCloseable {
             return;
         }
         f.lastWriteMillis = nowMillis;
-        f.lastWriteSequence = ++writeSequence;
+        files.touched(f);
+    }
+
+    /** A change of source in a file: off the hot path, once per file and interval. */
+    private static void track(OpenFile f, AppendTracker tracker, long interval) {
+        if (f.trackedBy != null && f.trackedBy != tracker) {
+            f.trackedBy.shared(f.path, f.trackedInterval);
+        }
+        if (tracker != null) {
+            tracker.firstAppend(f.path, f.size(), interval);
+        }
+        f.trackedBy = tracker;
+        f.trackedInterval = interval;
+    }
+
+    /**
+     * Forces every open file's written bytes to disk (collector {@code durability: fsync}); false
+     * when one could not be forced.
+     */
+    public boolean forceAll() {
+        boolean ok = true;
+        for (OpenFile f = files.oldest(); f != null; f = f.newer) {
+            try {
+                f.channel.get().force(false);
+            } catch (IOException e) {
+                ok = false;
+                log.warn("cannot force {} to disk: {}", f.path, IoErrors.describe(e));
+            }
+        }
+        return ok;
     }
 
     /**
      * The file of a packet its series' current file does not hold: another open one, a file closed
-     * early appended to again, or a new one. The launcher keeps this method out of line and it and
-     * the other per-file methods (create, reopen, attach, created, closeFile, closeEndedAndIdle)
-     * in C1 (CompileCommand, see packaging/src/bin/secureot-launcher): a rename must follow there.
+     * early appended to again, or a new one. Kept out of {@link #write}, which calls it only when
+     * the current file does not hold the packet.
      */
-    private OpenFile select(OutputSeries s, int linkType, boolean nano, int snaplen, long sec) {
+    private OpenFile select(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int capLen) {
         for (OpenFile o : s.open) {
-            if (!o.sealed && o.holds(sec, linkType, nano)) {
+            if (!o.sealed && o.holds(sec, linkType, nano, capLen)) {
                 s.current = o;
                 return o;
             }
         }
         long now = clock.millis();
         if (now < s.retryAfterMillis) {
-            drop(DropReason.WRITE_ERROR, 1);
+            failures.drop(DropReason.WRITE_ERROR, 1);
             return null;
         }
-        OpenFile f = reopen(s, sec, linkType, nano);
+        // A record larger than the snaplen its source declared (a sender's VLAN tags or FCS, a
+        // file written carelessly) gets a file whose header covers it: readers such as tshark
+        // take a record beyond the header's snaplen for damage and misread the rest of the file.
+        int fileSnaplen = snaplen != 0 && capLen > snaplen ? capLen : snaplen;
+        OpenFile f = reopen(s, sec, linkType, nano, capLen);
         if (f == null) {
-            f = create(s, sec, linkType, nano, snaplen, now);
+            f = create(s, sec, linkType, nano, fileSnaplen, now);
         }
         if (f != null) {
             s.current = f;
@@ -229,22 +242,27 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     /** Appends again to a file this process wrote and closed, if nobody changed it since. */
-    private OpenFile reopen(OutputSeries s, long sec, int linkType, boolean nano) {
+    private OpenFile reopen(OutputSeries s, long sec, int linkType, boolean nano, int capLen) {
         for (int i = 0; i < s.reopenable.size(); i++) {
             ClosedFile c = s.reopenable.get(i);
-            if (!c.holds(sec, linkType, nano)) {
+            if (!c.holds(sec, linkType, nano, capLen)) {
                 continue;
             }
             s.reopenable.remove(i);
+            makeRoom();
+            // Marked open before it is opened: retention, which may be deleting it right now,
+            // either sees it open or has deleted it already, and then the open fails.
+            files.reserve(c.path());
             try {
                 if (Files.size(c.path()) != c.size()) {
+                    files.unreserve(c.path());
                     return null; // changed by someone else: start a new part
                 }
-                makeRoom();
                 FileOpener.PendingChannel ch = new FileOpener.PendingChannel(
                         openChannel(c.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND));
                 return attach(s, c.path(), c.hourStart(), c.hourEnd(), linkType, nano, c.snaplen(), ch, c.size());
             } catch (IOException e) {
+                files.unreserve(c.path());
                 return null;
             }
         }
@@ -263,33 +281,43 @@ public final class RotatingPcapStore implements AutoCloseable {
                 continue; // in the folder, or open in some partition (its name was added on creation)
             }
             Path p = dir.resolve(name);
-            if (openCount >= maxOpenFiles - 64) {
+            files.reserve(p);
+            if (files.count() >= files.max() - 64) {
                 // Near the descriptor limit: open here, where running out can be handled.
                 try {
-                    FileChannel ch = openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+                    FileChannel ch = FileOpener.withHeader(
+                            openChannel(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), p,
+                            PcapFileWriter.globalHeader(nano, linkType, snaplen));
                     return created(s, p, name, start, end, linkType, nano, snaplen, new FileOpener.PendingChannel(ch));
                 } catch (FileAlreadyExistsException e) {
+                    files.unreserve(p);
                     continue; // created by someone else in between: try the next part
                 } catch (IOException e) {
+                    files.unreserve(p);
                     last = e;
                     break;
                 }
             }
             // A name nobody holds: open it in the background (if another process takes it in the
             // meantime, the first write fails and its packets are counted as write errors).
-            return created(s, p, name, start, end, linkType, nano, snaplen, opener.create(p));
+            return created(s, p, name, start, end, linkType, nano, snaplen,
+                    opener.create(p, PcapFileWriter.globalHeader(nano, linkType, snaplen)));
         }
         s.retryAfterMillis = now + OPEN_RETRY_MILLIS;
         IOException why = last != null ? last : new IOException("more than " + MAX_PARTS + " parts of " + base);
-        fail("cannot create a file for " + base + " in " + dir + ": " + describe(why));
-        drop(reasonOf(why), 1);
+        DropReason reason = failures.reasonOf(why);
+        failures.fail("cannot create a file for " + base + " in " + dir + ": " + IoErrors.describe(why), reason,
+                nowMillis);
+        failures.drop(reason, 1);
         return null;
     }
 
     private OpenFile created(OutputSeries s, Path p, String name, long start, long end, int linkType, boolean nano,
                              int snaplen, FileOpener.PendingChannel channel) {
         existingNames().add(name);
-        OpenFile f = attach(s, p, start, end, linkType, nano, snaplen, channel, 0);
+        // The opener writes the global header: the writer starts after it.
+        OpenFile f = attach(s, p, start, end, linkType, nano, snaplen, channel, PcapFormat.GLOBAL_HEADER_BYTES);
+        f.created = true;
         metrics.filesCreated.incrementAndGet();
         log.debug("opened {}", p);
         return f;
@@ -300,73 +328,51 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     /**
-     * Opens a file; when the process is out of descriptors, closes the least recently written
-     * quarter of the open files, lowers the limit to what fits, and tries once more.
+     * Opens a file; when the process is out of descriptors (EMFILE, ENFILE), closes the least
+     * recently written quarter of the open files, lowers the limit to what fits, and tries once more.
      */
     private FileChannel openChannel(Path p, StandardOpenOption... options) throws IOException {
         try {
             return FileChannel.open(p, options);
         } catch (IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("Too many open files") || openCount < 8) {
+            int open = files.count();
+            if (!IoErrors.outOfDescriptors(e) || open < 8) {
                 throw e;
             }
-            int keep = openCount * 3 / 4;
-            closeLeastRecentlyWritten(openCount - keep);
-            maxOpenFiles = Math.max(4, keep);
+            int keep = open * 3 / 4;
+            closeLeastRecentlyWritten(open - keep);
+            files.lowerMax(Math.max(4, keep));
             if (!warnedDescriptors) {
                 warnedDescriptors = true;
                 log.warn("out of file descriptors with {} files open: keeping at most {} open (raise LimitNOFILE "
-                        + "or lower rotation.max_open_files)", keep * 4 / 3, maxOpenFiles);
+                        + "or lower rotation.max_open_files)", open, files.max());
             }
             return FileChannel.open(p, options);
         }
     }
 
-    /** Makes an opened file current for writing: a buffer region, the list of open files, the counters. */
+    /** Makes an opened file (its path reserved) current for writing: a buffer region, the open-file table. */
     private OpenFile attach(OutputSeries s, Path p, long start, long end, int linkType, boolean nano, int snaplen,
                             FileOpener.PendingChannel channel, long existing) {
-        int tier = 0;
-        while (openCount >= TIER_OPEN_FILES[tier]) {
-            tier++;
-        }
-        OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen, channel, buffers[tier], tier,
-                buffers[tier].take(), existing);
+        int tier = files.nextTier();
+        WriteBuffers b = files.buffers(tier);
+        OpenFile f = new OpenFile(s, p, start, end, linkType, nano, snaplen, channel, b, tier, b.take(), existing);
         f.lastWriteMillis = clock.millis();
-        f.lastWriteSequence = writeSequence; // as recent as the last packet: not the first to close
         f.series.open.add(f);
-        openPaths.add(f.path);
-        openCount++;
-        metrics.filesOpen.incrementAndGet();
-        linkNewest(f);
+        files.add(f);
         return f;
     }
 
     private void makeRoom() {
-        if (openCount >= maxOpenFiles) {
+        if (files.full()) {
             // A sixteenth more than needed: one scan of the open files makes room for many new ones.
-            closeLeastRecentlyWritten(openCount - maxOpenFiles + 1 + maxOpenFiles / 16);
+            int max = files.max();
+            closeLeastRecentlyWritten(files.count() - max + 1 + max / 16);
         }
     }
 
-    /** Closes the {@code n} least recently written open files, found with one scan and a sort. */
     private void closeLeastRecentlyWritten(int n) {
-        if (n <= 0 || openCount == 0) {
-            return;
-        }
-        long[] sequences = new long[openCount];
-        int i = 0;
-        for (OpenFile f = oldest; f != null; f = f.newer) {
-            sequences[i++] = f.lastWriteSequence;
-        }
-        Arrays.sort(sequences);
-        long newestClosed = sequences[Math.min(n, openCount) - 1];
-        List<OpenFile> toClose = new ArrayList<>(n);
-        for (OpenFile f = oldest; f != null && toClose.size() < n; f = f.newer) {
-            if (f.lastWriteSequence <= newestClosed) {
-                toClose.add(f);
-            }
-        }
-        toClose.forEach(this::closeFile);
+        files.leastRecentlyWritten(n).forEach(this::closeFile);
     }
 
     /** Flushes on the flush period (see {@link StoreTiming}); closes ended and idle files; runs retention. Call often. */
@@ -387,18 +393,10 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     private void closeEndedAndIdle(long now) {
-        // Live, the wall clock ends an hour even when no packet comes; a replay only has packet time.
-        boolean live = timing.live();
-        long clockSecond = live ? Math.max(latestPacketSecond, now / 1000) : latestPacketSecond;
-        long grace = live ? HOUR_GRACE_SECONDS : REPLAY_GRACE_SECONDS;
-        long idleMillis = rotation.idleCloseSeconds() * 1000L;
+        long clockSecond = hourRules.clockSecond(now, latestPacketSecond);
         List<OpenFile> toClose = new ArrayList<>();
-        for (OpenFile f = oldest; f != null; f = f.newer) {
-            boolean ended = f.hourEnd + grace <= clockSecond;
-            // A past hour's file still being written (a sensor whose clock is behind, a paced
-            // replay of old traffic) stays open: closing it would only start part after part.
-            boolean quiet = !live || now - f.lastWriteMillis >= HOUR_GRACE_SECONDS * 1000;
-            if ((ended && quiet) || now - f.lastWriteMillis >= idleMillis) {
+        for (OpenFile f = files.oldest(); f != null; f = f.newer) {
+            if (hourRules.closes(f, now, clockSecond)) {
                 toClose.add(f);
             }
         }
@@ -411,25 +409,17 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     public void flushAll() {
-        for (OpenFile f = oldest; f != null; f = f.newer) {
+        for (OpenFile f = files.oldest(); f != null; f = f.newer) {
             flush(f);
         }
     }
 
     private void flush(OpenFile f) {
         try {
+            long before = f.durableBytes();
             f.flush();
-            int n = countFlushed(f);
             // Only records that reached a file end an episode: flushing an empty buffer proves nothing.
-            if (failure != null && n > 0) {
-                failure = null;
-                if (failureLogged) {
-                    log.info("writing works again ({}); {} packets were dropped while it failed", f.path,
-                            droppedDuringFailure);
-                    failureLogged = false;
-                    droppedDuringFailure = 0;
-                }
-            }
+            failures.wrote(f.path, countFlushed(f), f.durableBytes() - before);
         } catch (IOException e) {
             writeFailed(f, e, 0);
         }
@@ -449,49 +439,21 @@ public final class RotatingPcapStore implements AutoCloseable {
         countFlushed(f);
         int lost = f.discardBuffered() + extra;
         long good = f.recordBoundary();
+        long cut = 0;
         try {
             FileChannel ch = f.channel.get();
             if (ch.size() > good) {
+                cut = ch.size() - good;
                 ch.truncate(good);
             }
             f.resetDurable(good);
         } catch (IOException t) {
             f.sealed = true; // cannot repair now: never append to it again
         }
-        fail("cannot write " + f.path + ": " + describe(e));
-        drop(reasonOf(e), lost);
-    }
-
-    private void fail(String message) {
-        if (failure != null) {
-            return;
-        }
-        failure = message;
-        // A full disk flaps: cutting a failed file back frees a little space, the next write
-        // fits, the one after fails. One ERROR line per minute at most; the counters say the rest.
-        if (nowMillis - lastErrorLogMillis >= FAILURE_LOG_INTERVAL_MILLIS || lastErrorLogMillis == 0) {
-            log.error("{}; packets are dropped and counted until writing works again", message);
-            lastErrorLogMillis = Math.max(1, nowMillis);
-            failureLogged = true;
-        }
-    }
-
-    private void drop(DropReason reason, long n) {
-        if (n > 0) {
-            metrics.drop(reason, n);
-            droppedDuringFailure += n;
-        }
-    }
-
-    private static DropReason reasonOf(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("No space left") || m.contains("Disk quota exceeded") ? DropReason.DISK_FULL
-                : DropReason.WRITE_ERROR;
-    }
-
-    private static String describe(IOException e) {
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
+        DropReason reason = failures.reasonOf(e);
+        failures.fail("cannot write " + f.path + ": " + IoErrors.describe(e), reason, nowMillis);
+        failures.cutBack(cut);
+        failures.drop(reason, lost);
     }
 
     private void closeFile(OpenFile f) {
@@ -506,24 +468,23 @@ public final class RotatingPcapStore implements AutoCloseable {
         try {
             f.channel.get(); // throws if the file never opened: then it is not ours to delete
             f.channel.close();
-            if (size == 0) {
-                // Created by this process and never written (the disk was full): not a pcap file.
+            if (f.created && size <= PcapFormat.GLOBAL_HEADER_BYTES) {
+                // Created by this process and no record reached it (the disk was full): no capture.
                 f.sealed = true;
                 Files.deleteIfExists(f.path);
-                existingNames().remove(f.path.getFileName().toString()); // free for the next file
+                forgetCreated(f);
             }
         } catch (IOException e) {
             f.sealed = true;
-            if (!f.channel.failedToOpen()) {
-                log.warn("closing {}: {}", f.path, describe(e));
+            IOException notOpened = f.channel.failure();
+            if (notOpened == null) {
+                log.warn("closing {}: {}", f.path, IoErrors.describe(e));
+            } else if (f.created && !(notOpened instanceof FileAlreadyExistsException)) {
+                forgetCreated(f); // the opener removed what it had created
             }
         }
         f.closed = true; // its buffer region goes to the next file
-        buffers[f.bufferTier].give(f.bufferRegion);
-        unlink(f);
-        openCount--;
-        metrics.filesOpen.decrementAndGet();
-        openPaths.remove(f.path);
+        files.remove(f);
         OutputSeries s = f.series;
         s.open.remove(f);
         if (s.current == f) {
@@ -538,35 +499,14 @@ public final class RotatingPcapStore implements AutoCloseable {
         }
     }
 
-    private void linkNewest(OpenFile f) {
-        f.older = newest;
-        f.newer = null;
-        if (newest != null) {
-            newest.newer = f;
-        }
-        newest = f;
-        if (oldest == null) {
-            oldest = f;
-        }
-    }
-
-    private void unlink(OpenFile f) {
-        if (f.older != null) {
-            f.older.newer = f.newer;
-        } else if (oldest == f) {
-            oldest = f.newer;
-        }
-        if (f.newer != null) {
-            f.newer.older = f.older;
-        } else if (newest == f) {
-            newest = f.older;
-        }
-        f.newer = null;
-        f.older = null;
+    /** A file this process created is gone again: files_created counts files that stay. */
+    private void forgetCreated(OpenFile f) {
+        existingNames().remove(f.path.getFileName().toString()); // free for the next file
+        metrics.filesCreated.decrementAndGet();
     }
 
     public int openFiles() {
-        return openCount;
+        return files.count();
     }
 
     /** Flushes and closes every file. Safe to call twice. */
@@ -576,15 +516,13 @@ public final class RotatingPcapStore implements AutoCloseable {
             return;
         }
         closed = true;
-        while (oldest != null) {
-            OpenFile f = oldest;
+        while (files.oldest() != null) {
+            OpenFile f = files.oldest();
             f.sealed = true;
             closeFile(f);
         }
         series.clear();
-        for (WriteBuffers b : buffers) {
-            b.release();
-        }
+        files.release();
         partition.release();
     }
 }

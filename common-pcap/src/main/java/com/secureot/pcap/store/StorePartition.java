@@ -90,6 +90,19 @@ public final class StorePartition {
     }
 
     /**
+     * Readies {@code dir} for the stores of this group, once, before any of them writes: repairs
+     * what an earlier run left damaged (see {@link TornFileRepair}), then lists the names.
+     */
+    void prepare(Path dir, com.secureot.pcap.metrics.CaptureMetrics metrics) {
+        synchronized (names) {
+            if (!listed) {
+                TornFileRepair.repair(dir, metrics);
+                names(dir);
+            }
+        }
+    }
+
+    /**
      * Names in {@code dir}, listed on first use and then kept up to date by the stores: asking the
      * file system whether each new name exists costs a metadata lookup that waits behind the
      * journal while data is being written (0.5 ms a file measured here).

@@ -29,7 +29,13 @@ final class FfmCapture extends DispatchLoop {
     private static final int ERRBUF_SIZE = 256;
     private static final int PCAP_TSTAMP_PRECISION_NANO = 1;
     private static final int PCAP_NETMASK_UNKNOWN = 0xFFFFFFFF;
-    private static final int PKTHDR_BYTES = 24; // struct timeval (2 x long) + caplen + len, on LP64
+    private static final int PKTHDR_BYTES = 24; // struct timeval (2 x long) + caplen + len, on LP64 Linux
+    /**
+     * The upcall reads struct pcap_pkthdr as LP64 Linux lays it out: tv_sec and tv_usec 64-bit.
+     * A 32-bit system has an 8-byte timeval and macOS a 32-bit tv_usec, so elsewhere this path is
+     * not offered (pcap4j, which reads the header through JNA's struct mapping, captures).
+     */
+    static final boolean LAYOUT_OK = System.getProperty("os.name", "").equals("Linux") && ADDRESS.byteSize() == 8;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
@@ -124,7 +130,8 @@ final class FfmCapture extends DispatchLoop {
             if (rc != 0 || status < 0) {
                 String why = error(h, status);
                 Pcap.CLOSE.invokeExact(h);
-                throw new CaptureOpenException("interface \"" + itf + "\" cannot be opened: " + why);
+                throw new CaptureOpenException(status == CapturePermission.PCAP_ERROR_PERM_DENIED
+                        ? CapturePermission.denied(itf, why) : "interface \"" + itf + "\" cannot be opened: " + why);
             }
             boolean nano = (int) Pcap.GET_TSTAMP_PRECISION.invokeExact(h) == PCAP_TSTAMP_PRECISION_NANO;
             if (c.nanoTimestamps() && !nano) {

@@ -52,6 +52,13 @@ class ConfigKeysDocumentedTest {
               reconnect_max_ms: 30000
               drain_timeout_seconds: 10
               send_buffer_kb: 4096
+              tls:
+                enable: false
+                ca_file: "/etc/secureot/tls/ca.pem"
+                certificate_file: "/etc/secureot/tls/probe.pem"
+                private_key_file: "/etc/secureot/tls/probe.key"
+                server_name: "collector.example"
+                min_version: "1.3"
             """;
 
     /** The forwarder publishing to Kafka: every key of that protocol. */
@@ -94,6 +101,27 @@ class ConfigKeysDocumentedTest {
         Set<String> asked = askedPaths(FORWARDER_FULL, true);
         // Keys of the other protocol are asked too (to refuse them), so one file covers both.
         assertTrue(asked.containsAll(List.of("forward.format", "forward.max_datagram_bytes")), asked.toString());
+        assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
+    }
+
+    @Test
+    void everyKeyOfAnAuthenticatedUdpForwarderIsInTheReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path key = dir.resolve("probe.key");
+        java.nio.file.Files.write(key, new byte[32]);
+        Set<String> asked = askedPaths(SPAN_FULL + """
+                forward:
+                  enable: true
+                  host: "127.0.0.1"
+                  port: 5000
+                  protocol: udp
+                  format: sot1
+                  max_datagram_bytes: 1472
+                  auth:
+                    key_id: 7
+                    key_file: "%s"
+                """.formatted(key), true);
+        assertTrue(asked.containsAll(List.of("forward.auth.key_id", "forward.auth.key_file")), asked.toString());
         assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
     }
 

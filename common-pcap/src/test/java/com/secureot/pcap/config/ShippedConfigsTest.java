@@ -22,9 +22,11 @@ class ShippedConfigsTest {
     }
 
     @Test
-    void theForwarderExampleIsValidAndForwards() throws ConfigException {
-        SpanConfig c = SpanConfig.from(YamlDocuments.load(
-                DocumentedKeys.inRepository("packaging/config/sniffer-span-forwarder.yaml")), true);
-        assertEquals(true, c.forward().enable());
+    void theForwarderExamplesAreValidAndForward() throws ConfigException {
+        for (String path : new String[] {"packaging/config/sniffer-span-forwarder.yaml",
+                "docs/examples/sniffer-span-forwarder-demo.yaml"}) {
+            SpanConfig c = SpanConfig.from(YamlDocuments.load(DocumentedKeys.inRepository(path)), true);
+            assertEquals(true, c.forward().enable(), path);
+        }
     }
 }

@@ -109,6 +109,49 @@ class CaptureFileReaderTest {
     }
 
     @Test
+    void aReservedOrUnknownLinkTypeIsAFormatErrorNamingIt() {
+        for (int link : new int[] {65535, 0xFFFFFFFF, 4}) {
+            byte[] file = TestPcaps.pcap(TRAFFIC.subList(0, 1), false, ByteOrder.LITTLE_ENDIAN, link, 65535);
+            CaptureFormatException e = assertThrows(CaptureFormatException.class, () -> read(file));
+            assertTrue(e.getMessage().contains("link type " + Integer.toUnsignedString(link) + " is reserved or unknown"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void outOfRangeFractionsComeBackAsTheyWereWritten() throws Exception {
+        byte[] file = TestPcaps.pcap(TRAFFIC.subList(0, 2), false, ByteOrder.LITTLE_ENDIAN, 1, 65535);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        int second = 24 + 16 + TRAFFIC.get(0).data().length;
+        b.putInt(24 + 4, 1_500_000).putInt(second + 4, 4_000_000); // 1.5 s and 4 s of microseconds
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        PcapFileWriter w = new PcapFileWriter(Channels.newChannel(out), java.nio.ByteBuffer.allocate(4096), false, 1,
+                65535, true, 0);
+        try (CaptureFileReader r = CaptureFileReader.of(Channels.newChannel(new ByteArrayInputStream(file)), "t.pcap")) {
+            r.readAll(new com.secureot.pcap.packet.PacketHandler() {
+                @Override
+                public void packet(byte[] d, int off, int cap, int orig, int lt, long sec, int nanos, boolean nano,
+                                   int snap) {
+                }
+
+                @Override
+                public void packet(java.nio.ByteBuffer d, int off, int cap, int orig, int lt, long sec, int nanos,
+                                   boolean nano, int snap) {
+                    byte[] data = new byte[cap];
+                    d.get(off, data);
+                    try {
+                        w.append(sec, nanos, data, 0, cap, orig);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+        }
+        w.flush();
+        assertTrue(Arrays.equals(file, out.toByteArray()), "the replayed file is byte for byte the original");
+    }
+
+    @Test
     void aRecordClaimingAHugeLengthIsCorruptionNotAnAllocation() {
         byte[] file = TestPcaps.pcap(TRAFFIC.subList(0, 2), true, ByteOrder.LITTLE_ENDIAN, 1, 65535);
         int second = 24 + 16 + TRAFFIC.get(0).data().length;

@@ -117,13 +117,22 @@ class AddressRouterTest {
     }
 
     @Test
+    void noFileNameStartsWithADashForAddressesThatStartWithTwoColons() {
+        AddressRouter r = router("{src_ip}", "10.5.0.0/16", "x");
+        assertEquals("0--1", routeEth(r, TestPcaps.ipv6Frame("::1", "fd00::1", 10)));
+        assertEquals("0--0", routeEth(r, TestPcaps.ipv6Frame("::", "fd00::1", 10)));
+        assertEquals("0--a-b", routeEth(r, TestPcaps.ipv6Frame("::a:b", "fd00::1", 10)));
+        assertEquals("fd00--", routeEth(r, TestPcaps.ipv6Frame("fd00::", "fd00::1", 10)));
+    }
+
+    @Test
     void placeholdersRenderIpv4DottedIpv6CompressedAndNonIp() {
         AddressRouter r = router("host_{src_ip}", "10.5.0.0/16", "flow_{src_ip}_to_{dst_ip}");
         assertEquals("host_192.168.1.10", routeEth(r, TestPcaps.ipv4Frame("192.168.1.10", "172.16.0.1", 10)));
         assertEquals("host_fd00--10", routeEth(r, TestPcaps.ipv6Frame("fd00::10", "fd00::1", 10)));
         assertEquals("host_2001-db8-0-1-1-1-1-1",
                 routeEth(r, TestPcaps.ipv6Frame("2001:db8:0:1:1:1:1:1", "fd00::1", 10)));
-        assertEquals("host_--1", routeEth(r, TestPcaps.ipv6Frame("::1", "::1", 10)));
+        assertEquals("host_0--1", routeEth(r, TestPcaps.ipv6Frame("::1", "::1", 10)));
         assertEquals("host_non-ip", routeEth(r, TestPcaps.arpFrame("192.168.1.10", "192.168.1.1")));
         assertEquals("host_non-ip", routeEth(r, TestPcaps.profinetFrame(0x8001)));
         assertEquals("flow_10.5.0.7_to_10.6.0.1", routeEth(r, TestPcaps.ipv4Frame("10.5.0.7", "10.6.0.1", 10)));

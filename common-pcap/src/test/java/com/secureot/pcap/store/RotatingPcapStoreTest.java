@@ -36,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RotatingPcapStoreTest {
     private static final RetentionConfig NO_RETENTION = new RetentionConfig(0, 0, 60);
+    /** A file's global header, written when the file is created. */
+    private static final long HEADER = 24;
     @TempDir
     Path dir;
     private final CaptureMetrics metrics = new CaptureMetrics();
@@ -160,7 +162,7 @@ class RotatingPcapStoreTest {
 
     @Test
     void anExistingFileIsNeverTruncatedAndARestartWritesTheNextPart() throws IOException {
-        byte[] foreign = "not ours, must stay".getBytes();
+        byte[] foreign = capture(1000);
         Files.write(dir.resolve("plc_20240131_13.pcap"), foreign);
         RotatingPcapStore first = utcStore();
         Packet a = at("2024-01-31T13:05:00Z", 1);
@@ -228,8 +230,8 @@ class RotatingPcapStoreTest {
         assertEquals(4, s.openFiles());
         // A closed file's records are written out; an open one's wait in its buffer (no flush period passed).
         assertTrue(Files.size(dir.resolve("b_20240131_13.pcap")) > 0, "b, written longest ago, was closed");
-        assertEquals(0, Files.size(dir.resolve("a_20240131_13.pcap")), "a, opened first but written again, stays open");
-        assertEquals(0, Files.size(dir.resolve("c_20240131_13.pcap")));
+        assertEquals(HEADER, Files.size(dir.resolve("a_20240131_13.pcap")), "a, opened first but written again, stays open");
+        assertEquals(HEADER, Files.size(dir.resolve("c_20240131_13.pcap")));
     }
 
     @Test
@@ -238,7 +240,7 @@ class RotatingPcapStoreTest {
         RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.LIVE);
         Packet p = at("2024-01-31T13:58:59.5Z", 1);
         write(s, "plc", p, false);
-        assertEquals(0, Files.size(dir.resolve("plc_20240131_13.pcap")), "buffered until the flush period");
+        assertEquals(HEADER, Files.size(dir.resolve("plc_20240131_13.pcap")), "buffered until the flush period");
         clock.advance(Duration.ofMillis(1000));
         s.tick();
         assertEquals(List.of(p.micro()), packets("plc_20240131_13.pcap"), "flushed within a second");
@@ -263,7 +265,7 @@ class RotatingPcapStoreTest {
         paced.tick();
         fast.tick();
         assertEquals(List.of(p.micro()), packets("paced_20240131_13.pcap"), "paced: flushed within a second");
-        assertEquals(0, Files.size(dir.resolve("fast_20240131_13.pcap")), "fast: still buffered");
+        assertEquals(HEADER, Files.size(dir.resolve("fast_20240131_13.pcap")), "fast: still buffered");
         fast.close();
         assertEquals(List.of(p.micro()), packets("fast_20240131_13.pcap"), "fast: written when the file closes");
     }
@@ -358,7 +360,7 @@ class RotatingPcapStoreTest {
         long now = clock.millis();
         for (int h = 0; h < 3; h++) {
             Path p = dir.resolve("old_20240101_0" + h + ".pcap");
-            Files.write(p, new byte[1000]);
+            Files.write(p, capture(1000));
             Files.setLastModifiedTime(p, FileTime.fromMillis(now - (10 - h) * 3_600_000L));
         }
         Files.write(dir.resolve("notes.txt"), new byte[5000]);
@@ -386,13 +388,104 @@ class RotatingPcapStoreTest {
         long now = clock.millis();
         Path old = dir.resolve("a_20240101_00.pcap");
         Path young = dir.resolve("a_20240101_01-3.pcap");
-        Files.write(old, new byte[10]);
-        Files.write(young, new byte[10]);
+        Files.write(old, capture(100));
+        Files.write(young, capture(100));
         Files.setLastModifiedTime(old, FileTime.fromMillis(now - 3 * 3_600_000L));
         Files.setLastModifiedTime(young, FileTime.fromMillis(now - 3_000_000L));
         RotatingPcapStore s = store(ZoneOffset.UTC, 0, 64, new RetentionConfig(0, 7200, 1), StoreTiming.LIVE);
         clock.advance(Duration.ofSeconds(2));
         s.tick();
         assertEquals(List.of("a_20240101_01-3.pcap"), files());
+    }
+
+    /** A whole capture of {@code bytes} bytes (one record), as another writer or an earlier run left it. */
+    private static byte[] capture(int bytes) {
+        byte[] frame = new byte[bytes - 40];
+        return TestPcaps.pcap(List.of(new Packet(1, 1_706_706_000L, 0, frame.length, frame)), false,
+                java.nio.ByteOrder.LITTLE_ENDIAN, 1, 65535);
+    }
+
+    @Test
+    void atStartAFileCutInsideARecordIsCutBackToItsLastWholeRecordAndCounted() throws IOException {
+        List<Packet> in = TestPcaps.mixedTraffic(1_706_706_000L, 20, 7);
+        byte[] whole = TestPcaps.pcap(in, false, java.nio.ByteOrder.LITTLE_ENDIAN, 1, 65535);
+        Path torn = dir.resolve("plc_20240131_13.pcap");
+        Files.write(torn, java.util.Arrays.copyOf(whole, whole.length - 5)); // the last record lacks 5 bytes
+        Path cutInHeader = dir.resolve("hmi_20240131_13.pcap");
+        int lastRecord = whole.length - 16 - in.get(in.size() - 1).data().length;
+        Files.write(cutInHeader, java.util.Arrays.copyOf(whole, lastRecord + 9)); // 9 of the 16 header bytes
+        Path intact = dir.resolve("rtu_20240131_13.pcap");
+        Files.write(intact, whole);
+        ListAppender<ILoggingEvent> repairs = repairLog();
+
+        utcStore().close();
+
+        assertEquals(in.subList(0, in.size() - 1).stream().map(Packet::micro).toList(), TestPcaps.read(torn).packets());
+        assertEquals(lastRecord, Files.size(torn));
+        assertEquals(lastRecord, Files.size(cutInHeader));
+        assertArrayEquals(whole, Files.readAllBytes(intact), "a whole file is not touched");
+        assertEquals(2, metrics.filesRepaired.get());
+        assertEquals(2, repairs.list.size(), repairs.list.toString());
+        assertTrue(repairs.list.stream().allMatch(e -> e.getFormattedMessage().contains("cut back from")));
+    }
+
+    @Test
+    void atStartAFileWithoutAHeaderIsMovedAsideAndAnEmptyOneRemoved() throws IOException {
+        Files.write(dir.resolve("plc_20240131_13.pcap"), new byte[0]);
+        byte[] garbage = "not a capture at all, but bytes of someone".getBytes();
+        Files.write(dir.resolve("hmi_20240131_13-2.pcap"), garbage);
+        ListAppender<ILoggingEvent> repairs = repairLog();
+
+        RotatingPcapStore s = utcStore();
+        write(s, "hmi", at("2024-01-31T13:05:00Z", 1), false);
+        s.close();
+
+        assertEquals(List.of("hmi_20240131_13-2.pcap.damaged", "hmi_20240131_13.pcap"), files());
+        assertArrayEquals(garbage, Files.readAllBytes(dir.resolve("hmi_20240131_13-2.pcap.damaged")));
+        assertEquals(2, metrics.filesRepaired.get());
+        assertEquals(2, repairs.list.size(), repairs.list.toString());
+    }
+
+    @Test
+    void aNewFileHasItsHeaderBeforeAnyRecordIsFlushed() throws Exception {
+        RotatingPcapStore fast = store(ZoneOffset.UTC, 0, 64, NO_RETENTION, StoreTiming.FAST_REPLAY);
+        write(fast, "fast", at("2024-01-31T13:05:00Z", 1), false);
+        fast.tick(); // a fast replay flushes only when a file closes: the record stays buffered
+        // The header is written by the thread that creates the file, as soon as it exists.
+        Path f = dir.resolve("fast_20240131_13.pcap");
+        long end = System.nanoTime() + 10_000_000_000L;
+        while ((!Files.exists(f) || Files.size(f) < HEADER) && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        // Were the process killed now, the file would be a valid capture (of no packet yet).
+        assertEquals(HEADER, Files.size(f));
+        assertEquals(List.of(), TestPcaps.read(f).packets());
+    }
+
+    private ListAppender<ILoggingEvent> repairLog() {
+        ListAppender<ILoggingEvent> a = new ListAppender<>();
+        a.start();
+        ((Logger) LoggerFactory.getLogger(TornFileRepair.class)).addAppender(a);
+        return a;
+    }
+
+    @Test
+    void aRecordLargerThanItsSourcesSnaplenGoesToAFileWhoseHeaderCoversIt() throws IOException {
+        RotatingPcapStore s = utcStore();
+        long t = java.time.Instant.parse("2024-01-31T13:05:00Z").getEpochSecond();
+        byte[] small = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 40);
+        byte[] big = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 300);
+        OutputSeries plc = s.series("plc");
+        s.write(plc, 1, false, 200, t, 0, small, 0, small.length, small.length);
+        s.write(plc, 1, false, 200, t + 1, 0, big, 0, big.length, big.length); // over the stream's snaplen 200
+        s.write(plc, 1, false, 200, t + 2, 0, small, 0, small.length, small.length);
+        s.close();
+        TestPcaps.PcapFile first = TestPcaps.read(dir.resolve("plc_20240131_13.pcap"));
+        TestPcaps.PcapFile second = TestPcaps.read(dir.resolve("plc_20240131_13-1.pcap"));
+        assertEquals(200, first.snaplen());
+        assertEquals(1, first.packets().size());
+        assertTrue(second.snaplen() >= big.length, "snaplen " + second.snaplen() + " covers " + big.length);
+        assertEquals(2, second.packets().size());
+        assertEquals(3, metrics.written.get());
     }
 }

@@ -54,6 +54,11 @@ public final class DaemonRun implements AutoCloseable {
         }
     }
 
+    /** The process id, for signals a test sends itself ({@code kill -STOP}). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean alive() {
         return process.isAlive();
     }
@@ -90,6 +95,15 @@ public final class DaemonRun implements AutoCloseable {
         }
         logReader.join();
         return process.exitValue();
+    }
+
+    /** SIGKILL (kill -9: no flush, no close), then the exit status. */
+    public int kill(long timeoutSeconds) throws InterruptedException {
+        if (!process.isAlive()) {
+            throw new AssertionError(name + " ended before the kill (exit " + process.exitValue() + "); log:\n" + log());
+        }
+        process.toHandle().destroyForcibly();
+        return awaitExit(timeoutSeconds);
     }
 
     /** SIGTERM, then the exit status. */

@@ -7,16 +7,18 @@ import com.secureot.remote.config.CollectorConfig;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.remote.sender.SenderRegistry;
+import com.secureot.remote.sot2.Sot2Streams;
 
 import java.time.Clock;
 import java.util.List;
 
 /**
  * What every receiving thread shares: the configuration, the senders, the counters, and the
- * pipeline to the file writer. Each thread makes its own publisher (a publisher has one owner).
+ * pipeline to the file writer, the SOT2 streams. Each thread makes its own publisher (a publisher
+ * has one owner).
  */
 public record Ingest(CollectorConfig config, SenderRegistry senders, CollectorMetrics metrics, RejectLog rejects,
-                     BatchPool pool, List<ConsumerWorker> writers, Clock clock) {
+                     BatchPool pool, List<ConsumerWorker> writers, Clock clock, Sot2Streams sot2) {
     /** A batch is handed to the writer at the latest this long after its first packet. */
     static final long BATCH_MAX_AGE_MILLIS = 200;
 

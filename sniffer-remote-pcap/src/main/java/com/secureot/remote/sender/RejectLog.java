@@ -27,6 +27,16 @@ public final class RejectLog {
     /** Counts the refusal for the sender and in the totals, and logs it unless over the rate. */
     public void reject(Sender sender, String where, RejectReason reason, String detail) {
         metrics.reject(reason);
+        count(sender, where, reason, detail);
+    }
+
+    /** As {@link #reject}, for a TCP connection refused by the connection policy or TLS (counted there too). */
+    public void rejectConnection(Sender sender, String where, RejectReason reason, String detail) {
+        metrics.rejectConnection(reason);
+        count(sender, where, reason, detail);
+    }
+
+    private void count(Sender sender, String where, RejectReason reason, String detail) {
         if (sender != null) {
             sender.rejected.incrementAndGet();
         }

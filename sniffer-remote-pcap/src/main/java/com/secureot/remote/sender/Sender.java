@@ -11,8 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * that address; it is what a packet carries in {@code PacketBatch.origin}.
  */
 public final class Sender {
+    private final InetAddress address;
     private final String rendered;
     private final String name;
+    /** The TLS certificate's name (first DNS SAN, else CN), or null for a plaintext sender. */
+    private final String certificateName;
+    /** What {@code {sender_name}} becomes: the certificate name made safe for a file name, else {@link #rendered}. */
+    private final String fileName;
     private final boolean v4;
     private final long v4Address;
     private final long hi;
@@ -32,6 +37,13 @@ public final class Sender {
     public long reportedRejected = -1;
 
     public Sender(InetAddress address) {
+        this(address, null);
+    }
+
+    /** A sender known by its verified certificate name, seen first at {@code address}. */
+    public Sender(InetAddress address, String certificateName) {
+        this.address = address;
+        this.certificateName = certificateName;
         byte[] b = address.getAddress();
         rendered = IpAddresses.renderForFileName(address);
         // A v4 client on a dual-stack socket (::ffff:a.b.c.d) is matched and named as IPv4.
@@ -46,10 +58,41 @@ public final class Sender {
             hi = IpAddresses.be64(b, 0);
             lo = IpAddresses.be64(b, 8);
         }
-        name = v4 ? rendered : IpAddresses.renderV6(hi, lo);
+        String shown = v4 ? rendered : IpAddresses.renderV6(hi, lo);
+        name = certificateName == null ? shown : safeFileName(certificateName) + " (" + shown + ")";
+        fileName = certificateName == null ? rendered : safeFileName(certificateName);
     }
 
-    /** The address as in logs: {@code 192.168.1.10}, {@code fd00::10}. */
+    /**
+     * A certificate name as a file-name part: letters, digits, '.', '_' and '-' kept, anything else
+     * '_', no leading '.' or '-', at most 64 characters (a certificate is the sender's claim, not trusted text).
+     */
+    static String safeFileName(String certName) {
+        StringBuilder sb = new StringBuilder(Math.min(certName.length(), 64));
+        for (int i = 0; i < certName.length() && sb.length() < 64; i++) {
+            char c = certName.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                    || ((c == '.' || c == '-') && sb.length() > 0);
+            sb.append(ok ? c : '_');
+        }
+        String s = sb.toString().replace("..", "__");
+        return s.isEmpty() ? "_" : s;
+    }
+
+    public InetAddress address() {
+        return address;
+    }
+
+    public String certificateName() {
+        return certificateName;
+    }
+
+    /** The sender as {@code {sender_name}} renders it. */
+    public String fileName() {
+        return fileName;
+    }
+
+    /** The address as in logs: {@code 192.168.1.10}, {@code fd00::10}; {@code probe-a (10.0.0.5)} when verified by TLS. */
     public String name() {
         return name;
     }

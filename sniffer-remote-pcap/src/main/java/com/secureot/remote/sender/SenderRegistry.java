@@ -19,6 +19,8 @@ public final class SenderRegistry {
     public static final int MAX_SENDERS = 4096;
 
     private final ConcurrentHashMap<InetAddress, Sender> senders = new ConcurrentHashMap<>();
+    /** Senders verified by TLS, by certificate name: one identity whatever address it connects from. */
+    private final ConcurrentHashMap<String, Sender> named = new ConcurrentHashMap<>();
     private final IpPrefix[] allowed;
     /** Senders not tracked because the registry was full. */
     public final AtomicLong untracked = new AtomicLong();
@@ -40,6 +42,19 @@ public final class SenderRegistry {
         return senders.computeIfAbsent(address, Sender::new);
     }
 
+    /** The sender with the verified certificate name {@code certName}, created on first sight at {@code address}. */
+    public Sender named(InetAddress address, String certName) {
+        Sender s = named.get(certName);
+        if (s != null) {
+            return s;
+        }
+        if (senders.size() + named.size() >= MAX_SENDERS) {
+            untracked.incrementAndGet();
+            return new Sender(address, certName);
+        }
+        return named.computeIfAbsent(certName, n -> new Sender(address, n));
+    }
+
     /** True when the allow-list is empty or holds the sender. */
     public boolean allowed(Sender s) {
         if (allowed.length == 0) {
@@ -56,7 +71,8 @@ public final class SenderRegistry {
     /** The tracked senders, by name. */
     public List<Sender> snapshot() {
         List<Sender> out = new ArrayList<>(senders.values());
-        out.sort(Comparator.comparing(Sender::rendered));
+        out.addAll(named.values());
+        out.sort(Comparator.comparing(Sender::fileName));
         return out;
     }
 }

@@ -68,6 +68,6 @@ public final class SenderRouter implements PacketRouter {
                 break;
             }
         }
-        return t.render(null, null, s.rendered());
+        return t.render(null, null, s.rendered(), s.fileName());
     }
 }

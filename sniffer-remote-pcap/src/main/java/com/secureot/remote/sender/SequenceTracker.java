@@ -52,4 +52,20 @@ public final class SequenceTracker {
     public long lastGap() {
         return lastGap;
     }
+
+    /** True once a number was seen (or restored). */
+    public boolean started() {
+        return started;
+    }
+
+    /** The number the next datagram should carry. */
+    public long expected() {
+        return expected;
+    }
+
+    /** Continues a run saved before a collector restart: the next number due is {@code expected}. */
+    public void restore(long expected) {
+        started = true;
+        this.expected = expected & MASK;
+    }
 }

@@ -76,4 +76,75 @@ class CollectorConfigTest {
         List<String> e = errors(EARLIER.replace("port: 5000\n", ""));
         assertEquals(List.of("port: is required (or tcp_port/udp_port for each protocol in use)"), e);
     }
+
+    @Test
+    void noKeysAndNoAuthenticationAsBefore() throws ConfigException {
+        CollectorConfig c = parse(EARLIER);
+        assertEquals(false, c.requireAuthentication());
+        assertTrue(c.udpAuth().keys().isEmpty());
+    }
+
+    @Test
+    void sensorKeysAreReadFromTheirFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path a = dir.resolve("a.key");
+        java.nio.file.Path b = dir.resolve("b.key");
+        java.nio.file.Files.write(a, new byte[32]);
+        java.nio.file.Files.write(b, new byte[64]);
+        CollectorConfig c = parse(EARLIER.replace("protocol: \"tcp\"", "protocol: udp") + """
+                require_authentication: true
+                udp_auth:
+                  keys:
+                    - {key_id: 1, key_file: "%s", sensor_name: "probe-a"}
+                    - {key_id: 2, key_file: "%s", sensor_name: "probe-b"}
+                """.formatted(a, b));
+        assertTrue(c.requireAuthentication());
+        assertEquals(List.of(1L, 2L), c.udpAuth().keys().stream().map(k -> k.id()).toList());
+        assertEquals("probe-b", c.udpAuth().keys().get(1).name());
+    }
+
+    @Test
+    void badKeysAreOneLineEachNamingTheKeyAndTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path good = dir.resolve("good.key");
+        java.nio.file.Path shortKey = dir.resolve("short.key");
+        java.nio.file.Files.write(good, new byte[32]);
+        java.nio.file.Files.write(shortKey, new byte[31]);
+        List<String> e = errors(EARLIER.replace("protocol: \"tcp\"", "protocol: udp") + """
+                udp_auth:
+                  keys:
+                    - {key_id: 1, key_file: "%s", sensor_name: "probe-a"}
+                    - {key_id: 1, key_file: "%s", sensor_name: "probe-b"}
+                    - {key_id: 2, key_file: "%s", sensor_name: "probe-c"}
+                    - {key_id: 3, key_file: "%s", sensor_name: "probe-d"}
+                    - {key_id: -4, key_file: "%s", sensor_name: "probe-e", colour: red}
+                    - {key_file: "%s"}
+                """.formatted(good, good, shortKey, dir.resolve("missing.key"), good, good));
+        assertEquals(List.of(
+                "udp_auth.keys[1].key_id: 1 is already the id of udp_auth.keys[0] (each key needs its own id)",
+                "udp_auth.keys[2].key_file: \"" + shortKey + "\" holds 31 bytes; a key must be at least 32 bytes "
+                        + "(make one with: head -c 32 /dev/urandom > FILE)",
+                "udp_auth.keys[3].key_file: \"" + dir.resolve("missing.key") + "\" does not exist",
+                "udp_auth.keys[4].key_id: -4 is out of range (expected 0..4294967295)",
+                "udp_auth.keys[4].colour: unknown key",
+                "udp_auth.keys[5].key_id: is required",
+                "udp_auth.keys[5].sensor_name: is required"), e);
+    }
+
+    @Test
+    void requiringAuthenticationOnUdpNeedsKeys() {
+        assertEquals(List.of("require_authentication: is true but udp_auth.keys is empty: every UDP datagram would "
+                + "be refused (add the sensors' keys, or listen on TCP only)"),
+                errors(EARLIER.replace("protocol: \"tcp\"", "protocol: both") + "require_authentication: true\n"));
+    }
+
+    @Test
+    void anIpv4MappedAllowListEntryThatCanNeverMatchIsAnError() throws ConfigException {
+        List<String> e = errors(EARLIER + "allowed_senders: [\"::ffff:127.0.0.3\", \"::ffff:10.0.0.0/104\", \"fd00::/8\"]\n");
+        assertEquals(List.of(
+                "allowed_senders[0]: \"::ffff:127.0.0.3\" is an IPv4-mapped IPv6 address, which never matches: IPv4 "
+                        + "senders are matched as IPv4 (write \"127.0.0.3\")",
+                "allowed_senders[1]: \"::ffff:10.0.0.0/104\" is an IPv4-mapped IPv6 address, which never matches: IPv4 "
+                        + "senders are matched as IPv4 (write \"10.0.0.0/8\")"), e);
+        assertEquals(1, parse(EARLIER + "allowed_senders: [\"127.0.0.3\"]\n").allowedSenders().size());
+    }
 }

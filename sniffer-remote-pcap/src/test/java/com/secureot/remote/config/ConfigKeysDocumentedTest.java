@@ -40,6 +40,22 @@ class ConfigKeysDocumentedTest {
               max_snaplen: 262144
               idle_timeout_seconds: 3600
               queue_size_mb: 64
+              max_connections_per_address: 64
+              reserved_connections: 25
+              first_bytes_timeout_seconds: 30
+              progress_timeout_seconds: 10
+              io_threads: 2
+            require_authentication: false
+            tls:
+              enable: false
+              port: 5443
+              certificate_file: "/etc/secureot/tls/collector.pem"
+              private_key_file: "/etc/secureot/tls/collector.key"
+              client_ca_file: "/etc/secureot/tls/ca.pem"
+              crl_file: "/etc/secureot/tls/ca.crl"
+              allowed_clients: ["probe-a.site1", "*.site2"]
+              min_version: "1.3"
+              handshake_timeout_seconds: 10
             """ + DocumentedKeys.SHARED_BLOCKS;
 
     /** protocol kafka, every key of its own set. */
@@ -71,12 +87,23 @@ class ConfigKeysDocumentedTest {
     }
 
     @Test
-    void everyKeyOfTheCollectorIsInTheReference() throws Exception {
-        Map<String, Object> doc = new Yaml().load(COLLECTOR_FULL);
+    void everyKeyOfTheCollectorIsInTheReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path key = dir.resolve("probe-a.key");
+        java.nio.file.Files.write(key, new byte[32]);
+        Map<String, Object> doc = new Yaml().load(COLLECTOR_FULL + """
+                require_authentication: true
+                udp_auth:
+                  keys:
+                    - key_id: 7
+                      key_file: "%s"
+                      sensor_name: "probe-a"
+                """.formatted(key));
         ConfigNode root = ConfigNode.root(doc, new ArrayList<>());
         CollectorConfig.from(root); // a valid file: throws otherwise
         Set<String> asked = root.askedPaths();
-        assertTrue(asked.containsAll(List.of("limits.max_snaplen", "legacy_raw.link_type", "routing_rules[].ip")),
+        assertTrue(asked.containsAll(List.of("limits.max_snaplen", "legacy_raw.link_type", "routing_rules[].ip",
+                "udp_auth.keys[].key_file")),
                 asked.toString());
         assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
     }

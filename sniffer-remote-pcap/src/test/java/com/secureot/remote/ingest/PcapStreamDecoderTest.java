@@ -3,13 +3,15 @@ package com.secureot.remote.ingest;
 import com.secureot.pcap.metrics.RejectReason;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,14 +19,99 @@ class PcapStreamDecoderTest {
     record Rec(long sec, int nanos, int capLen, int origLen, int link, boolean nano) {
     }
 
+    /** What a sink received: the record's fields and its bytes. */
+    static final class Collected implements RecordSink {
+        final List<Rec> records = new ArrayList<>();
+        final List<byte[]> data = new ArrayList<>();
+        int roomLeft = Integer.MAX_VALUE;
+
+        @Override
+        public boolean room(int capLen) {
+            return roomLeft > 0;
+        }
+
+        @Override
+        public void record(ByteBuf src, int index, int capLen, int origLen, int linkType, long sec, int nanos,
+                           boolean nano, int snaplen) {
+            roomLeft--;
+            records.add(new Rec(sec, nanos, capLen, origLen, linkType, nano));
+            byte[] d = new byte[capLen];
+            src.getBytes(index, d);
+            data.add(d);
+        }
+    }
+
+    /** Decodes the stream pushed whole, then ended. */
     static List<Rec> decode(byte[] stream, int maxSnaplen) throws Exception {
-        List<Rec> out = new ArrayList<>();
-        ConnectionInput in = new ConnectionInput(new ByteArrayInputStream(stream), (b, s) -> true);
-        byte[] magic = new byte[4];
-        in.read(magic, 0, 4, true);
-        new PcapStreamDecoder(in, (d, off, cap, orig, link, sec, nanos, nano, snap) ->
-                out.add(new Rec(sec, nanos, cap, orig, link, nano)), maxSnaplen, () -> false).run(magic);
-        return out;
+        Collected out = new Collected();
+        try (PcapStreamDecoder d = new PcapStreamDecoder(out, maxSnaplen)) {
+            ByteBuf in = Unpooled.wrappedBuffer(stream);
+            assertTrue(d.read(in, false));
+            assertEquals(0, in.readableBytes());
+            d.end();
+        }
+        return out.records;
+    }
+
+    @Test
+    void piecesOfAnySizeGiveTheSameRecordsAndBytes() throws Exception {
+        ByteBuffer b = header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24 + 3 * (16 + 300));
+        for (int i = 0; i < 3; i++) {
+            b.putInt(i).putInt(i).putInt(300).putInt(300);
+            for (int j = 0; j < 300; j++) {
+                b.put((byte) (i * 7 + j));
+            }
+        }
+        byte[] stream = b.array();
+        for (int piece : new int[] {1, 3, 16, 17, 299, 1000}) {
+            Collected out = new Collected();
+            try (PcapStreamDecoder d = new PcapStreamDecoder(out, 262144)) {
+                for (int at = 0; at < stream.length; at += piece) {
+                    ByteBuf in = Unpooled.wrappedBuffer(stream, at, Math.min(piece, stream.length - at));
+                    assertTrue(d.read(in, false));
+                    assertEquals(0, in.readableBytes(), "a piece is consumed whole");
+                }
+                assertTrue(d.atBoundary());
+                d.end();
+            }
+            assertEquals(3, out.records.size(), "pieces of " + piece);
+            for (int i = 0; i < 3; i++) {
+                assertEquals((byte) (i * 7 + 299), out.data.get(i)[299], "pieces of " + piece + ", record " + i);
+                assertEquals((byte) (i * 7), out.data.get(i)[0]);
+            }
+        }
+    }
+
+    @Test
+    void aSinkWithoutRoomStopsTheDecoderWhichResumesWhereItStopped() throws Exception {
+        ByteBuffer b = header(ByteOrder.BIG_ENDIAN, 0xA1B2C3D4, 65535, 1, 24 + 3 * (16 + 10));
+        for (int i = 0; i < 3; i++) {
+            b.putInt(i).putInt(0).putInt(10).putInt(10).put(new byte[10]);
+        }
+        Collected out = new Collected();
+        out.roomLeft = 1;
+        try (PcapStreamDecoder d = new PcapStreamDecoder(out, 262144)) {
+            ByteBuf in = Unpooled.wrappedBuffer(b.array());
+            assertFalse(d.read(in, false), "stopped for room");
+            assertEquals(1, out.records.size());
+            assertTrue(in.readableBytes() > 0, "the rest stays unread");
+            out.roomLeft = 10;
+            assertTrue(d.read(in, false));
+            d.end();
+        }
+        assertEquals(List.of(0L, 1L, 2L), out.records.stream().map(Rec::sec).toList());
+    }
+
+    @Test
+    void aStreamEndingInsideARecordIsRefusedNamingHowFarItGot() throws Exception {
+        ByteBuffer b = header(ByteOrder.BIG_ENDIAN, 0xA1B2C3D4, 65535, 1, 24 + 16 + 4);
+        b.putInt(1).putInt(0).putInt(10).putInt(10).put(new byte[4]);
+        try (PcapStreamDecoder d = new PcapStreamDecoder(new Collected(), 262144)) {
+            d.read(Unpooled.wrappedBuffer(b.array()), false);
+            StreamRejected e = assertThrows(StreamRejected.class, d::end);
+            assertEquals(RejectReason.TRUNCATED_RECORD, e.reason);
+            assertEquals("stream ended inside record #1 (4 of 10 bytes); 0 records stored", e.getMessage());
+        }
     }
 
     static ByteBuffer header(ByteOrder order, int magic, int snaplen, int link, int size) {
@@ -73,10 +160,64 @@ class PcapStreamDecoderTest {
     }
 
     @Test
-    void aMicrosecondFractionOfAMillionIsRefused() {
+    void outOfRangeFractionsAreKeptAsTheyCame() throws Exception {
+        ByteBuffer micro = header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24 + 2 * 16);
+        micro.putInt(5).putInt(1_000_000).putInt(0).putInt(0);
+        micro.putInt(6).putInt(4_000_000).putInt(0).putInt(0);
+        List<Rec> out = decode(micro.array(), 262144);
+        // As nanoseconds in 32 bits (unsigned), which the file writer turns back into the same field.
+        assertEquals(1_000_000, Integer.divideUnsigned(out.get(0).nanos(), 1000));
+        assertEquals(4_000_000, Integer.divideUnsigned(out.get(1).nanos(), 1000));
+        ByteBuffer nano = header(ByteOrder.BIG_ENDIAN, 0xA1B23C4D, 65535, 1, 24 + 16);
+        nano.putInt(5).putInt(0xFFFFFFFF).putInt(0).putInt(0);
+        assertEquals(0xFFFFFFFF, decode(nano.array(), 262144).get(0).nanos());
+    }
+
+    @Test
+    void aMicrosecondFractionTooLargeToKeepIsRefusedWithWhy() {
         ByteBuffer b = header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24 + 16);
-        b.putInt(5).putInt(1_000_000).putInt(0).putInt(0);
-        assertEquals(RejectReason.BAD_RECORD,
-                assertThrows(StreamRejected.class, () -> decode(b.array(), 262144)).reason);
+        b.putInt(5).putInt(0xFFFFFFFF).putInt(0).putInt(0);
+        StreamRejected e = assertThrows(StreamRejected.class, () -> decode(b.array(), 262144));
+        assertEquals(RejectReason.BAD_RECORD, e.reason);
+        assertTrue(e.getMessage().contains("cannot be stored as it came"), e.getMessage());
+    }
+
+    @Test
+    void aSecondGlobalHeaderMidStreamStartsANewCaptureNotAZeroByteRecord() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(24 + 16 + 60 + 24 + 16 + 20);
+        b.put(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24).array());
+        b.order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(7).putInt(60).putInt(60).put(new byte[60]);
+        b.put(header(ByteOrder.BIG_ENDIAN, 0xA1B23C4D, 65535, 101, 24).array());
+        b.order(ByteOrder.BIG_ENDIAN).putInt(6).putInt(8).putInt(20).putInt(20).put(new byte[20]);
+        assertEquals(List.of(new Rec(5, 7000, 60, 60, 1, false), new Rec(6, 8, 20, 20, 101, true)),
+                decode(b.array(), 262144));
+    }
+
+    @Test
+    void reservedAndUnknownLinkTypesAreRefusedNamingTheValue() {
+        for (long link : new long[] {65535, 0xFFFFFFFFL, 4, 0x00010001L}) {
+            ByteBuffer b = header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, (int) link, 24);
+            StreamRejected e = assertThrows(StreamRejected.class, () -> decode(b.array(), 262144));
+            assertEquals(RejectReason.BAD_HEADER, e.reason);
+            assertTrue(e.getMessage().contains("link type " + link), e.getMessage());
+        }
+        // The FCS bits the format allows on top of a known type are not a reason to refuse.
+        assertTrue(com.secureot.pcap.packet.LinkTypes.isKnown(0x10000000L | 1));
+    }
+
+    @Test
+    void aSecondHeaderWithAnUnknownLinkTypeRefusesTheRestAndKeepsWhatCameBefore() {
+        ByteBuffer b = ByteBuffer.allocate(24 + 16 + 10 + 24);
+        b.put(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 1, 24).array());
+        b.order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(0).putInt(10).putInt(10).put(new byte[10]);
+        b.put(header(ByteOrder.LITTLE_ENDIAN, 0xA1B2C3D4, 65535, 65535, 24).array());
+        Collected out = new Collected();
+        StreamRejected e = assertThrows(StreamRejected.class, () -> {
+            try (PcapStreamDecoder d = new PcapStreamDecoder(out, 262144)) {
+                d.read(Unpooled.wrappedBuffer(b.array()), false);
+            }
+        });
+        assertTrue(e.getMessage().startsWith("second pcap header has link type 65535"), e.getMessage());
+        assertEquals(1, out.records.size());
     }
 }

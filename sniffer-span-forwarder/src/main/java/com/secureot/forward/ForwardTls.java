@@ -1,0 +1,92 @@
+package com.secureot.forward;
+
+import com.secureot.pcap.config.ConfigException;
+import com.secureot.pcap.config.ForwardTlsConfig;
+import com.secureot.pcap.tls.TlsMaterial;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code forward.tls}: this sensor's certificate and the CA that verifies the collector, read and
+ * checked once at start (a problem is exit 78 naming the key and the file). Each connection gets
+ * an engine that verifies the collector's chain and its name ({@code server_name}, the HTTPS
+ * rules: DNS or IP subject alternative name); TLS 1.3 unless {@code min_version: "1.2"}, AEAD only.
+ */
+final class ForwardTls {
+    /** TLS 1.3's suites (all AEAD) and TLS 1.2's AEAD ones with forward secrecy. */
+    private static final List<String> AEAD_SUITES = List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private final SSLContext context;
+    private final String serverName;
+    private final String[] protocols;
+    private final String[] suites;
+
+    private ForwardTls(SSLContext context, String serverName, String[] protocols, String[] suites) {
+        this.context = context;
+        this.serverName = serverName;
+        this.protocols = protocols;
+        this.suites = suites;
+    }
+
+    static ForwardTls load(ForwardTlsConfig cfg, Instant now) throws ConfigException {
+        TlsMaterial m = TlsMaterial.load("forward.tls", cfg.certificateFile(), cfg.privateKeyFile(), "ca_file",
+                cfg.caFile(), null, now);
+        SSLContext ctx;
+        try {
+            ctx = m.context(null);
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException("forward.tls: the JDK cannot build a TLS context from these files: "
+                    + e.getMessage());
+        }
+        List<String> suites = new ArrayList<>(AEAD_SUITES);
+        suites.retainAll(Arrays.asList(ctx.createSSLEngine().getSupportedCipherSuites()));
+        String[] protocols = cfg.minVersion().equals("1.2") ? new String[] {"TLSv1.3", "TLSv1.2"}
+                : new String[] {"TLSv1.3"};
+        ForwardTls tls = new ForwardTls(ctx, cfg.serverName(), protocols, suites.toArray(new String[0]));
+        tls.warmUp();
+        return tls;
+    }
+
+    /** Builds a ClientHello once at start, so that the first connection's handshake does not pay the JDK's set-up. */
+    private void warmUp() {
+        try {
+            SSLEngine e = engine(443);
+            e.beginHandshake();
+            e.wrap(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.allocate(e.getSession().getPacketBufferSize()));
+            e.closeOutbound();
+        } catch (javax.net.ssl.SSLException e) {
+            // only a warm-up: the real handshake reports its own problems
+        }
+    }
+
+    /** A client engine for one connection, verifying the collector as {@code server_name}. */
+    SSLEngine engine(int port) {
+        SSLEngine e = context.createSSLEngine(serverName, port);
+        e.setUseClientMode(true);
+        SSLParameters p = e.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        p.setProtocols(protocols);
+        p.setCipherSuites(suites);
+        if (!serverName.matches("[0-9.]+|.*:.*")) {
+            p.setServerNames(List.of(new SNIHostName(serverName)));
+        }
+        e.setSSLParameters(p);
+        return e;
+    }
+
+    String serverName() {
+        return serverName;
+    }
+}

@@ -1,0 +1,174 @@
+package com.secureot.forward;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * A TLS client over the forwarder's socket: the handshake (with a deadline, the socket
+ * non-blocking meanwhile), then the pcap stream's bytes encrypted into TLS records and written in
+ * full. The collector never sends data, so reading is only the handshake and the check that it
+ * did not refuse this sensor right after it (TLS 1.3 verifies the client's certificate after the
+ * client's side of the handshake is done).
+ */
+final class TlsChannel implements WritableByteChannel {
+    private final SocketChannel ch;
+    private final SSLEngine engine;
+    private final ByteBuffer netOut;
+    private final ByteBuffer netIn;
+    private final ByteBuffer appIn;
+    private boolean open = true;
+
+    TlsChannel(SocketChannel ch, SSLEngine engine) {
+        this.ch = ch;
+        this.engine = engine;
+        int packet = engine.getSession().getPacketBufferSize();
+        // Room for several records per write: a 256 KiB buffer of records becomes ~16 socket writes, not 16 per record.
+        this.netOut = ByteBuffer.allocateDirect(Math.max(packet, 4 * 16_709));
+        this.netIn = ByteBuffer.allocate(packet);
+        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+    }
+
+    /**
+     * Runs the handshake, then waits up to {@code settleMillis} for the collector's first record
+     * (a session ticket, or the alert refusing this sensor).
+     *
+     * @throws SSLException the collector could not be verified, or refused this sensor
+     */
+    void handshake(long timeoutMillis, long settleMillis) throws IOException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        ch.configureBlocking(false);
+        try (Selector sel = Selector.open()) {
+            ch.register(sel, 0);
+            SelectionKey key = ch.keyFor(sel);
+            engine.beginHandshake();
+            HandshakeStatus hs = engine.getHandshakeStatus();
+            while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
+                switch (hs) {
+                    case NEED_WRAP -> {
+                        netOut.clear();
+                        SSLEngineResult r = engine.wrap(ByteBuffer.allocate(0), netOut);
+                        netOut.flip();
+                        flush(sel, key, deadline);
+                        hs = r.getHandshakeStatus();
+                    }
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> hs = unwrap(sel, key, deadline, true);
+                    case NEED_TASK -> {
+                        Runnable t;
+                        while ((t = engine.getDelegatedTask()) != null) {
+                            t.run();
+                        }
+                        hs = engine.getHandshakeStatus();
+                    }
+                    default -> throw new SSLException("unexpected handshake state " + hs);
+                }
+            }
+            // TLS 1.3: the collector verifies this sensor's certificate now; a refusal is an alert here.
+            if ("TLSv1.3".equals(engine.getSession().getProtocol())) {
+                long settle = System.nanoTime() + settleMillis * 1_000_000L;
+                unwrap(sel, key, Math.min(deadline, settle), false);
+            }
+            key.cancel();
+        }
+        ch.configureBlocking(true);
+    }
+
+    /** Reads and unwraps one record; with {@code required} false, a quiet collector until the deadline is fine. */
+    private HandshakeStatus unwrap(Selector sel, SelectionKey key, long deadline, boolean required) throws IOException {
+        while (true) {
+            netIn.flip();
+            SSLEngineResult r = engine.unwrap(netIn, appIn);
+            netIn.compact();
+            appIn.clear(); // the collector sends no data; whatever it is, it is not ours to keep
+            if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                throw new SSLException("the collector closed the TLS connection");
+            }
+            if (r.getStatus() == SSLEngineResult.Status.OK && r.bytesConsumed() > 0) {
+                return r.getHandshakeStatus();
+            }
+            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                throw new SSLException("TLS record larger than the session's buffer");
+            }
+            // BUFFER_UNDERFLOW: more bytes needed.
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                if (required) {
+                    throw new SocketTimeoutException("TLS handshake with the collector not complete in time");
+                }
+                return engine.getHandshakeStatus();
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            sel.select(left);
+            sel.selectedKeys().clear();
+            if (ch.read(netIn) < 0) {
+                throw new SSLException("the collector closed the connection during the TLS handshake");
+            }
+        }
+    }
+
+    private void flush(Selector sel, SelectionKey key, long deadline) throws IOException {
+        while (netOut.hasRemaining()) {
+            if (ch.write(netOut) == 0) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    throw new SocketTimeoutException("TLS handshake with the collector not complete in time");
+                }
+                key.interestOps(SelectionKey.OP_WRITE);
+                sel.select(left);
+                sel.selectedKeys().clear();
+            }
+        }
+    }
+
+    /** Encrypts all of {@code src} and writes the records (blocking, as the plaintext socket does). */
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        int n = src.remaining();
+        int record = engine.getSession().getPacketBufferSize();
+        while (src.hasRemaining()) {
+            netOut.clear();
+            // As many records as fit, then one socket write for them.
+            while (src.hasRemaining() && netOut.remaining() >= record) {
+                SSLEngineResult r = engine.wrap(src, netOut);
+                if (r.getStatus() != SSLEngineResult.Status.OK) {
+                    throw new SSLException("TLS: cannot encrypt (" + r.getStatus() + ")");
+                }
+            }
+            netOut.flip();
+            while (netOut.hasRemaining()) {
+                ch.write(netOut);
+            }
+        }
+        return n;
+    }
+
+    /** A TLS close_notify, then nothing more. The socket itself is closed by its owner. */
+    void closeOutbound() throws IOException {
+        engine.closeOutbound();
+        netOut.clear();
+        engine.wrap(ByteBuffer.allocate(0), netOut);
+        netOut.flip();
+        while (netOut.hasRemaining()) {
+            ch.write(netOut);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open && ch.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        open = false;
+        ch.close();
+    }
+}

@@ -1,0 +1,27 @@
+package com.secureot.span;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Commands the fault tests run around the daemon: ip, sysctl, tcpreplay. */
+final class Shell {
+    private Shell() {
+    }
+
+    /** Runs {@code cmd} to its end; fails the test unless it exits {@code expected} (-1: any status). */
+    static void sh(int expected, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int rc = p.waitFor();
+        if (expected >= 0) {
+            assertEquals(expected, rc, String.join(" ", cmd) + ": " + out);
+        }
+    }
+
+    static boolean onPath(String tool) {
+        return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+    }
+}
