@@ -72,6 +72,16 @@ class KafkaCollectorConfigTest {
     }
 
     @Test
+    void tlsAuthenticationAndDurabilityAreErrorsUnderKafka() {
+        List<String> e = errors(KAFKA + "tls:\n  enable: true\nrequire_authentication: true\nudp_auth:\n  keys: []\n"
+                + "durability: fsync\n");
+        for (String key : new String[] {"tls", "require_authentication", "udp_auth", "durability"}) {
+            assertTrue(e.contains(key + ": is not for protocol kafka (the collector reads kafka.bootstrap_servers)"),
+                    e.toString());
+        }
+    }
+
+    @Test
     void consumerPropertiesCannotTurnOnAutoCommitOrReplaceTheGroup() {
         List<String> e = errors(KAFKA.replace("  group_id: central-collectors\n", "  group_id: central-collectors\n"
                 + "  properties:\n    enable.auto.commit: true\n    group.id: other\n"
