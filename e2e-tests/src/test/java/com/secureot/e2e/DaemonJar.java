@@ -7,9 +7,9 @@ import java.nio.file.Path;
  * The shaded jars the reactor built before this module (its test dependencies order the build),
  * next to this module's folder, where the tests run; run them with DaemonRun.
  */
-final class DaemonJar {
-    static final Path FORWARDER = jar("../sniffer-span-forwarder/target/sniffer-span-forwarder.jar");
-    static final Path COLLECTOR = jar("../sniffer-remote-pcap/target/sniffer-remote-pcap.jar");
+public final class DaemonJar {
+    public static final Path FORWARDER = jar("../sniffer-span-forwarder/target/sniffer-span-forwarder.jar");
+    public static final Path COLLECTOR = jar("../sniffer-remote-pcap/target/sniffer-remote-pcap.jar");
 
     private DaemonJar() {
     }

@@ -15,6 +15,8 @@ import com.secureot.remote.ingest.Ingest;
 import com.secureot.remote.ingest.TcpFront;
 import com.secureot.remote.ingest.TlsPort;
 import com.secureot.remote.ingest.UdpReceiver;
+import com.secureot.remote.kafka.KafkaIngest;
+import com.secureot.remote.kafka.SensorRouter;
 import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.remote.sender.RejectLog;
 import com.secureot.remote.sender.SenderRegistry;
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
@@ -67,6 +70,9 @@ public final class CollectorDaemon {
         int batchBytes = Math.max(BATCH_BYTES, config.limits().maxSnaplen());
         int batches = (int) Math.max(8, config.limits().queueBytes() / batchBytes);
         BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
+        if (config.kafka() != null) {
+            return runKafka(shutdown, pool, batches);
+        }
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
                 store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
         Pipeline pipeline = new Pipeline(writers);
@@ -155,6 +161,53 @@ public final class CollectorDaemon {
             return ExitCodes.SOFTWARE;
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code protocol: kafka}: one consumer thread instead of the listeners; files named by
+     * sensor id. The consumer is the pipeline's source: closed first on every exit path (what was
+     * consumed is stored, committed, the group left), then the writers; a writer that fails stops
+     * the collector with exit 70.
+     */
+    private int runKafka(Shutdown shutdown, BatchPool pool, int batches) throws InterruptedException,
+            BindException {
+        StorageConfig storage = config.storage();
+        StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
+                store -> new SensorRouter(storage.defaultPrefix(), store));
+        Pipeline pipeline = new Pipeline(writers);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Path stateDir = storage.outputDir().resolve(".kafka-state").resolve(
+                config.kafka().groupId().replaceAll("[^A-Za-z0-9._-]", "_"));
+        KafkaIngest ingest = new KafkaIngest(config.kafka(), metrics, pool, pipeline.workers(), stateDir,
+                config.limits().maxSnaplen(), stopped::countDown);
+        pipeline.addSource(ingest);
+        PrometheusEndpoint endpoint = null;
+        try {
+            endpoint = CollectorEndpoint.start(config.metrics(), metrics);
+            shutdown.onStop(stopped::countDown);
+            pipeline.onFailure(stopped::countDown);
+            pipeline.start();
+            try (CollectorReport report = new CollectorReport(config.metrics().logIntervalSeconds(), metrics,
+                    new SenderRegistry(java.util.List.of()), new Sensors(java.util.List.of()))) {
+                ingest.start();
+                stopped.await();
+                pipeline.close();
+                report.report("final: ", true);
+                ingest.report("final: ");
+            }
+        } finally {
+            pipeline.close(); // the consumer, then the writers: also when the endpoint failed
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        }
+        Throwable failed = pipeline.failure();
+        if (failed != null) {
+            log.error("internal error in a writer thread ({}); {} packets were counted as dropped (internal_error)",
+                    failed, metrics.storage.dropped(com.secureot.pcap.metrics.DropReason.INTERNAL_ERROR));
+            return ExitCodes.SOFTWARE;
+        }
+        return ingest.failure() != null ? ExitCodes.SOFTWARE : ExitCodes.OK;
     }
 
     /**

@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code sniffer-remote-pcap}: the collector storing what many sensors send, in files per sender. */
 @Command(name = "sniffer-remote-pcap", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
         description = "Receives packets from many sensors (PCAP-over-IP and legacy raw frames over TCP, SOT1 and "
-                + "legacy raw datagrams over UDP) and stores them in PCAP files rotated every hour and split by "
-                + "sender address.",
+                + "legacy raw datagrams over UDP, or SOTK records from Apache Kafka as a member of a consumer group) "
+                + "and stores them in PCAP files rotated every hour and split by sender address or sensor id.",
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:success (SIGTERM/SIGINT: records in flight finished, files flushed and closed)",
             "64:bad command line",
@@ -39,11 +39,15 @@ public final class RemotePcapMain implements Callable<Integer> {
         CollectorConfig cfg;
         try {
             cfg = CollectorConfig.from(options.load());
+            if (cfg.kafka() != null) {
+                com.secureot.remote.kafka.KafkaConsumerProperties.check(cfg.kafka());
+            }
             if (cfg.tls().enable()) {
                 TlsPort.load(cfg.tls(), Clock.systemUTC()); // the files: unreadable, key not the certificate's, expired
             }
             if (options.checkConfig()) {
-                return options.valid(cfg.storage().outputDir(), "");
+                return options.valid(cfg.storage().outputDir(), cfg.kafka() == null ? "" : "; consuming kafka topic "
+                        + cfg.kafka().client().topic() + " in group " + cfg.kafka().groupId());
             }
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);

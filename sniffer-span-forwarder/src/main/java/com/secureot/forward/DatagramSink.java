@@ -56,8 +56,11 @@ final class DatagramSink extends ForwardingSink {
     /** The last error logged, so that a steady stream of the same error is logged once. */
     private String lastError;
 
+    private final CollectorEndpoint endpoint;
+
     DatagramSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Path stateDir) {
         super(endpoint, cfg, metrics);
+        this.endpoint = endpoint;
         this.stateDir = stateDir;
         this.sot1 = cfg.format().equals("sot1");
         this.maxDatagram = cfg.maxDatagramBytes();

@@ -34,11 +34,12 @@ import java.util.concurrent.Callable;
         versionProvider = DaemonCommand.CaptureVersion.class,
         description = "Captures a SPAN/mirror port (or replays a capture file) into PCAP files rotated every hour "
                 + "and split by IP address, and forwards every packet to a collector (forward: block; TCP "
-                + "PCAP-over-IP, TCP SOT2 acknowledged with a spool, or UDP SOT1, see docs/wire-formats.md).",
+                + "PCAP-over-IP, TCP SOT2 acknowledged with a spool, UDP SOT1 or Apache Kafka SOTK records, see "
+                + "docs/wire-formats.md).",
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:success (SIGTERM/SIGINT: files flushed and closed; replay: every packet stored and forwarded)",
             "64:bad command line, or unreadable replay file",
-            "69:interface cannot be opened, or forward.host cannot be resolved",
+            "69:interface cannot be opened, or forward.host (forward.kafka.bootstrap_servers) cannot be resolved",
             "70:internal error",
             "74:replay ended with packets not stored (disk full, write error)",
             "75:replay ended with packets stored but not forwarded (one line says how many and why)",
@@ -63,6 +64,7 @@ public final class ForwarderMain implements Callable<Integer> {
         }
         SpanConfig cfg;
         CollectorEndpoint collector = null;
+        KafkaTarget kafka = null;
         String unresolved = null;
         ForwardTls tls = null;
         String exclusion = null;
@@ -70,6 +72,23 @@ public final class ForwarderMain implements Callable<Integer> {
             ConfigNode root = options.root();
             cfg = SpanConfig.read(root, true);
             CaptureChecks.check(root, cfg.capture());
+            if (cfg.forward().enable() && cfg.forward().usesKafka() && cfg.forward().kafka() != null) {
+                try {
+                    KafkaTarget.check(cfg.forward().kafka());
+                    kafka = KafkaTarget.resolve(cfg.forward());
+                    exclusion = kafka.bpfExclusion();
+                    checkExclusion(root, cfg, exclusion);
+                } catch (ConfigException e) {
+                    e.errors().forEach(root::addError);
+                } catch (UnknownHostException e) {
+                    // The message names forward.kafka.bootstrap_servers already.
+                    if (options.checkConfig()) {
+                        root.addError(e.getMessage());
+                    } else {
+                        unresolved = e.getMessage();
+                    }
+                }
+            }
             // A host with an error of its form reads as null: only a well-formed one is looked up.
             if (cfg.forward().enable() && cfg.forward().host() != null) {
                 try {
@@ -101,31 +120,37 @@ public final class ForwarderMain implements Callable<Integer> {
             root.throwIfErrors();
             if (unresolved != null) {
                 // Name resolution may come back (DNS down at boot): 69 lets systemd retry.
-                return DaemonCommand.fail("forward.host: " + unresolved, ExitCodes.UNAVAILABLE);
+                return DaemonCommand.fail((cfg.forward().usesKafka() ? "" : "forward.host: ") + unresolved,
+                        ExitCodes.UNAVAILABLE);
             }
             if (options.checkConfig()) {
-                return options.valid(cfg.storage().outputDir(),
-                        collector == null ? "" : "; forwarding to " + collector);
+                Object to = kafka != null ? kafka : collector;
+                return options.valid(cfg.storage().outputDir(), to == null ? "" : "; forwarding to " + to);
             }
         } catch (ConfigException e) {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
-        Spool spool = null;
-        String sensorId = null;
-        if (collector != null && cfg.forward().sot2()) {
-            Path dir = spoolDirectory(cfg);
-            try {
-                spool = Spool.open(dir, cfg.forward().spoolMaxBytes());
-            } catch (IOException e) {
-                return DaemonCommand.configError(new ConfigException("forward.spool.directory: cannot use " + dir
-                        + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+        BatchConsumer sink;
+        if (kafka != null) {
+            sink = new KafkaSink(kafka, cfg.forward(), metrics);
+        } else {
+            Spool spool = null;
+            String sensorId = null;
+            if (collector != null && cfg.forward().sot2()) {
+                Path dir = spoolDirectory(cfg);
+                try {
+                    spool = Spool.open(dir, cfg.forward().spoolMaxBytes());
+                } catch (IOException e) {
+                    return DaemonCommand.configError(new ConfigException("forward.spool.directory: cannot use " + dir
+                            + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+                }
+                sensorId = cfg.forward().sensorId() != null ? cfg.forward().sensorId() : SensorNames.hostName();
             }
-            sensorId = cfg.forward().sensorId() != null ? cfg.forward().sensorId() : SensorNames.hostName();
+            sink = collector == null ? null
+                    : ForwardingSink.create(cfg.forward(), collector, metrics,
+                            cfg.storage().outputDir(), tls, spool, sensorId);
         }
-        BatchConsumer sink = collector == null ? null
-                : ForwardingSink.create(cfg.forward(), collector, metrics,
-                        cfg.storage().outputDir(), tls, spool, sensorId);
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
                     .run(replay.readFile(), replay.replaySpeed(), sink, exclusion, Shutdown.install());
@@ -169,8 +194,10 @@ public final class ForwarderMain implements Callable<Integer> {
         String bpf = BpfFilters.and(user, exclusion);
         String problem = BpfFilters.problem(bpf, cfg.capture().snaplen());
         if (problem != null) {
-            String key = user == null ? "forward.host" : "capture.bpf_filter";
-            root.error(key, "\"" + (user == null ? cfg.forward().host() : user)
+            String key = user != null ? "capture.bpf_filter"
+                    : cfg.forward().usesKafka() ? "forward.kafka.bootstrap_servers" : "forward.host";
+            root.error(key, "\"" + (user != null ? user : cfg.forward().usesKafka()
+                    ? String.join(",", cfg.forward().kafka().bootstrapServers()) : cfg.forward().host())
                     + "\" gives an invalid BPF filter \"" + bpf + "\": " + problem);
         }
     }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 abstract class ForwardingSink implements BatchConsumer {
     private static final Logger log = LoggerFactory.getLogger(ForwardingSink.class);
 
-    protected final CollectorEndpoint endpoint;
+    /** Where the packets go, as the logs name it. */
+    private final Object target;
     protected final CaptureMetrics metrics;
     private final long drainMillis;
     /** Set by the drain watchdog: the sender must stop trying and count what is left. */
@@ -26,14 +27,14 @@ abstract class ForwardingSink implements BatchConsumer {
     private volatile boolean closed;
     private volatile Thread watchdog;
 
-    ForwardingSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics) {
-        this.endpoint = endpoint;
+    ForwardingSink(Object target, ForwardConfig cfg, CaptureMetrics metrics) {
+        this.target = target;
         this.metrics = metrics;
         this.drainMillis = cfg.drainTimeoutSeconds() * 1000L;
     }
 
     /**
-     * The sink for {@code cfg.protocol()} and format; opens nothing until its worker runs, except
+     * The sink for TCP or UDP ({@code cfg.protocol()}) and format (Kafka: {@link KafkaSink}); opens nothing until its worker runs, except
      * SOT2, whose spool is opened by the caller and whose sender starts here.
      *
      * @param stateDir the output folder, where authenticated UDP keeps its run epoch
@@ -81,7 +82,7 @@ abstract class ForwardingSink implements BatchConsumer {
             if (!closed) {
                 drainExpired = true;
                 log.warn("forward: the queue did not drain to {} within forward.drain_timeout_seconds ({} s); "
-                        + "what is left is counted as not forwarded", endpoint, drainMillis / 1000);
+                        + "what is left is counted as not forwarded", target, drainMillis / 1000);
                 abort();
             }
         }, "forward-drain");

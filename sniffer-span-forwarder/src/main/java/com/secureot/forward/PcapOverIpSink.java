@@ -64,8 +64,11 @@ final class PcapOverIpSink extends ForwardingSink {
     /** The TLS layer over {@link #channel}, or null. */
     private TlsChannel secure;
 
+    private final CollectorEndpoint endpoint;
+
     PcapOverIpSink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, ForwardTls tls) {
         super(endpoint, cfg, metrics);
+        this.endpoint = endpoint;
         this.tls = tls;
         this.connectTimeoutMillis = cfg.connectTimeoutMillis();
         this.sendBufferBytes = cfg.sendBufferBytes();

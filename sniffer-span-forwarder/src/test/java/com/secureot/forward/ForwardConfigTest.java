@@ -68,7 +68,7 @@ class ForwardConfigTest {
     void badValuesNameTheKey() {
         assertEquals(List.of("forward.port: 70000 is out of range (expected 1..65535)"),
                 errors("enable: true\nhost: h\nport: 70000\n"));
-        assertEquals(List.of("forward.protocol: \"sctp\" is not one of udp, tcp"),
+        assertEquals(List.of("forward.protocol: \"sctp\" is not one of udp, tcp, kafka"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: sctp\n"));
         assertEquals(List.of("forward.format: \"pcapng\" is not one of sot1, raw"),
                 errors("enable: true\nhost: h\nport: 1\nformat: pcapng\n"));
@@ -122,8 +122,15 @@ class ForwardConfigTest {
         assertEquals(64L << 20, g.spoolMaxBytes());
         assertEquals(List.of("forward.spool: is for format sot2 only (forward.format is pcap)"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nspool:\n  max_size_mb: 64\n"));
-        assertEquals(List.of("forward.sensor_id: \"a b\" is not a sensor name (1-255 letters, digits and . _ - : @)"),
+        // One rule for SOT2 and Kafka (SotkRecord.sensorIdProblem): the collector names files by it.
+        assertEquals(List.of("forward.sensor_id: \"a b\" is not a sensor id (1 to 64 of A-Z a-z 0-9 . _ -, starting "
+                        + "with a letter or digit)"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nsensor_id: \"a b\"\n"));
+        assertEquals(List.of("forward.sensor_id: \"../x\" is not a sensor id (1 to 64 of A-Z a-z 0-9 . _ -, starting "
+                        + "with a letter or digit)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nsensor_id: \"../x\"\n"));
+        assertEquals(List.of("forward.sensor_id: is for format sot2 only (forward.format is pcap)"),
+                errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nsensor_id: plant-7\n"));
         assertEquals(List.of("forward.spool.max_size_mb: 1 is out of range (expected 16..16777216)"),
                 errors("enable: true\nhost: h\nport: 1\nprotocol: tcp\nformat: sot2\nspool:\n  max_size_mb: 1\n"));
     }

@@ -197,6 +197,28 @@ public final class ConfigNode {
         return new ConfigNode(path(key), Collections.emptyMap(), errors, asked);
     }
 
+    /** The parsed value at {@code key} as YAML gave it (String, Number, Boolean, List, Map), or null. */
+    public Object value(String key) {
+        return raw(key);
+    }
+
+    /**
+     * A mapping whose keys belong to another program (Kafka client properties): its entries as
+     * they are, text keys only. Only the mapping's own path counts as asked; its keys are the
+     * caller's to check. Absent reads as empty.
+     */
+    public Map<String, Object> opaque(String key) {
+        Object v = raw(key);
+        if (v == null) {
+            return Map.of();
+        }
+        if (v instanceof Map<?, ?> m) {
+            return stringKeys(m, path(key));
+        }
+        error(key, quote(v) + " is not a mapping");
+        return Map.of();
+    }
+
     /** A list of mappings ({@code routing_rules[0]}, ...); absent reads as empty. */
     public List<ConfigNode> children(String key) {
         List<ConfigNode> out = new ArrayList<>();

@@ -16,19 +16,22 @@ package com.secureot.pcap.config;
  * @param sendBufferBytes the socket's send buffer (SO_SNDBUF)
  * @param auth UDP SOT1: the key that authenticates every datagram, or none
  * @param tls TCP: mutual TLS to the collector, {@link ForwardTlsConfig#DISABLED} when off
- * @param sensorId SOT2: the name the sensor gives in its hello (default: the host name)
+ * @param sensorId SOT2 and kafka: the name the sensor gives in its hello, the Kafka record key and
+ *                 the collector's {@code {sender_name}} (default: the host name); null otherwise
  * @param spoolDirectory SOT2: where unacknowledged packets wait; null: {@code <output>/.spool}
  * @param spoolMaxBytes SOT2: the spool's size limit; past it the oldest unacknowledged go first
  * @param backfillRateBitsPerSecond SOT2: the pace of resending a backlog; 0: as fast as it goes
+ * @param kafka the brokers, topic and producer properties; null unless the protocol is kafka
  */
 public record ForwardConfig(boolean enable, String host, int port, String protocol, String format,
                             int connectTimeoutMillis, int reconnectMinMillis, int reconnectMaxMillis,
                             int drainTimeoutSeconds, int maxDatagramBytes, int sendBufferBytes,
                             ForwardAuthConfig auth, ForwardTlsConfig tls, String sensorId,
-                            java.nio.file.Path spoolDirectory, long spoolMaxBytes, long backfillRateBitsPerSecond) {
+                            java.nio.file.Path spoolDirectory, long spoolMaxBytes, long backfillRateBitsPerSecond,
+                            KafkaClientConfig kafka) {
 
     public static final ForwardConfig DISABLED = new ForwardConfig(false, null, 0, "udp", "sot1", 0, 0, 0, 0, 0, 0,
-            ForwardAuthConfig.NONE, ForwardTlsConfig.DISABLED, null, null, 0, 0);
+            ForwardAuthConfig.NONE, ForwardTlsConfig.DISABLED, null, null, 0, 0, null);
 
     /** Acknowledged forwarding with a spool (TCP, {@code format: sot2}). */
     public boolean sot2() {
@@ -39,27 +42,54 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         return protocol.equals("tcp");
     }
 
+    public boolean usesKafka() {
+        return protocol.equals("kafka");
+    }
+
+    /** The keys one or two protocols use: the key, then those protocols. */
+    private static final String[][] KEY_PROTOCOLS = {
+        {"format", "udp", "tcp"}, {"max_datagram_bytes", "udp"}, {"auth", "udp"},
+        {"connect_timeout_ms", "tcp"}, {"reconnect_min_ms", "tcp"}, {"reconnect_max_ms", "tcp"}, {"tls", "tcp"},
+        {"spool", "tcp"}, {"backfill_rate_mbps", "tcp"},
+        {"send_buffer_kb", "udp", "tcp"}, {"sensor_id", "tcp", "kafka"}, {"kafka", "kafka"}};
+
     static ForwardConfig read(ConfigNode n) {
         boolean enable = n.bool("enable", false);
-        String host = enable ? n.requiredString("host") : n.string("host", null);
-        if (host != null && host.isBlank()) {
-            n.error("host", "must not be empty");
-            host = null;
-        } else if (host != null && !HostNames.valid(host)) {
-            n.error("host", ConfigNode.quote(host) + " is not an IP address or name");
-            host = null; // not looked up: the daemon resolves only a well-formed host
-        }
-        int port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
-        String protocol = n.choice("protocol", "udp", "udp", "tcp");
+        String protocol = n.choice("protocol", "udp", "udp", "tcp", "kafka");
         boolean tcp = protocol.equals("tcp");
-        for (String key : tcp ? new String[] {"max_datagram_bytes", "auth"}
-                : new String[] {"connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms", "tls"}) {
-            if (n.has(key)) {
-                n.error(key, "is for protocol " + (tcp ? "udp" : "tcp") + " only (forward.protocol is "
-                        + protocol + ")");
+        boolean kafka = protocol.equals("kafka");
+        String host = null;
+        int port = 0;
+        if (kafka) {
+            for (String key : new String[] {"host", "port"}) {
+                if (n.has(key)) {
+                    n.error(key, "is for protocols udp and tcp only (protocol kafka uses forward.kafka.bootstrap_servers)");
+                }
+            }
+        } else {
+            host = enable ? n.requiredString("host") : n.string("host", null);
+            if (host != null && host.isBlank()) {
+                n.error("host", "must not be empty");
+                host = null;
+            } else if (host != null && !HostNames.valid(host)) {
+                n.error("host", ConfigNode.quote(host) + " is not an IP address or name");
+                host = null; // not looked up: the daemon resolves only a well-formed host
+            }
+            port = (int) (enable && !n.has("port") ? requiredPort(n) : n.integer("port", 0, 1, 65535));
+        }
+        for (String[] use : KEY_PROTOCOLS) {
+            if (!java.util.Arrays.asList(use).subList(1, use.length).contains(protocol) && n.has(use[0])) {
+                String only = use.length == 2 ? "protocol " + use[1] : "protocols " + use[1] + " and " + use[2];
+                n.error(use[0], "is for " + only + " only (forward.protocol is " + protocol + ")");
             }
         }
-        String asked = n.has("format") ? n.string("format", "").toLowerCase(java.util.Locale.ROOT) : null;
+        KafkaClientConfig kafkaCfg = null;
+        if (kafka) {
+            ConfigNode k = n.child("kafka");
+            kafkaCfg = enable || n.has("kafka") ? KafkaClientConfig.read(k) : null;
+            k.finish();
+        }
+        String asked = n.has("format") && !kafka ? n.string("format", "").toLowerCase(java.util.Locale.ROOT) : null;
         String format;
         if (asked != null && (tcp ? asked.equals("sot1") || asked.equals("raw")
                 : asked.equals("pcap") || asked.equals("sot2"))) {
@@ -71,17 +101,30 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
             format = tcp ? n.choice("format", "pcap", "pcap", "sot2") : n.choice("format", "sot1", "sot1", "raw");
         }
         boolean sot2 = format.equals("sot2");
-        if (!sot2) {
+        if (tcp && !sot2) {
             for (String key : new String[] {"sensor_id", "spool", "backfill_rate_mbps"}) {
                 if (n.has(key)) {
                     n.error(key, "is for format sot2 only (forward.format is " + format + ")");
                 }
             }
         }
-        String sensorId = n.string("sensor_id", null);
-        if (sensorId != null && !com.secureot.pcap.wire.Sot2.validSensorId(sensorId)) {
-            n.error("sensor_id", ConfigNode.quote(sensorId)
-                    + " is not a sensor name (1-255 letters, digits and . _ - : @)");
+        // One rule for SOT2 and Kafka: the collector puts the name into file names ({sender_name})
+        // and keeps its stream state under it, so it is a safe file name part (SotkRecord).
+        String sensorId = null;
+        if (sot2 || kafka) {
+            sensorId = n.string("sensor_id", null);
+            if (sensorId == null) {
+                sensorId = HostName.get();
+                String problem = com.secureot.pcap.wire.SotkRecord.sensorIdProblem(sensorId);
+                if (problem != null) {
+                    n.error("sensor_id", "not set, and the host name " + problem + "; set forward.sensor_id");
+                }
+            } else {
+                String problem = com.secureot.pcap.wire.SotkRecord.sensorIdProblem(sensorId);
+                if (problem != null) {
+                    n.error("sensor_id", problem);
+                }
+            }
         }
         ConfigNode spool = n.child("spool");
         String spoolDir = spool.string("directory", null);
@@ -113,7 +156,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         if (authSet && format.equals("raw")) {
             n.error("auth", "needs format sot1 (a raw frame has no room for a key id or tag)");
         }
-        ForwardAuthConfig auth = ForwardAuthConfig.read(n.child("auth"), authSet && !tcp && !format.equals("raw"));
+        ForwardAuthConfig auth = ForwardAuthConfig.read(n.child("auth"), authSet && protocol.equals("udp") && !format.equals("raw"));
         ForwardTlsConfig tls = tcp && n.has("tls") ? ForwardTlsConfig.read(n.child("tls"), host)
                 : ForwardTlsConfig.DISABLED;
         if (sot2 && tls.enable()) {
@@ -122,7 +165,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         }
         n.finish();
         return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf,
-                auth, tls, sensorId, spoolPath, spoolMax, backfill);
+                auth, tls, sensorId, spoolPath, spoolMax, backfill, kafkaCfg);
     }
 
     private static long requiredPort(ConfigNode n) {

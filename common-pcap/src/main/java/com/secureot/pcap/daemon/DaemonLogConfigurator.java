@@ -39,6 +39,11 @@ public final class DaemonLogConfigurator extends ContextAwareBase implements Con
         root.setLevel(Level.toLevel(System.getenv("LOG_LEVEL"), Level.INFO));
         root.addAppender(stderr);
         context.getLogger("org.pcap4j").setLevel(Level.WARN);
+        // The Kafka client logs its whole configuration at INFO and every failed broker connection
+        // at WARN (once a second during an outage); the daemons log the outage once themselves.
+        if (!root.isDebugEnabled()) {
+            context.getLogger("org.apache.kafka").setLevel(Level.ERROR);
+        }
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

@@ -34,6 +34,15 @@ public final class CaptureMetrics {
     /** Forwarding sends UDP datagrams: {@link #forwarded} counts what the kernel accepted ("sent"). */
     private volatile boolean datagrams;
     private final ReasonCounters<ForwardDropReason> forwardDropped = new ReasonCounters<>(ForwardDropReason.class);
+    // Forwarding to Kafka (forward.protocol kafka); forwarded counts the packets the brokers acknowledged.
+    /** Set once by the Kafka sink: the summary line then shows the figures below. */
+    public volatile boolean kafka;
+    /** Records the brokers acknowledged (acks=all). */
+    public final AtomicLong kafkaRecords = new AtomicLong();
+    /** Records the producer gave up on (each error's packets are counted in forwardDrops). */
+    public final AtomicLong kafkaErrors = new AtomicLong();
+    /** Sends the producer retried (its record-retry-total), copied now and then by the sink. */
+    public final AtomicLong kafkaRetries = new AtomicLong();
     // SOT2 (acknowledged forwarding): forwarded counts acknowledged packets; these say what waits.
     /** True for a SOT2 forwarder: the summary line and the endpoint carry the spool's figures. */
     public volatile boolean forwardAcknowledged;
@@ -147,6 +156,11 @@ public final class CaptureMetrics {
                     .append(" fwd_bytes=").append(forwardedBytes.get())
                     .append(" connected=").append(forwardConnected.get() > 0)
                     .append(" connects=").append(forwardConnects.get());
+            if (kafka) {
+                sb.append(" kafka_records=").append(kafkaRecords.get())
+                        .append(" kafka_errors=").append(kafkaErrors.get())
+                        .append(" kafka_retries=").append(kafkaRetries.get());
+            }
             forwardDropped.appendTo(sb, "fwd_dropped_", false);
             if (forwardAcknowledged) {
                 sb.append(" fwd_backlog=").append(forwardBacklogPackets.get())

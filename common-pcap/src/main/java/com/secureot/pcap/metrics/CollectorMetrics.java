@@ -22,6 +22,19 @@ public final class CollectorMetrics {
     public final AtomicLong acceptedConnections = new AtomicLong();
     private final ReasonCounters<RejectReason> rejected = new ReasonCounters<>(RejectReason.class);
     private final ReasonCounters<RejectReason> connectionsRejected = new ReasonCounters<>(RejectReason.class);
+    // protocol kafka: the consumer thread writes these.
+    /** Set by the Kafka consumer: the summary line then shows the figures below. */
+    public volatile boolean kafka;
+    public final AtomicLong kafkaRecords = new AtomicLong();
+    /** Packets of the records consumed that were handed to the files (duplicates not included). */
+    public final AtomicLong kafkaPackets = new AtomicLong();
+    public final AtomicLong kafkaBytes = new AtomicLong();
+    /** Packets skipped because this collector's files already hold them (by sensor sequence number). */
+    public final AtomicLong kafkaDuplicates = new AtomicLong();
+    /** Records refused (not SOTK, bad values); each is logged with its partition and offset. */
+    public final AtomicLong kafkaBadRecords = new AtomicLong();
+    /** Consumer lag by partition (records not yet consumed), updated about once a second. */
+    public final java.util.concurrent.ConcurrentHashMap<Integer, Long> kafkaLag = new java.util.concurrent.ConcurrentHashMap<>();
 
     public void reject(RejectReason reason) {
         rejected.add(reason, 1);
@@ -63,6 +76,13 @@ public final class CollectorMetrics {
                 .append(" connections_rejected=").append(connectionsRejected.total())
                 .append(" rejected=").append(rejected.total());
         rejected.appendTo(sb, "rejected_", true);
+        if (kafka) {
+            sb.append(" kafka_records=").append(kafkaRecords.get())
+                    .append(" kafka_packets=").append(kafkaPackets.get())
+                    .append(" kafka_bytes=").append(kafkaBytes.get())
+                    .append(" kafka_duplicates=").append(kafkaDuplicates.get())
+                    .append(" kafka_bad_records=").append(kafkaBadRecords.get());
+        }
         sb.append(' ').append(storage.storeSummary());
         return sb.toString();
     }

@@ -56,6 +56,14 @@ public final class PrometheusEndpoint implements AutoCloseable {
                     m.forwardConnected::get);
             counter("secureot_forward_connects_total", "Successful connections to the collector.",
                     m.forwardConnects::get);
+            counter("secureot_kafka_records_published_total",
+                    "Kafka records (batches of packets) the brokers acknowledged (forward.protocol kafka).",
+                    m.kafkaRecords::get);
+            counter("secureot_kafka_producer_errors_total",
+                    "Kafka records the producer gave up on; their packets are in secureot_forward_dropped_total.",
+                    m.kafkaErrors::get);
+            counter("secureot_kafka_producer_retries_total", "Kafka record sends the producer retried.",
+                    m.kafkaRetries::get);
             if (m.forwardAcknowledged) {
                 gauge("secureot_forward_backlog_packets", "SOT2: packets in the spool not yet acknowledged.",
                         m.forwardBacklogPackets::get);
@@ -73,11 +81,11 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     /** Adds the collector's metrics: receptions by transport, refusals by reason, SOT1 gaps, connections. */
     public void registerCollector(CollectorMetrics m) {
-        byTransport("secureot_packets_received_total", "Packets received from senders, by transport.",
-                m.tcpPackets::get, m.udpPackets::get);
+        byTransport("secureot_packets_received_total", "Packets received from senders, by transport (tcp, udp, kafka).",
+                m.tcpPackets::get, m.udpPackets::get, m.kafka ? m.kafkaPackets::get : null);
         byTransport("secureot_bytes_received_total",
                 "Packet bytes (captured length) received from senders, by transport.", m.tcpBytes::get,
-                m.udpBytes::get);
+                m.udpBytes::get, m.kafka ? m.kafkaBytes::get : null);
         byReason("secureot_rejected_total", "Connections, streams and datagrams refused, by reason.", m.rejections());
         byReason("secureot_connections_rejected_total",
                 "TCP connections refused or closed by the connection policy or TLS, by reason.",
@@ -91,6 +99,21 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 + "full).", m.sot2Skipped::get);
         counter("secureot_sot2_acks_total", "SOT2 acknowledgements sent.", m.sot2Acks::get);
         gauge("secureot_connections_active", "TCP connections being served.", m.activeConnections::get);
+        if (m.kafka) {
+            counter("secureot_kafka_records_consumed_total", "Kafka records consumed (protocol kafka).",
+                    m.kafkaRecords::get);
+            counter("secureot_kafka_packets_consumed_total", "Packets of consumed Kafka records handed to the files.",
+                    m.kafkaPackets::get);
+            counter("secureot_kafka_duplicates_skipped_total",
+                    "Packets skipped because this collector's files already held them (sensor sequence numbers).",
+                    m.kafkaDuplicates::get);
+            counter("secureot_kafka_bad_records_total", "Kafka records refused (not SOTK, or a bad value).",
+                    m.kafkaBadRecords::get);
+            GaugeWithCallback.builder().name("secureot_kafka_consumer_lag")
+                    .help("Records of each assigned partition not yet consumed.").labelNames("partition")
+                    .callback(cb -> m.kafkaLag.forEach((p, lag) -> cb.call(lag, String.valueOf(p))))
+                    .register(registry);
+        }
         counter("secureot_connections_accepted_total", "TCP connections accepted and served.",
                 m.acceptedConnections::get);
     }
@@ -105,12 +128,15 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 }).register(registry);
     }
 
-    /** A counter labelled {@code transport}: {@code tcp} and {@code udp}. */
-    private void byTransport(String name, String help, DoubleSupplier tcp, DoubleSupplier udp) {
+    /** A counter labelled {@code transport}: {@code tcp}, {@code udp}, and {@code kafka} when given. */
+    private void byTransport(String name, String help, DoubleSupplier tcp, DoubleSupplier udp, DoubleSupplier kafka) {
         CounterWithCallback.builder().name(name).help(help).labelNames("transport")
                 .callback(cb -> {
                     cb.call(tcp.getAsDouble(), "tcp");
                     cb.call(udp.getAsDouble(), "udp");
+                    if (kafka != null) {
+                        cb.call(kafka.getAsDouble(), "kafka");
+                    }
                 }).register(registry);
     }
 

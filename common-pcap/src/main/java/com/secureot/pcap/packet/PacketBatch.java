@@ -29,6 +29,12 @@ public final class PacketBatch {
      */
     public boolean sourceEnded;
     /**
+     * Counted down by each storing consumer once everything before and in this batch is written
+     * to its files (a {@code sourceEnded} batch): a source that must know that, the Kafka
+     * consumer before it commits its offsets, waits on it. Null for other batches.
+     */
+    public java.util.concurrent.CountDownLatch stored;
+    /**
      * An acknowledged stream's: told where its records go (null for other sources); every
      * record of the batch belongs to {@link #interval}.
      */
@@ -103,6 +109,7 @@ public final class PacketBatch {
             count = 0;
             used = 0;
             sourceEnded = false;
+            stored = null;
             tracker = null;
             interval = 0;
             barrier = null;

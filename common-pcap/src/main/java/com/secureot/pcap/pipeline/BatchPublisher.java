@@ -203,6 +203,22 @@ public final class BatchPublisher implements PacketHandler {
         hand(true);
     }
 
+    /**
+     * Hands the current batch (or an empty one, waiting for a free batch) over marked so that the
+     * storing consumers write out what they buffer and then count {@code stored} down: once it
+     * reaches zero, every packet added before this call is in its file (written, not synced).
+     */
+    public void barrier(java.util.concurrent.CountDownLatch stored) throws InterruptedException {
+        if (current == null) {
+            while ((current = pool.poll(100)) == null) {
+                // every batch is in the writers' queues: they free one as they write
+            }
+            currentSince = System.nanoTime();
+        }
+        current.stored = stored;
+        hand(true);
+    }
+
     private void hand(boolean sourceEnded) {
         PacketBatch b = current;
         if (b == null) {

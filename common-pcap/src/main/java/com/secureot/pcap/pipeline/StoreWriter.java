@@ -78,6 +78,9 @@ public final class StoreWriter implements BatchConsumer {
         StoreBarrier barrier = b.barrier;
         if (b.sourceEnded || barrier != null) {
             store.flushAll();
+            if (b.stored != null) {
+                b.stored.countDown();
+            }
         }
         if (barrier != null) {
             if (!barrier.fsync() || store.forceAll()) {

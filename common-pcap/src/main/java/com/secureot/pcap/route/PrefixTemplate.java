@@ -12,7 +12,7 @@ public final class PrefixTemplate {
     public static final String SRC_IP = "src_ip";
     public static final String DST_IP = "dst_ip";
     public static final String SENDER_IP = "sender_ip";
-    /** The collector's sender by its TLS certificate name (its address when it has none). */
+    /** The sender's name: its TLS certificate name (its address when it has none), or its sensor id (Kafka). */
     public static final String SENDER_NAME = "sender_name";
 
     private final String text;

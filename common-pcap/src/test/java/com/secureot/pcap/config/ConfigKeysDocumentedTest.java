@@ -61,6 +61,27 @@ class ConfigKeysDocumentedTest {
                 min_version: "1.3"
             """;
 
+    /** The forwarder publishing to Kafka: every key of that protocol. */
+    static final String FORWARDER_KAFKA_FULL = SPAN_FULL + """
+            forward:
+              enable: true
+              protocol: kafka
+              sensor_id: "site-7.plc"
+              drain_timeout_seconds: 10
+              kafka:
+                bootstrap_servers: ["10.0.0.5:9093"]
+                topic: ot-packets
+                properties:
+                  compression.type: zstd
+            """;
+
+    @Test
+    void everyKeyOfTheKafkaForwarderIsInTheReference() throws Exception {
+        Set<String> asked = askedPaths(FORWARDER_KAFKA_FULL, true);
+        assertTrue(asked.containsAll(List.of("forward.sensor_id", "forward.kafka.properties")), asked.toString());
+        assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
+    }
+
     private static Set<String> askedPaths(String yaml, boolean withForward) throws ConfigException {
         Map<String, Object> doc = new Yaml().load(yaml);
         ConfigNode root = ConfigNode.root(doc, new ArrayList<>());

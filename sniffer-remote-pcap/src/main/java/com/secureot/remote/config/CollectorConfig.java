@@ -29,11 +29,12 @@ import java.util.Set;
  *                              are refused as {@code unauthenticated})
  * @param fsync {@code durability: fsync}: a SOT2 record is acknowledged once forced to disk, not
  *              once written to the OS
+ * @param kafka the consumer group ({@code protocol: kafka}), else null
  */
 public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List<IpPrefix> allowedSenders,
                               LegacyRawConfig legacyRaw, LimitsConfig limits, StorageConfig storage,
                               MetricsConfig metrics, TlsConfig tls, boolean requireAuthentication,
-                              UdpAuthConfig udpAuth, boolean fsync) {
+                              UdpAuthConfig udpAuth, boolean fsync, KafkaIngestConfig kafka) {
 
     public static CollectorConfig from(Map<String, Object> doc) throws ConfigException {
         return from(ConfigNode.root(doc, new ArrayList<>()));
@@ -41,8 +42,14 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
 
     /** As {@link #from(Map)}, reading a root the caller keeps (to ask its {@code askedPaths()}). */
     public static CollectorConfig from(ConfigNode root) throws ConfigException {
+        if ("kafka".equalsIgnoreCase(String.valueOf(root.value("protocol")).trim())) {
+            return kafka(root);
+        }
         Integer port = root.has("port") ? (int) root.integer("port", 0, 1, 65535) : null;
-        String protocol = root.choice("protocol", "tcp", "tcp", "udp", "both");
+        String protocol = root.choice("protocol", "tcp", "tcp", "udp", "both", "kafka");
+        if (root.has("kafka")) {
+            root.error("kafka", "is for protocol kafka only (protocol is " + protocol + ")");
+        }
         int tcpPort = (int) root.integer("tcp_port", 0, 1, 65535);
         int udpPort = (int) root.integer("udp_port", 0, 1, 65535);
         boolean tcp = !protocol.equals("udp");
@@ -108,7 +115,43 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
         // The TCP port given to TLS serves TLS only; another TLS port leaves plaintext on it (migration).
         int plain = tcp && !(tls.enable() && tls.port() == tcpPort) ? tcpPort : 0;
         return new CollectorConfig(bind, plain, udp ? udpPort : 0, List.copyOf(allowed), legacy, limits,
-                storage, metrics, tls, requireAuth, udpAuth, fsync);
+                storage, metrics, tls, requireAuth, udpAuth, fsync, null);
+    }
+
+    /**
+     * {@code protocol: kafka}: no socket of its own, so the listening keys are errors; records
+     * carry a sensor id, not an address, so files are named by {@code {sender_name}} and the
+     * routing rules (which match sender addresses) do not apply.
+     */
+    private static CollectorConfig kafka(ConfigNode root) throws ConfigException {
+        root.choice("protocol", "kafka", "kafka");
+        for (String key : new String[] {"port", "tcp_port", "udp_port", "bind_address", "allowed_senders",
+                "legacy_raw", "tls", "require_authentication", "udp_auth", "durability"}) {
+            if (root.has(key)) {
+                root.error(key, "is not for protocol kafka (the collector reads kafka.bootstrap_servers)");
+            }
+        }
+        if (!root.children("routing_rules").isEmpty()) {
+            root.error("routing_rules", "match sender addresses; Kafka records carry a sensor id: name the files "
+                    + "with {sender_name} in default_output_prefix");
+        }
+        KafkaIngestConfig kafka = KafkaIngestConfig.read(root.child("kafka"));
+        ConfigNode limitsNode = root.child("limits");
+        for (String key : new String[] {"max_connections", "idle_timeout_seconds"}) {
+            if (limitsNode.has(key)) {
+                limitsNode.error(key, "is for the TCP listener, not for protocol kafka");
+            }
+        }
+        LimitsConfig limits = LimitsConfig.read(limitsNode);
+        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_NAME));
+        MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
+        root.finish();
+        if (!root.errors().isEmpty()) {
+            throw new ConfigException(root.errors());
+        }
+        return new CollectorConfig("0.0.0.0", 0, 0, List.of(), LegacyRawConfig.read(ConfigNode.root(Map.of(),
+                new ArrayList<>())), limits, storage, metrics, TlsConfig.DISABLED, false,
+                UdpAuthConfig.read(ConfigNode.root(Map.of(), new ArrayList<>())), false, kafka);
     }
 
     /** The IPv4 form of an IPv4-mapped entry ({@code ::ffff:10.0.0.0/104} -> {@code 10.0.0.0/8}), else null. */

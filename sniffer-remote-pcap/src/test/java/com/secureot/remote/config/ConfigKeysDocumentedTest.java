@@ -58,6 +58,34 @@ class ConfigKeysDocumentedTest {
               handshake_timeout_seconds: 10
             """ + DocumentedKeys.SHARED_BLOCKS;
 
+    /** protocol kafka, every key of its own set. */
+    static final String COLLECTOR_KAFKA_FULL = """
+            protocol: kafka
+            kafka:
+              bootstrap_servers: ["10.0.0.5:9093"]
+              topic: ot-packets
+              group_id: central-collectors
+              commit_interval_ms: 5000
+              properties:
+                security.protocol: SSL
+            default_output_prefix: "site_{sender_name}"
+            output_directories:
+              pcap_raw_output_path: "/var/lib/secureot-agent/remote_pcap_raw"
+            limits:
+              max_snaplen: 262144
+              queue_size_mb: 64
+            """ + DocumentedKeys.SHARED_BLOCKS;
+
+    @Test
+    void everyKeyOfTheKafkaCollectorIsInTheReference() throws Exception {
+        Map<String, Object> doc = new Yaml().load(COLLECTOR_KAFKA_FULL);
+        ConfigNode root = ConfigNode.root(doc, new ArrayList<>());
+        CollectorConfig.from(root);
+        Set<String> asked = root.askedPaths();
+        assertTrue(asked.containsAll(List.of("kafka.group_id", "kafka.properties")), asked.toString());
+        assertEquals(List.of(), DocumentedKeys.undocumented(asked), "keys without an entry in docs/configuration*.md");
+    }
+
     @Test
     void everyKeyOfTheCollectorIsInTheReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {

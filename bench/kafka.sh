@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Benchmark 5 of docs/performance.md: the consume rate of a collector in a Kafka consumer group
+# next to the receive rate of a direct TCP collector, on the same machine, same input, same files.
+#   bench/kafka.sh [RUNS]      (default 3 runs of each, alternating; needs curl, python3)
+# Starts a real single-node Kafka (KRaft, kafka_2.13 from e2e-tests' test classpath, built when
+# missing), publishes the input once with `sniffer-span-forwarder -r` (forward.protocol kafka,
+# one sensor), then per run:
+#   tcp:   a collector with protocol tcp; the input file itself (a pcap file is a PCAP-over-IP
+#          stream) is written into one connection from bash; time = from the connection to the
+#          collector's secureot_packets_written_total reaching the input's packet count;
+#   kafka: a collector with protocol kafka in a new group (so it reads the topic from its start);
+#          time = from its first record (its log line's timestamp) to the same written count.
+# Both collectors poll-free until then except for the written counter (curl every 50 ms, the same
+# for both), write one file series (one sender, one sensor) into a fresh ext4 as root, and use the
+# launcher's JVM options. Ratio = kafka rate / tcp rate (target of issue 19: >= 0.8).
+# shellcheck disable=SC2086
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+PACKETS=${PACKETS:-1000000}
+KPORT=${KAFKA_PORT:-15880}
+CPORT=${KAFKA_CONTROLLER_PORT:-15881}
+PORT=${PORT:-15882}
+METRICS=${METRICS_PORT:-15883}
+. bench/lib.sh
+need_jars
+CP_FILE=e2e-tests/target/kafka-broker.classpath
+[ -f "$CP_FILE" ] || mvn -B -q -pl e2e-tests -am package -DskipTests
+BROKER_CP=$(cat "$CP_FILE")
+
+input="$WORK/kafka-input-$PACKETS.pcap"
+generate "$input" "$PACKETS" 200 3
+cat "$input" > /dev/null
+
+kdir="$WORK/kafka"
+rm -rf "$kdir"; mkdir -p "$kdir"
+cat > "$kdir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CPORT
+listeners=PLAINTEXT://127.0.0.1:$KPORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KPORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$kdir/data
+num.partitions=8
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+cluster=$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+"$JAVA" -cp "$BROKER_CP" kafka.tools.StorageTool format -t "$cluster" -c "$kdir/server.properties" > /dev/null 2>&1
+
+col_pid= broker_pid=
+cleanup() {
+  [ -n "$col_pid" ] && kill "$col_pid" 2>/dev/null || true
+  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null || true
+  drop_fs
+}
+trap cleanup EXIT
+"$JAVA" -Xmx1g -cp "$BROKER_CP" kafka.Kafka "$kdir/server.properties" > "$kdir/broker.log" 2>&1 &
+broker_pid=$!
+for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$KPORT) 2>/dev/null && break; sleep 0.2; done
+
+now() { date +%s.%N; }
+written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
+await_written() { # count -> prints the time it was reached
+  while [ "$(written)" != "$1" ]; do
+    kill -0 "$col_pid" 2>/dev/null || { echo "collector died; log:" >&2; tail "$WORK/collector.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  now
+}
+stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
+
+# Publish the input once (the topic is created by the first metadata request, 8 partitions).
+fresh_fs
+span_config "$WORK/fwd-kafka.yaml" "$FS/forwarder"
+cat >> "$WORK/fwd-kafka.yaml" <<YAML
+metrics:
+  log_interval_seconds: 0
+forward:
+  enable: true
+  protocol: kafka
+  sensor_id: "bench-1"
+  kafka:
+    bootstrap_servers: "127.0.0.1:$KPORT"
+    topic: "bench"
+YAML
+t0=$(now)
+"$JAVA" $JAVA_OPTS -jar "$FWD" -r "$input" "$WORK/fwd-kafka.yaml" > /dev/null 2> "$WORK/fwd-kafka.log"
+t1=$(now)
+machine load
+echo "publish: $(figure "$WORK/fwd-kafka.log" forwarded) of $PACKETS packets forwarded in $(echo "$t1 - $t0" | bc) s (forwarder -r, local files too), kafka_records $(figure "$WORK/fwd-kafka.log" kafka_records), fwd errors $(figure "$WORK/fwd-kafka.log" kafka_errors)"
+
+collector_config() { # file protocol [group]
+  if [ "$2" = kafka ]; then
+    cat > "$1" <<YAML
+protocol: kafka
+kafka:
+  bootstrap_servers: "127.0.0.1:$KPORT"
+  topic: "bench"
+  group_id: "$3"
+default_output_prefix: "kafka_{sender_name}"
+YAML
+  else
+    cat > "$1" <<YAML
+port: $PORT
+protocol: tcp
+bind_address: "127.0.0.1"
+default_output_prefix: "remote_{sender_ip}"
+YAML
+  fi
+  cat >> "$1" <<YAML
+output_directories:
+  pcap_raw_output_path: "$FS/collector"
+rotation:
+  timezone: "UTC"
+  flush_interval_ms: 100
+metrics:
+  listen: "127.0.0.1:$METRICS"
+  log_interval_seconds: 0
+YAML
+}
+
+tcp_rates=() kafka_rates=()
+for run in $(seq "$RUNS"); do
+  fresh_fs
+  collector_config "$WORK/col-tcp.yaml" tcp
+  "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/col-tcp.yaml" > /dev/null 2> "$WORK/collector.log" &
+  col_pid=$!
+  for _ in $(seq 300); do grep -q "listening on tcp" "$WORK/collector.log" && break; sleep 0.1; done
+  t0=$(now)
+  cat "$input" > /dev/tcp/127.0.0.1/$PORT
+  t1=$(await_written "$PACKETS")
+  stop_collector
+  secs=$(echo "$t1 - $t0" | bc)
+  rate=$(echo "$PACKETS / $secs" | bc)
+  tcp_rates+=("$rate")
+  echo "tcp run $run:   $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | stored $(figure "$WORK/collector.log" written) of $PACKETS"
+
+  fresh_fs
+  collector_config "$WORK/col-kafka.yaml" kafka "bench-$run-$RANDOM"
+  "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/col-kafka.yaml" > /dev/null 2> "$WORK/collector.log" &
+  col_pid=$!
+  t1=$(await_written "$PACKETS")
+  first=$(grep -m1 "first record of sensor" "$WORK/collector.log" | cut -d' ' -f1)
+  t0=$(date -d "$first" +%s.%N)
+  stop_collector
+  secs=$(echo "$t1 - $t0" | bc)
+  rate=$(echo "$PACKETS / $secs" | bc)
+  kafka_rates+=("$rate")
+  echo "kafka run $run: $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | stored $(figure "$WORK/collector.log" written) of $PACKETS, kafka_duplicates $(figure "$WORK/collector.log" kafka_duplicates), ratio to the tcp run before it $(echo "scale=2; $rate / ${tcp_rates[-1]}" | bc)"
+done
+tcp_median=$(printf '%s\n' "${tcp_rates[@]}" | median)
+kafka_median=$(printf '%s\n' "${kafka_rates[@]}" | median)
+echo "median: tcp $tcp_median pkt/s, kafka $kafka_median pkt/s, ratio $(echo "scale=2; $kafka_median / $tcp_median" | bc) (target >= 0.8)"

@@ -1,0 +1,126 @@
+package com.secureot.pcap.wire;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SotkRecordTest {
+
+    @Test
+    void aRecordIsLaidOutByteByByteAsDocumented() {
+        SotkRecordWriter w = new SotkRecordWriter("s1", 0x0102030405060708L, 5, 4096);
+        w.start(1, 65535, true);
+        w.add(1, 2, 60, new byte[] {(byte) 0xAA, (byte) 0xBB}, 0, 2);
+        byte[] r = w.finish();
+        // The example of docs/wire-formats.md, byte for byte.
+        assertEquals("534f544b" + "01" + "01" + "0001" + "0000ffff" + "0102030405060708" + "0000000000000005"
+                + "00000001" + "02" + "7331"
+                + "000000003b9aca02" + "0000003c" + "00000002" + "aabb", HexFormat.of().formatHex(r));
+        assertEquals(6, w.nextSequence());
+    }
+
+    @Test
+    void packetsComeBackWithTheirTimestampLengthsAndBytes() {
+        Random rnd = new Random(7);
+        SotkRecordWriter w = new SotkRecordWriter("plant-a.sensor_3", 1_700_000_000_000_000_000L, 0, 1 << 20);
+        SotkRecordReader reader = new SotkRecordReader();
+        List<byte[]> sent = new ArrayList<>();
+        w.start(276, 262144, true);
+        for (int i = 0; i < 300; i++) {
+            byte[] p = new byte[rnd.nextInt(1500)];
+            rnd.nextBytes(p);
+            sent.add(p);
+            w.add(1_700_000_000L + i, i * 1000 + 1, p.length + i, p, 0, p.length);
+        }
+        byte[] r = w.finish();
+        assertNull(reader.open(r, r.length));
+        assertEquals(276, reader.linkType());
+        assertTrue(reader.nano());
+        assertEquals(262144, reader.snaplen());
+        assertEquals("plant-a.sensor_3", reader.sensorId());
+        assertEquals(1_700_000_000_000_000_000L, reader.streamEpoch());
+        assertEquals(0, reader.firstSequence());
+        assertEquals(300, reader.count());
+        for (int i = 0; i < 300; i++) {
+            assertTrue(reader.next());
+            assertEquals(1_700_000_000L + i, reader.sec());
+            assertEquals(i * 1000 + 1, reader.nanos());
+            assertEquals(sent.get(i).length + i, reader.origLen());
+            assertArrayEquals(sent.get(i), Arrays.copyOfRange(reader.data(), reader.dataOffset(),
+                    reader.dataOffset() + reader.capLen()));
+        }
+        assertFalse(reader.next());
+    }
+
+    @Test
+    void sequenceNumbersRunOnAcrossRecordsAndRecordsStayUnderTheirLimit() {
+        SotkRecordWriter w = new SotkRecordWriter("s", 1, 0, 4096);
+        byte[] p = new byte[1000];
+        w.start(1, 1500, false);
+        int first = 0;
+        while (w.fits(p.length)) {
+            w.add(0, 0, p.length, p, 0, p.length);
+            first++;
+        }
+        byte[] a = w.finish();
+        assertTrue(a.length <= 4096, a.length + " bytes");
+        w.start(1, 1500, false);
+        w.add(0, 0, p.length, p, 0, p.length);
+        byte[] b = w.finish();
+        SotkRecordReader reader = new SotkRecordReader();
+        assertNull(reader.open(a, a.length));
+        assertEquals(0, reader.firstSequence());
+        assertEquals(first, reader.count());
+        assertNull(reader.open(b, b.length));
+        assertEquals(first, reader.firstSequence());
+    }
+
+    @Test
+    void badRecordsAreRefusedWholeNamingTheBadValue() {
+        SotkRecordWriter w = new SotkRecordWriter("s1", 9, 0, 4096);
+        w.start(1, 65535, false);
+        w.add(1, 0, 4, new byte[] {1, 2, 3, 4}, 0, 4);
+        byte[] good = w.finish();
+        SotkRecordReader r = new SotkRecordReader();
+        assertNull(r.open(good, good.length));
+
+        assertEquals("magic 0x584f544b is not SOTK (0x534f544b)", r.open(with(good, 0, 0x58), good.length));
+        assertEquals("SOTK version 2 is not supported (expected 1)", r.open(with(good, 4, 2), good.length));
+        assertEquals("SOTK flags 0x2 are not supported (expected 0 or 0x1)", r.open(with(good, 5, 2), good.length));
+        assertEquals("count 0 is out of range (expected 1..65536)", r.open(with(good, 31, 0), good.length));
+        assertEquals("packet 0 of 1: 4 bytes announced, 3 left", r.open(good, good.length - 1));
+        assertEquals("1 bytes after the last of 1 packets", r.open(Arrays.copyOf(good, good.length + 1), good.length + 1));
+        // orig_len (4) below cap_len: cap_len's last byte set to 5 with one more byte of data
+        byte[] longer = Arrays.copyOf(with(good, good.length - 5, 5), good.length + 1);
+        assertEquals("packet 0: orig_len 4 is less than cap_len 5", r.open(longer, longer.length));
+        assertNotNull(r.open(with(good, 33, '/'), good.length));
+        assertEquals("record of 10 bytes is shorter than the SOTK header", r.open(good, 10));
+    }
+
+    @Test
+    void sensorIdsThatCouldNotNameAFileAreRefused() {
+        assertNull(SotkRecord.sensorIdProblem("site-7.plc_2"));
+        assertNotNull(SotkRecord.sensorIdProblem("../etc"));
+        assertNotNull(SotkRecord.sensorIdProblem(""));
+        assertNotNull(SotkRecord.sensorIdProblem("a".repeat(65)));
+        assertThrows(IllegalArgumentException.class, () -> new SotkRecordWriter("a b", 0, 0, 4096));
+    }
+
+    private static byte[] with(byte[] b, int at, int value) {
+        byte[] c = b.clone();
+        c[at] = (byte) value;
+        return c;
+    }
+}

@@ -1,0 +1,358 @@
+package com.secureot.e2e.kafka;
+
+import com.secureot.e2e.DaemonJar;
+import com.secureot.pcap.testing.DaemonRun;
+import com.secureot.pcap.testing.TestPcaps;
+import com.secureot.pcap.testing.TestPcaps.Packet;
+import com.secureot.pcap.testing.TestPcaps.PcapFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Forwarders publish to a real Apache Kafka broker (single-node KRaft, its own JVM, started once
+ * for the class), collectors of one consumer group store what they consume. Every case compares
+ * the collectors' files, read back with the tests' own pcap reader, with each sensor's input:
+ * every packet's bytes, timestamp, orig_len and link type.
+ */
+class KafkaScaleOutIT {
+    private static final Pattern FILE = Pattern.compile("kafka_(.+)_\\d{8}_\\d{2}(?:-\\d+)?\\.pcap");
+    private static Path dir;
+    private static KafkaBroker broker;
+    private static final Map<String, Path> captures = new HashMap<>();
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        dir = Path.of("target", "kafka-it").toAbsolutePath();
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        broker = KafkaBroker.start(dir.resolve("broker"));
+        for (int i = 1; i <= 4; i++) {
+            Path f = dir.resolve("sensor" + i + ".pcap");
+            // Four different captures: sizes, hosts, seeds; two with nanosecond, two with microsecond timestamps.
+            List<String> cmd = new ArrayList<>(List.of(DaemonRun.java(), "-cp", DaemonJar.FORWARDER.toString(),
+                    "com.secureot.pcap.tools.TrafficGenerator", "--packets", String.valueOf(6_000 + 1_500 * i),
+                    "--hosts", String.valueOf(10 * i), "--hours", "2", "--max-size", "1400", "--seed", String.valueOf(i)));
+            if (i % 2 == 0) {
+                cmd.add("--nano");
+            }
+            cmd.add(f.toString());
+            DaemonRun.command(cmd.toArray(String[]::new));
+            captures.put("s" + i, f);
+        }
+    }
+
+    @AfterAll
+    static void stopBroker() throws InterruptedException {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void fourSensorsAndTwoCollectorsInOneGroupStoreEverySensorsInputExactly() throws Exception {
+        broker.createTopic("four", 8);
+        Path here = dir.resolve("four");
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, "four", "g-four", 1000).start();
+             KafkaCollector b = new KafkaCollector(here, "b", broker, "four", "g-four", 1000).start()) {
+            a.awaitPartitions(60);
+            b.awaitPartitions(60);
+            List<DaemonRun> forwarders = new ArrayList<>();
+            long total = 0;
+            for (int i = 1; i <= 4; i++) {
+                forwarders.add(forwarder(here, "s" + i, "four", captures.get("s" + i), 0, ""));
+                total += TestPcaps.read(captures.get("s" + i)).packets().size();
+            }
+            for (int i = 0; i < 4; i++) {
+                try (DaemonRun f = forwarders.get(i)) {
+                    assertEquals(0, f.awaitExit(180), "forwarder s" + (i + 1) + "; log:\n" + f.log());
+                    assertEquals(TestPcaps.read(captures.get("s" + (i + 1))).packets().size(), f.finalFigure("forwarded"),
+                            f.lastLine("final: "));
+                }
+            }
+            awaitStored(total, 120, a, b);
+            assertEquals(0, a.stop(), a.log());
+            assertEquals(0, b.stop(), b.log());
+            assertEquals(0, a.finalFigure("kafka_duplicates") + b.finalFigure("kafka_duplicates"));
+            for (int i = 1; i <= 4; i++) {
+                assertSameMultiset(TestPcaps.read(captures.get("s" + i)).packets(), stored("s" + i, a, b),
+                        "sensor s" + i);
+            }
+            assertTrue(sensorsOf(a).size() + sensorsOf(b).size() >= 4, "sensors by collector: a " + sensorsOf(a)
+                    + ", b " + sensorsOf(b));
+        }
+    }
+
+    @Test
+    void killNineOfTheCollectorWritingASensorLosesNothingTheOtherTakesOver() throws Exception {
+        broker.createTopic("kill", 4);
+        Path here = dir.resolve("kill");
+        Path capture = captures.get("s3");
+        List<Packet> input = TestPcaps.read(capture).packets();
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, "kill", "g-kill", 1000).start();
+             KafkaCollector b = new KafkaCollector(here, "b", broker, "kill", "g-kill", 1000).start()) {
+            a.awaitPartitions(60);
+            b.awaitPartitions(60);
+            // Paced: the whole capture (two hours of traffic) in about 12 s, so the kill lands mid-stream.
+            try (DaemonRun f = forwarder(here, "s3", "kill", capture, 600, "")) {
+                KafkaCollector writer = null;
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (writer == null && System.nanoTime() < end) {
+                    if (a.packets() > input.size() / 4) {
+                        writer = a;
+                    } else if (b.packets() > input.size() / 4) {
+                        writer = b;
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(writer != null, "no collector stored a quarter of the packets; a:\n" + a.log() + "\nb:\n" + b.log());
+                KafkaCollector other = writer == a ? b : a;
+                long before = writer.packets();
+                writer.kill();
+                assertTrue(before < input.size(), "killed after the end of the stream: " + before);
+                assertEquals(0, f.awaitExit(180), f.log());
+                assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
+                // The survivor re-reads from the killed one's last commit: it is done when it has no lag left.
+                awaitStoredBy(other, input.size() - before, 120);
+                other.awaitCaughtUp(120);
+                assertEquals(0, other.stop(), other.log());
+                List<Packet> all = stored("s3", a, b);
+                assertContainsAll(input, all, "s3 in the files of both collectors (" + before + " stored by the killed one)");
+                System.out.println("kill -9: " + (all.size() - input.size()) + " packets stored twice (the killed "
+                        + "collector's last commit interval)");
+            }
+        }
+    }
+
+    @Test
+    void aCollectorRestartedAfterKillNineSkipsWhatItsFilesHold() throws Exception {
+        broker.createTopic("restart", 2);
+        Path here = dir.resolve("restart");
+        Path capture = captures.get("s1");
+        List<Packet> input = TestPcaps.read(capture).packets();
+        // No commit within the test: everything is consumed again after the kill.
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, "restart", "g-restart", 600_000).start()) {
+            a.awaitPartitions(60);
+            try (DaemonRun f = forwarder(here, "s1", "restart", capture, 0, "")) {
+                assertEquals(0, f.awaitExit(180), f.log());
+            }
+            awaitStoredBy(a, input.size(), 120);
+            // The per-partition state says every packet is in the files: then kill.
+            awaitStateHolds(a.out, "s1", input.size(), 30);
+            a.kill();
+        }
+        try (KafkaCollector again = new KafkaCollector(here, "a", broker, "restart", "g-restart", 600_000).start()) {
+            again.awaitPartitions(60);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (again.duplicates() < input.size() && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            assertEquals(0, again.stop(), again.log());
+            assertEquals(input.size(), again.finalFigure("kafka_duplicates"), again.log());
+            assertEquals(0, again.finalFigure("kafka_packets"), again.log());
+            assertSameMultiset(input, stored("s1", again), "s1 stored once across the restart");
+        }
+    }
+
+    @Test
+    void brokerDownWhenTheForwarderStartsPacketsAreDeliveredWhenItComesUp() throws Exception {
+        broker.createTopic("down", 2);
+        Path here = dir.resolve("down");
+        Path capture = captures.get("s2");
+        List<Packet> input = TestPcaps.read(capture).packets();
+        broker.stop();
+        try (DaemonRun f = forwarder(here, "s2", "down", capture, 0, "      max.block.ms: 120000\n")) {
+            f.awaitLine("forward: publishing to kafka", 60);
+            Thread.sleep(2000); // the forwarder is replaying into a broker that is not there
+            assertTrue(f.alive(), f.log());
+            broker.start();
+            assertEquals(0, f.awaitExit(240), f.log());
+            assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
+        }
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, "down", "g-down", 1000).start()) {
+            awaitStoredBy(a, input.size(), 120);
+            assertEquals(0, a.stop(), a.log());
+            assertSameMultiset(input, stored("s2", a), "s2 after the broker came up");
+        }
+    }
+
+    @Test
+    void aTopicTheBrokersDoNotHaveCountsEveryPacketAsNotForwarded() throws Exception {
+        Path here = dir.resolve("missing");
+        Path capture = captures.get("s1");
+        int packets = TestPcaps.read(capture).packets().size();
+        try (DaemonRun f = forwarder(here, "s1", "no-such-topic", capture, 0, "      max.block.ms: 1500\n")) {
+            assertEquals(75, f.awaitExit(240), f.log());
+            assertEquals(0, f.finalFigure("forwarded"), f.lastLine("final: "));
+            assertEquals(packets, f.finalFigure("fwd_dropped_not_connected"), f.lastLine("final: "));
+            assertEquals(packets, f.finalFigure("written"), "the local files are complete: " + f.lastLine("final: "));
+            assertTrue(f.finalFigure("kafka_errors") > 0, f.lastLine("final: "));
+            f.awaitLine("error: " + packets + " of " + packets + " packets were not forwarded (not_connected="
+                    + packets + ")", 1);
+        }
+    }
+
+    private static DaemonRun forwarder(Path here, String sensor, String topic, Path capture, double speed,
+                                       String properties) throws IOException {
+        Path config = here.resolve("forwarder-" + sensor + ".yaml");
+        Files.createDirectories(here);
+        Files.writeString(config, ""
+                + "capture:\n"
+                + "  interface: \"unused\"\n"
+                + "  queue_size_mb: 256\n"
+                + "routing_rules: []\n"
+                + "default_output_prefix: \"local\"\n"
+                + "output_directories:\n"
+                + "  pcap_raw_output_path: \"" + here.resolve("forwarder-" + sensor + "-out") + "\"\n"
+                + "rotation:\n"
+                + "  timezone: UTC\n"
+                + "metrics:\n"
+                + "  log_interval_seconds: 0\n"
+                + "forward:\n"
+                + "  enable: true\n"
+                + "  protocol: kafka\n"
+                + "  sensor_id: \"" + sensor + "\"\n"
+                + "  drain_timeout_seconds: 200\n"
+                + "  kafka:\n"
+                + "    bootstrap_servers: \"" + broker.bootstrap() + "\"\n"
+                + "    topic: \"" + topic + "\"\n"
+                + (properties.isEmpty() ? "" : "    properties:\n" + properties));
+        List<String> args = new ArrayList<>(List.of("-r", capture.toString()));
+        if (speed > 0) {
+            args.addAll(List.of("--replay-speed", String.valueOf(speed)));
+        }
+        args.add(config.toString());
+        return DaemonRun.start(DaemonJar.FORWARDER, args.toArray(String[]::new));
+    }
+
+    private static void awaitStored(long total, long seconds, KafkaCollector... collectors) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long sum = 0;
+        while (System.nanoTime() < end) {
+            sum = 0;
+            for (KafkaCollector c : collectors) {
+                sum += c.packets();
+            }
+            if (sum >= total) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        // Fall through: the comparison of the files says what is missing.
+    }
+
+    private static void awaitStoredBy(KafkaCollector c, long packets, long seconds) throws Exception {
+        awaitStored(packets, seconds, c);
+    }
+
+    private static void awaitStateHolds(Path out, String sensor, long next, long seconds) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end) {
+            long sum = 0;
+            Path states = out.resolve(".kafka-state");
+            if (Files.isDirectory(states)) {
+                try (Stream<Path> s = Files.walk(states)) {
+                    for (Path p : s.filter(x -> x.toString().endsWith(".state")).toList()) {
+                        for (String line : Files.readAllLines(p)) {
+                            String[] f = line.split(" ");
+                            if (f.length == 3 && f[0].equals(sensor)) {
+                                sum = Math.max(sum, Long.parseLong(f[2]));
+                            }
+                        }
+                    }
+                }
+            }
+            if (sum >= next) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the state under " + out + " never said " + next + " packets of " + sensor + " are stored");
+    }
+
+    /** Every packet of {@code sensor} in the collectors' files (file by file, each in order). */
+    private static List<Packet> stored(String sensor, KafkaCollector... collectors) throws IOException {
+        List<Packet> out = new ArrayList<>();
+        for (KafkaCollector c : collectors) {
+            if (!Files.isDirectory(c.out)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(c.out)) {
+                for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                    Matcher m = FILE.matcher(f.getFileName().toString());
+                    assertTrue(m.matches(), "unexpected file " + f);
+                    if (m.group(1).equals(sensor)) {
+                        PcapFile file = TestPcaps.read(f);
+                        out.addAll(file.packets());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> sensorsOf(KafkaCollector c) throws IOException {
+        if (!Files.isDirectory(c.out)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(c.out)) {
+            return s.map(p -> FILE.matcher(p.getFileName().toString())).filter(Matcher::matches)
+                    .map(m -> m.group(1)).distinct().sorted().toList();
+        }
+    }
+
+    private static final Comparator<Packet> ORDER = Comparator.comparingLong(Packet::sec).thenComparingInt(Packet::nanos)
+            .thenComparingInt(Packet::origLen).thenComparing(Packet::data, Arrays::compare);
+
+    /** The same packets, each as often: the files of several collectors have no order between them. */
+    private static void assertSameMultiset(List<Packet> expected, List<Packet> actual, String what) {
+        List<Packet> e = new ArrayList<>(expected);
+        List<Packet> a = new ArrayList<>(actual);
+        e.sort(ORDER);
+        a.sort(ORDER);
+        TestPcaps.assertSamePackets(e, a, what);
+    }
+
+    /** Every expected packet is stored at least as often as in the input, and nothing else is. */
+    private static void assertContainsAll(List<Packet> expected, List<Packet> actual, String what) {
+        Map<Packet, Integer> need = new HashMap<>();
+        expected.forEach(p -> need.merge(p, 1, Integer::sum));
+        Map<Packet, Integer> got = new HashMap<>();
+        actual.forEach(p -> got.merge(p, 1, Integer::sum));
+        long missing = 0;
+        for (Map.Entry<Packet, Integer> e : need.entrySet()) {
+            missing += Math.max(0, e.getValue() - got.getOrDefault(e.getKey(), 0));
+        }
+        long foreign = got.keySet().stream().filter(p -> !need.containsKey(p)).count();
+        assertEquals(0, missing, what + ": packets missing");
+        assertEquals(0, foreign, what + ": packets not in the input");
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}

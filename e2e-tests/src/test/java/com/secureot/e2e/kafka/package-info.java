@@ -1,0 +1,2 @@
+/** Forwarders publishing to a real Apache Kafka broker, a group of collectors consuming from it. */
+package com.secureot.e2e.kafka;
