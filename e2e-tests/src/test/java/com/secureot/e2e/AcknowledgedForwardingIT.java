@@ -110,23 +110,7 @@ class AcknowledgedForwardingIT {
 
     private Path forwarderConfig(String name, int port, int spoolMb, int drainSeconds) throws IOException {
         Path config = dir.resolve(name);
-        Files.writeString(config, ""
-                + "capture:\n"
-                + "  interface: \"unused\"\n"
-                + "  queue_size_mb: 64\n"
-                + "routing_rules: []\n"
-                + "default_output_prefix: \"local\"\n"
-                + "output_directories:\n"
-                + "  pcap_raw_output_path: \"" + dir.resolve("forwarder-out") + "\"\n"
-                + "rotation:\n"
-                + "  timezone: UTC\n"
-                + "metrics:\n"
-                + "  log_interval_seconds: 0\n"
-                + "forward:\n"
-                + "  enable: true\n"
-                + "  host: \"127.0.0.1\"\n"
-                + "  port: " + port + "\n"
-                + "  protocol: tcp\n"
+        Files.writeString(config, ForwarderYaml.replayTo(dir.resolve("forwarder-out"), 64, port, "tcp")
                 + "  format: sot2\n"
                 + "  sensor_id: \"plant-7\"\n"
                 + "  reconnect_min_ms: 100\n"

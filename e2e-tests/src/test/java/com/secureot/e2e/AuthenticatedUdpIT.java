@@ -277,23 +277,7 @@ class AuthenticatedUdpIT {
 
     private Path forwarderConfig(int port, Path key) throws IOException {
         Path config = dir.resolve("forwarder.yaml");
-        Files.writeString(config, ""
-                + "capture:\n"
-                + "  interface: \"unused\"\n"
-                + "  queue_size_mb: 64\n"
-                + "routing_rules: []\n"
-                + "default_output_prefix: \"local\"\n"
-                + "output_directories:\n"
-                + "  pcap_raw_output_path: \"" + dir.resolve("forwarder-out") + "\"\n"
-                + "rotation:\n"
-                + "  timezone: UTC\n"
-                + "metrics:\n"
-                + "  log_interval_seconds: 0\n"
-                + "forward:\n"
-                + "  enable: true\n"
-                + "  host: \"127.0.0.1\"\n"
-                + "  port: " + port + "\n"
-                + "  protocol: \"udp\"\n"
+        Files.writeString(config, ForwarderYaml.replayTo(dir.resolve("forwarder-out"), 64, port, "udp")
                 + "  auth:\n"
                 + "    key_id: " + KEY_ID + "\n"
                 + "    key_file: \"" + key + "\"\n");

@@ -167,25 +167,10 @@ class ForwarderToCollectorIT {
 
     private Path forwarderConfig(Collector collector) throws IOException {
         Path config = dir.resolve("forwarder.yaml");
-        Files.writeString(config, ""
-                + "capture:\n"
-                + "  interface: \"unused\"\n"
-                // The forwarding queue (half of this) holds a whole test capture, so a replay that reads
-                // faster than the socket drains never drops for queue_full.
-                + "  queue_size_mb: 256\n"
-                + "routing_rules: []\n"
-                + "default_output_prefix: \"local\"\n"
-                + "output_directories:\n"
-                + "  pcap_raw_output_path: \"" + dir.resolve("forwarder-out") + "\"\n"
-                + "rotation:\n"
-                + "  timezone: UTC\n"
-                + "metrics:\n"
-                + "  log_interval_seconds: 0\n"
-                + "forward:\n"
-                + "  enable: true\n"
-                + "  host: \"127.0.0.1\"\n"
-                + "  port: " + collector.port + "\n"
-                + "  protocol: \"" + collector.protocol + "\"\n");
+        // The forwarding queue (half of 256 MiB) holds a whole test capture, so a replay that reads
+        // faster than the socket drains never drops for queue_full.
+        Files.writeString(config, ForwarderYaml.replayTo(dir.resolve("forwarder-out"), 256, collector.port,
+                collector.protocol));
         return config;
     }
 }
