@@ -13,10 +13,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -158,20 +163,45 @@ class CrashRepairIT {
 
     /**
      * Damage as older versions or another writer left it, besides whatever the kill left: a file
-     * cut inside its last record, an empty file, and a file of another program's bytes. Returns
-     * how many files were damaged here.
+     * cut inside its last record (one made here from the input's first records, and the largest
+     * file the kill left when it holds more than a header), an empty file, and a file of another
+     * program's bytes. Returns how many files were damaged here.
      */
     private static int injectOldDamage(Path out, Map<String, Long> sizes) throws IOException {
+        int damaged = 0;
         String largest = sizes.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-        try (var ch = java.nio.channels.FileChannel.open(out.resolve(largest), java.nio.file.StandardOpenOption.WRITE)) {
-            ch.truncate(sizes.get(largest) - 7);
+        // An early kill may leave only files of a bare header (or less): nothing to tear there.
+        if (sizes.get(largest) > 24 + 7) {
+            try (var ch = FileChannel.open(out.resolve(largest), StandardOpenOption.WRITE)) {
+                ch.truncate(sizes.get(largest) - 7);
+            }
+            sizes.put(largest, sizes.get(largest) - 7);
+            damaged++;
         }
-        sizes.put(largest, sizes.get(largest) - 7);
+        String torn = "host_10.9.9.7_20231114_22.pcap";
+        byte[] head = tornCopyOfInput();
+        Files.write(out.resolve(torn), head);
+        sizes.put(torn, (long) head.length);
         Files.write(out.resolve("host_10.9.9.9_20231114_22.pcap"), new byte[0]);
         Files.writeString(out.resolve("host_10.9.9.8_20231114_22.pcap"), "another program's bytes");
         sizes.put("host_10.9.9.9_20231114_22.pcap", 0L);
         sizes.put("host_10.9.9.8_20231114_22.pcap", 23L);
-        return 3;
+        return damaged + 3;
+    }
+
+    /** The input's global header, its first record whole and the second cut inside its data. */
+    private static byte[] tornCopyOfInput() throws IOException {
+        byte[] start;
+        try (var in = Files.newInputStream(input)) {
+            start = in.readNBytes(1 << 16);
+        }
+        ByteBuffer b = ByteBuffer.wrap(start);
+        b.order((start[0] & 0xff) == 0xd4 || (start[0] & 0xff) == 0x4d
+                ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+        int first = b.getInt(24 + 8);
+        int second = 24 + 16 + first;
+        int cut = second + 16 + Math.max(1, b.getInt(second + 8) / 2);
+        return Arrays.copyOf(start, cut);
     }
 
     /**
