@@ -8,7 +8,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import static com.secureot.remote.CollectorIT.assertSamePackets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Mutual TLS on the collector's TLS port, next to its plaintext port (the migration setup), with
@@ -100,6 +103,20 @@ class MutualTlsIT {
         assertSamePackets(sent, PcapRecords.readSeries(collector.out, "remote_" + name), "stream of " + name);
     }
 
+    /** Waits for tcpdump's "listening on" line: from then on it sees every packet of the interface. */
+    private static void awaitListening(Process tcpdump) throws IOException {
+        var lines = new BufferedReader(new InputStreamReader(tcpdump.getInputStream(),
+                StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        for (String line; (line = lines.readLine()) != null; ) {
+            seen.append(line).append('\n');
+            if (line.contains("listening on")) {
+                return;
+            }
+        }
+        fail("tcpdump ended before it listened:\n" + seen);
+    }
+
     static double rejected(String reason) throws IOException, InterruptedException {
         return collector.metric("secureot_connections_rejected_total{reason=\"" + reason + "\"}");
     }
@@ -110,7 +127,7 @@ class MutualTlsIT {
         Path wire = dir.resolve("wire.pcap");
         Process dump = new ProcessBuilder("tcpdump", "-i", "lo", "-U", "-s", "0", "-w", wire.toString(), "tcp port "
                 + tlsPort).redirectErrorStream(true).start();
-        Thread.sleep(1000); // tcpdump opens the interface
+        awaitListening(dump);
         assertEquals(0, sClient(probe, capture));
         List<Packet> sent = PcapRecords.read(capture);
         storedExactly("probe-a.site1", sent);
