@@ -150,6 +150,16 @@ class ForwarderMutualTlsIT {
                 assertTrue(fwd.log().contains(c[1]), c[1] + " in:\n" + fwd.log());
             }
         }
+        // Every file that is wrong is named in one run, not one per attempt.
+        Path twoWrong = forwarderConfig(run, 5443, sensorTls(probe)
+                .replace(probe.cert().toString(), run.resolve("missing.pem").toString())
+                .replace(ca.caCert.toString(), run.resolve("no-ca.pem").toString()));
+        try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, "--check-config", twoWrong.toString())) {
+            assertEquals(78, fwd.awaitExit(60), fwd.log());
+            assertTrue(fwd.log().contains("forward.tls.certificate_file: " + run.resolve("missing.pem") + " cannot be read")
+                    && fwd.log().contains("forward.tls.ca_file: " + run.resolve("no-ca.pem") + " cannot be read"),
+                    fwd.log());
+        }
         Path udp = forwarderConfig(run, 5443, sensorTls(probe)).getParent().resolve("udp.yaml");
         Files.writeString(udp, Files.readString(forwarderConfig(run, 5443, sensorTls(probe)))
                 .replace("protocol: \"tcp\"", "protocol: \"udp\"").replace("  reconnect_max_ms: 500\n", ""));

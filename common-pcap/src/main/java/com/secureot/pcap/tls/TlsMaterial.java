@@ -76,28 +76,50 @@ public final class TlsMaterial {
      */
     public static TlsMaterial load(String path, Path certificate, Path privateKey, String caKey, Path ca, Path crl,
                                    Instant now) throws ConfigException {
-        List<X509Certificate> chain = certificates(path + ".certificate_file", certificate);
-        X509Certificate own = chain.get(0);
-        try {
-            own.checkValidity(java.util.Date.from(now));
-        } catch (CertificateExpiredException e) {
-            throw error(path + ".certificate_file", certificate, "the certificate expired on " + own.getNotAfter()
-                    .toInstant());
-        } catch (CertificateNotYetValidException e) {
-            throw error(path + ".certificate_file", certificate, "the certificate is not valid before "
-                    + own.getNotBefore().toInstant());
+        // Each file is checked on its own, so that one run names every file that is wrong.
+        List<String> errors = new ArrayList<>();
+        List<X509Certificate> chain = collect(errors, () -> certificates(path + ".certificate_file", certificate));
+        X509Certificate own = chain == null ? null : chain.get(0);
+        if (own != null) {
+            try {
+                own.checkValidity(java.util.Date.from(now));
+            } catch (CertificateExpiredException e) {
+                errors.add(error(path + ".certificate_file", certificate, "the certificate expired on "
+                        + own.getNotAfter().toInstant()).getMessage());
+            } catch (CertificateNotYetValidException e) {
+                errors.add(error(path + ".certificate_file", certificate, "the certificate is not valid before "
+                        + own.getNotBefore().toInstant()).getMessage());
+            }
         }
-        PrivateKey key = privateKey(path + ".private_key_file", privateKey);
-        if (!matches(key, own)) {
-            throw error(path + ".private_key_file", privateKey, "this key does not match the certificate in "
-                    + certificate);
+        PrivateKey key = collect(errors, () -> privateKey(path + ".private_key_file", privateKey));
+        if (key != null && own != null && !matches(key, own)) {
+            errors.add(error(path + ".private_key_file", privateKey, "this key does not match the certificate in "
+                    + certificate).getMessage());
+        }
+        List<X509Certificate> cas = collect(errors, () -> certificates(path + "." + caKey, ca));
+        List<X509CRL> crls = crl == null ? List.of() : collect(errors, () -> crls(path + ".crl_file", crl));
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
         }
         Set<TrustAnchor> anchors = new HashSet<>();
-        for (X509Certificate c : certificates(path + "." + caKey, ca)) {
+        for (X509Certificate c : cas) {
             anchors.add(new TrustAnchor(c, null));
         }
-        List<X509CRL> crls = crl == null ? List.of() : crls(path + ".crl_file", crl);
         return new TlsMaterial(List.copyOf(chain), key, anchors, crls);
+    }
+
+    private interface FileCheck<T> {
+        T read() throws ConfigException;
+    }
+
+    /** The file's content, or null with its errors added to {@code errors}. */
+    private static <T> T collect(List<String> errors, FileCheck<T> check) {
+        try {
+            return check.read();
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return null;
+        }
     }
 
     public X509Certificate certificate() {
