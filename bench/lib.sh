@@ -40,6 +40,9 @@ drop_fs() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+# cpu PID: user + system seconds the process has used so far (its threads included)
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"; }
+
 # The start-up cache the packaged launcher keeps per daemon, recorded by the daemon's first run:
 # Java 25+ an ahead-of-time cache (JEP 483/514/515), Java 13-24 a dynamic class-data-sharing
 # archive. AOT=0 turns them off.

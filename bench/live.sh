@@ -68,9 +68,6 @@ wait_for() {
   echo "FAILED: no \"$2\" in $1" >&2; cat "$1" >&2; exit 1
 }
 
-# cpu PID: user + system seconds the process has used so far
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"; }
-
 # capture NAME SIGNAL READY-TEXT LOG CMD...: runs CMD under GNU time, waits for READY-TEXT in LOG,
 # injects the warm-up and the input, stops it with SIGNAL; sets sent, pps, cpu_s (from the measured
 # injection to the exit) and cold_s (from the warm-up injection).

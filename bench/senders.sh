@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Aggregate ingest of the collector's TCP front from 8 concurrent senders (issue 17's third target;
 # docs/performance.md section 5):
-#   bench/senders.sh [RUNS]      (default 3; needs tcpdump, nc, curl)
+#   bench/senders.sh [RUNS]      (default 3; needs tcpdump, nc, curl, GNU time)
 # 8 senders at once, each `tcpdump -r X -w - | nc` of its own eighth of the input (2 M packets in
 # all, 200 hosts) from its own loopback address (127.0.1.1-8, so that each is a sender of its own
 # and writes files of its own). The time is from the start of the first pipe until the
 # collector's written counter reaches the whole input. Reference in the same run, alternating: one
 # sender writing one file, `tcpdump -r X -w - | nc` of the whole input into `nc -l > file` (the cost
 # of a raw socket-to-file copy). Target: the aggregate rate at least the reference's, every packet
-# stored.
+# stored. CPU (user + system) is counted for the collector from the senders' start (its JVM's
+# start-up left out, the JIT's compilation in) and, in the reference, for the receiving `nc -l`
+# (the socket-to-file copy itself); the senders' tcpdump and nc are the same on both sides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -55,9 +57,10 @@ start_collector() {
 }
 stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 
-aggregate() { # -> "seconds written" of 8 concurrent senders
-  local t0 w last=-1 still=0 pids=()
+aggregate() { # -> "seconds written cpu" of 8 concurrent senders
+  local t0 c0 w last=-1 still=0 pids=()
   start_collector
+  c0=$(cpu "$col_pid") # its start-up left out, as the reference has none
   t0=$(now)
   for i in $(seq "$SENDERS"); do
     (tcpdump -r "$WORK/part-$i.pcap" -w - 2>/dev/null | nc -N -s "127.0.1.$i" 127.0.0.1 "$PORT") &
@@ -71,32 +74,36 @@ aggregate() { # -> "seconds written" of 8 concurrent senders
     [ "$still" -ge 250 ] && break # 5 s without progress: report what was stored
     sleep 0.02
   done
-  echo "$(echo "$(now) - $t0" | bc -l) $w"
+  echo "$(echo "$(now) - $t0" | bc -l) $w $(echo "$(cpu "$col_pid") - $c0" | bc -l)"
   stop_collector
 }
 
-raw_copy() { # -> seconds of tcpdump -r X -w - | nc into nc -l > file, the whole input
+raw_copy() { # -> "seconds cpu" of tcpdump -r X -w - | nc into nc -l > file, the whole input
   local t0 l
-  nc -l 127.0.0.1 $((PORT + 5)) > "$WORK/raw-copy.pcap" &
+  /usr/bin/time -f "%U %S" -o "$WORK/raw-copy.time" nc -l 127.0.0.1 $((PORT + 5)) > "$WORK/raw-copy.pcap" &
   l=$!
   for _ in $(seq 100); do ss -ltn | grep -q ":$((PORT + 5)) " && break; sleep 0.1; done
   t0=$(now)
   tcpdump -r "$input" -w - 2>/dev/null | nc -N 127.0.0.1 $((PORT + 5))
   wait "$l"
-  echo "$(now) - $t0" | bc -l
+  echo "$(echo "$(now) - $t0" | bc -l) $(awk '{printf "%.2f", $1 + $2}' "$WORK/raw-copy.time")"
 }
 
 machine load
-raw=() agg=()
+raw=() agg=() raw_cpu=() agg_cpu=()
 for run in $(seq "$RUNS"); do
-  raw+=("$(raw_copy)")
-  a=$(aggregate)
-  agg+=("${a%% *}")
-  printf 'run %d: 8 senders %.2f s, stored %d of %d | one raw copy %.2f s\n' "$run" "${a%% *}" "${a##* }" "$total" \
-    "${raw[$((run - 1))]}"
+  read -r r rc <<< "$(raw_copy)"
+  raw+=("$r") raw_cpu+=("$rc")
+  read -r a w ac <<< "$(aggregate)"
+  agg+=("$a") agg_cpu+=("$ac")
+  printf 'run %d: 8 senders %.2f s, stored %d of %d, collector CPU %.2f s | one raw copy %.2f s, nc -l CPU %.2f s\n' \
+    "$run" "$a" "$w" "$total" "$ac" "$r" "$rc"
 done
 raw_s=$(printf '%s\n' "${raw[@]}" | median)
 agg_s=$(printf '%s\n' "${agg[@]}" | median)
+printf 'CPU: collector median %.2f s (%.2f us a packet), nc -l median %.2f s (%.2f us a packet)\n' \
+  "$(printf '%s\n' "${agg_cpu[@]}" | median)" "$(echo "$(printf '%s\n' "${agg_cpu[@]}" | median) * 1000000 / $total" | bc -l)" \
+  "$(printf '%s\n' "${raw_cpu[@]}" | median)" "$(echo "$(printf '%s\n' "${raw_cpu[@]}" | median) * 1000000 / $PACKETS" | bc -l)"
 printf 'reference: one sender, tcpdump -r X -w - | nc into nc -l > file, median %.2f s, %.0f pkt/s\n' "$raw_s" \
   "$(echo "$PACKETS / $raw_s" | bc -l)"
 printf '8 senders into the collector: median %.2f s, %.0f pkt/s in all: %.2f of the reference rate (target >= 1.0)\n' \
