@@ -89,6 +89,10 @@ forward:
   enable: true
   protocol: kafka
   sensor_id: "bench-1"
+  # Every packet goes through the spool: room for the whole input, and time to publish it all.
+  drain_timeout_seconds: 600
+  spool:
+    max_size_mb: 4096
   kafka:
     bootstrap_servers: "127.0.0.1:$KPORT"
     topic: "bench"
