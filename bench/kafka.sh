@@ -77,7 +77,6 @@ await_written() { # count -> prints the time it was reached
   done
   now
 }
-stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 
 # Publish the input once (the topic is created by the first metadata request, 8 partitions).
 fresh_fs
@@ -137,9 +136,7 @@ tcp_rates=() kafka_rates=()
 for run in $(seq "$RUNS"); do
   fresh_fs
   collector_config "$WORK/col-tcp.yaml" tcp
-  "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/col-tcp.yaml" > /dev/null 2> "$WORK/collector.log" &
-  col_pid=$!
-  for _ in $(seq 300); do grep -q "listening on tcp" "$WORK/collector.log" && break; sleep 0.1; done
+  start_collector "$WORK/col-tcp.yaml" "$WORK/collector.log" "" "listening on tcp"
   t0=$(now)
   cat "$input" > /dev/tcp/127.0.0.1/$PORT
   t1=$(await_written "$PACKETS")
@@ -151,8 +148,7 @@ for run in $(seq "$RUNS"); do
 
   fresh_fs
   collector_config "$WORK/col-kafka.yaml" kafka "bench-$run-$RANDOM"
-  "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/col-kafka.yaml" > /dev/null 2> "$WORK/collector.log" &
-  col_pid=$!
+  start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "${KAFKA_COL_OPTS:-}"
   t1=$(await_written "$PACKETS")
   first=$(grep -m1 "first record of sensor" "$WORK/collector.log" | cut -d' ' -f1)
   t0=$(date -d "$first" +%s.%N)
