@@ -2,6 +2,7 @@
 # Benchmark 5 of docs/performance.md: the consume rate of a collector in a Kafka consumer group
 # next to the receive rate of a direct TCP collector, on the same machine, same input, same files.
 #   bench/kafka.sh [RUNS]      (default 3 runs of each, alternating; needs curl, python3)
+#   KAFKA_COL_EXTRA="-XX:StartFlightRecording=filename=/tmp/k.jfr" adds JVM options to the Kafka collector (a profile)
 # Starts a real single-node Kafka (KRaft, kafka_2.13 from e2e-tests' test classpath, built when
 # missing), publishes the input once with `sniffer-span-forwarder -r` (forward.protocol kafka,
 # one sensor), then per run:
@@ -148,7 +149,7 @@ for run in $(seq "$RUNS"); do
 
   fresh_fs
   collector_config "$WORK/col-kafka.yaml" kafka "bench-$run-$RANDOM"
-  start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "${KAFKA_COL_OPTS:-}"
+  start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "$JAVA_OPTS ${KAFKA_COL_EXTRA:-}"
   t1=$(await_written "$PACKETS")
   first=$(grep -m1 "first record of sensor" "$WORK/collector.log" | cut -d' ' -f1)
   t0=$(date -d "$first" +%s.%N)
