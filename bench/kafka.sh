@@ -2,7 +2,8 @@
 # Benchmark 5 of docs/performance.md: the consume rate of a collector in a Kafka consumer group
 # next to the receive rate of a direct TCP collector, on the same machine, same input, same files.
 #   bench/kafka.sh [RUNS]      (default 3 runs of each, alternating; needs curl, python3)
-#   KAFKA_COL_EXTRA="-XX:StartFlightRecording=filename=/tmp/k.jfr" adds JVM options to the Kafka collector (a profile)
+#   KAFKA_COL_EXTRA="-XX:StartFlightRecording=filename=/tmp/k.jfr" adds JVM options to the Kafka collector (a profile);
+#   KAFKA_COL_PROPS="    fetch.max.bytes: 67108864" adds lines under its kafka.properties (4 spaces of indent)
 # Starts a real single-node Kafka (KRaft, kafka_2.13 from e2e-tests' test classpath, built when
 # missing), publishes the input once with `sniffer-span-forwarder -r` (forward.protocol kafka,
 # one sensor), then per run:
@@ -111,6 +112,8 @@ kafka:
   bootstrap_servers: "127.0.0.1:$KPORT"
   topic: "bench"
   group_id: "$3"
+${KAFKA_COL_PROPS:+  properties:
+$KAFKA_COL_PROPS}
 default_output_prefix: "kafka_{sender_name}"
 YAML
   else
