@@ -45,7 +45,9 @@ import java.util.function.Supplier;
  * (too large for the brokers, invalid) counts its packets {@code send_error} and the stream goes
  * on; any other refusal (authorization, a fatal producer error) closes the producer, waits with
  * back-off and publishes again from the first unacknowledged record with a new one: the
- * collector skips what it stored already.
+ * collector skips what it stored already. (Not covered: such an error on one record while the
+ * producer, having renumbered the records behind it, gets the next one accepted, i.e. a refusal
+ * that clears between two requests; the resent record would then come behind its successor.)
  */
 final class KafkaPublisher implements SpoolSender {
     private static final Logger log = LoggerFactory.getLogger(KafkaPublisher.class);
