@@ -118,12 +118,9 @@ cleanup() {
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
-start_collector() { # JVM options of the collector
-  "$JAVA" $1 -jar "$COL" "$WORK/collector.yaml" > /dev/null 2> "$WORK/collector.log" &
-  col_pid=$!
-  for _ in $(seq 300); do grep -q "listening on udp" "$WORK/collector.log" && break; sleep 0.1; done
+collector() { # JVM options of the collector
+  start_collector "$WORK/collector.yaml" "$WORK/collector.log" "$1" "listening on udp"
 }
-stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
 
 # Start-up caches as the packaged launcher keeps one per daemon, recorded by the daemon's first
@@ -136,7 +133,7 @@ if startup_cache_enabled; then
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
   "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$SPAN" -r "$train" "$WORK/span.yaml" > /dev/null 2>&1
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" tcp
-  start_collector "$JAVA_OPTS $(startup_cache col record)"
+  collector "$JAVA_OPTS $(startup_cache col record)"
   "$JAVA" $JAVA_OPTS $(startup_cache fwd record) -jar "$FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
   for _ in $(seq 100); do [ "$(written)" = 200000 ] && break; sleep 0.1; done
   stop_collector
@@ -156,7 +153,7 @@ forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_droppe
   # (forwarded: the TCP summary's forwarded=, or UDP's sent=: a datagram the kernel accepted)
   local t0 w last t_last still fwd_exit=0
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1" "${2:-}"
-  start_collector "$COL_OPTS"
+  collector "$COL_OPTS"
   t0=$(now)
   "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
   # Then poll until the collector has written every packet, or its count stayed put for 2 s.

@@ -56,7 +56,6 @@ start_collector() {
   for _ in $(seq 600); do [ -n "$(active)" ] && return; sleep 0.1; done
   echo "the collector did not start:" >&2; cat "$WORK/idle-collector.log" >&2; exit 1
 }
-stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 hold() { # N: idle connections from 127.0.9.1, held until release
   mkfifo "$WORK/idle.fifo" 2>/dev/null || true
   python3 "$SCRIPT" idle "$1" "$PORT" 127.0.9.1 < "$WORK/idle.fifo" > "$WORK/idle.out" &

@@ -2,6 +2,8 @@
 # Benchmark 5 of docs/performance.md: the consume rate of a collector in a Kafka consumer group
 # next to the receive rate of a direct TCP collector, on the same machine, same input, same files.
 #   bench/kafka.sh [RUNS]      (default 3 runs of each, alternating; needs curl, python3)
+#   KAFKA_COL_EXTRA="-XX:StartFlightRecording=filename=/tmp/k.jfr" adds JVM options to the Kafka collector (a profile);
+#   KAFKA_COL_PROPS="    fetch.max.bytes: 67108864" adds lines under its kafka.properties (4 spaces of indent)
 # Starts a real single-node Kafka (KRaft, kafka_2.13 from e2e-tests' test classpath, built when
 # missing), publishes the input once with `sniffer-span-forwarder -r` (forward.protocol kafka,
 # one sensor), then per run:
@@ -77,7 +79,6 @@ await_written() { # count -> prints the time it was reached
   done
   now
 }
-stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 
 # Publish the input once (the topic is created by the first metadata request, 8 partitions).
 fresh_fs
@@ -89,6 +90,10 @@ forward:
   enable: true
   protocol: kafka
   sensor_id: "bench-1"
+  # Every packet goes through the spool: room for the whole input, and time to publish it all.
+  drain_timeout_seconds: 600
+  spool:
+    max_size_mb: 4096
   kafka:
     bootstrap_servers: "127.0.0.1:$KPORT"
     topic: "bench"
@@ -107,6 +112,8 @@ kafka:
   bootstrap_servers: "127.0.0.1:$KPORT"
   topic: "bench"
   group_id: "$3"
+${KAFKA_COL_PROPS:+  properties:
+$KAFKA_COL_PROPS}
 default_output_prefix: "kafka_{sender_name}"
 YAML
   else
@@ -133,9 +140,7 @@ tcp_rates=() kafka_rates=()
 for run in $(seq "$RUNS"); do
   fresh_fs
   collector_config "$WORK/col-tcp.yaml" tcp
-  "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/col-tcp.yaml" > /dev/null 2> "$WORK/collector.log" &
-  col_pid=$!
-  for _ in $(seq 300); do grep -q "listening on tcp" "$WORK/collector.log" && break; sleep 0.1; done
+  start_collector "$WORK/col-tcp.yaml" "$WORK/collector.log" "" "listening on tcp"
   t0=$(now)
   cat "$input" > /dev/tcp/127.0.0.1/$PORT
   t1=$(await_written "$PACKETS")
@@ -147,8 +152,7 @@ for run in $(seq "$RUNS"); do
 
   fresh_fs
   collector_config "$WORK/col-kafka.yaml" kafka "bench-$run-$RANDOM"
-  "$JAVA" $JAVA_OPTS -jar "$COL" "$WORK/col-kafka.yaml" > /dev/null 2> "$WORK/collector.log" &
-  col_pid=$!
+  start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "$JAVA_OPTS ${KAFKA_COL_EXTRA:-}"
   t1=$(await_written "$PACKETS")
   first=$(grep -m1 "first record of sensor" "$WORK/collector.log" | cut -d' ' -f1)
   t0=$(date -d "$first" +%s.%N)

@@ -93,6 +93,18 @@ rotation:
 YAML
 }
 
+# start_collector CONFIG LOG [JVM_OPTS] [READY_TEXT]: the collector in the background (its pid in
+# col_pid, its log in LOG), with the launcher's JVM options by default; with READY_TEXT, returns
+# once its log holds that line (up to 30 s). stop_collector: SIGTERM, then waits for its end.
+start_collector() {
+  "$JAVA" ${3:-$JAVA_OPTS} -jar "$COL" "$1" > /dev/null 2> "$2" &
+  col_pid=$!
+  [ -z "${4:-}" ] && return 0
+  for _ in $(seq 300); do grep -q "$4" "$2" && return 0; sleep 0.1; done
+  echo "the collector did not log \"$4\" within 30 s:" >&2; tail "$2" >&2; return 1
+}
+stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
+
 # figure LOG NAME: the last NAME=<n> of a daemon's log (its final summary line).
 figure() { grep -o " $2=[0-9]*" "$1" | tail -1 | cut -d= -f2; }
 

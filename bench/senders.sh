@@ -55,7 +55,6 @@ start_collector() {
   for _ in $(seq 600); do [ -n "$(written)" ] && return; sleep 0.1; done
   echo "the collector did not start:" >&2; cat "$WORK/senders-collector.log" >&2; exit 1
 }
-stop_collector() { kill -TERM "$col_pid"; wait "$col_pid" || true; col_pid=; }
 
 aggregate() { # -> "seconds written cpu" of 8 concurrent senders
   local t0 c0 w last=-1 still=0 pids=()

@@ -110,7 +110,7 @@ public final class ForwarderMain implements Callable<Integer> {
                     e.errors().forEach(root::addError);
                 }
             }
-            if (options.checkConfig() && cfg.forward().enable() && cfg.forward().sot2()) {
+            if (options.checkConfig() && cfg.forward().enable() && spooled(cfg)) {
                 try {
                     checkSpool(spoolDirectory(cfg));
                 } catch (ConfigException e) {
@@ -131,25 +131,25 @@ public final class ForwarderMain implements Callable<Integer> {
             return DaemonCommand.configError(e);
         }
         CaptureMetrics metrics = new CaptureMetrics();
+        Spool spool = null;
+        if ((kafka != null || collector != null) && spooled(cfg)) {
+            Path dir = spoolDirectory(cfg);
+            try {
+                spool = Spool.open(dir, cfg.forward().spoolMaxBytes());
+            } catch (IOException e) {
+                return DaemonCommand.configError(new ConfigException("forward.spool.directory: cannot use " + dir
+                        + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+            }
+        }
         BatchConsumer sink;
         if (kafka != null) {
-            sink = new KafkaSink(kafka, cfg.forward(), metrics);
+            sink = new SpooledSink(kafka, cfg.forward(), metrics, spool,
+                    new KafkaPublisher(kafka, cfg.forward(), metrics, spool));
         } else {
-            Spool spool = null;
-            String sensorId = null;
-            if (collector != null && cfg.forward().sot2()) {
-                Path dir = spoolDirectory(cfg);
-                try {
-                    spool = Spool.open(dir, cfg.forward().spoolMaxBytes());
-                } catch (IOException e) {
-                    return DaemonCommand.configError(new ConfigException("forward.spool.directory: cannot use " + dir
-                            + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
-                }
-                sensorId = cfg.forward().sensorId() != null ? cfg.forward().sensorId() : SensorNames.hostName();
-            }
+            // forward.sensor_id is set for SOT2 (the host name by default; one rule with Kafka, checked at load).
             sink = collector == null ? null
                     : ForwardingSink.create(cfg.forward(), collector, metrics,
-                            cfg.storage().outputDir(), tls, spool, sensorId);
+                            cfg.storage().outputDir(), tls, spool, cfg.forward().sensorId());
         }
         try {
             return new CaptureDaemon(cfg, metrics, Clock.systemUTC())
@@ -161,6 +161,11 @@ public final class ForwarderMain implements Callable<Integer> {
         } catch (CaptureOpenException e) {
             return DaemonCommand.fail(e.getMessage(), ExitCodes.UNAVAILABLE);
         }
+    }
+
+    /** Whether the forwarding goes through the spool: SOT2 and Kafka. */
+    static boolean spooled(SpanConfig cfg) {
+        return cfg.forward().sot2() || cfg.forward().usesKafka();
     }
 
     /** {@code forward.spool.directory}, by default {@code .spool} in the output folder. */

@@ -34,8 +34,8 @@ abstract class ForwardingSink implements BatchConsumer {
     }
 
     /**
-     * The sink for TCP or UDP ({@code cfg.protocol()}) and format (Kafka: {@link KafkaSink}); opens nothing until its worker runs, except
-     * SOT2, whose spool is opened by the caller and whose sender starts here.
+     * The sink for TCP or UDP ({@code cfg.protocol()}) and format (Kafka: {@link KafkaPublisher}); opens
+     * nothing until its worker runs, except SOT2, whose spool is opened by the caller and whose sender starts here.
      *
      * @param stateDir the output folder, where authenticated UDP keeps its run epoch
      * @param tls TCP PCAP-over-IP: the loaded TLS material, null for plaintext
@@ -44,7 +44,7 @@ abstract class ForwardingSink implements BatchConsumer {
                                 java.nio.file.Path stateDir, ForwardTls tls,
                                 com.secureot.forward.spool.Spool spool, String sensorId) {
         if (cfg.sot2()) {
-            return new Sot2Sink(endpoint, cfg, metrics, spool, sensorId);
+            return new SpooledSink(endpoint, cfg, metrics, spool, new Sot2Sender(endpoint, cfg, metrics, spool, sensorId));
         }
         return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics, tls)
                 : new DatagramSink(endpoint, cfg, metrics, stateDir);

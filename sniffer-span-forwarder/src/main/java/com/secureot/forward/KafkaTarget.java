@@ -28,7 +28,7 @@ record KafkaTarget(ForwardConfig forward, List<InetAddress> bootstrapAddresses) 
     private static final Set<String> OWNED = Set.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
             ProducerConfig.TRANSACTIONAL_ID_CONFIG, ProducerConfig.PARTITIONER_CLASS_CONFIG,
-            ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
+            ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
 
     /** Checks {@code forward.kafka.properties}; every problem names its key. */
     static void check(KafkaClientConfig kafka) throws ConfigException {
@@ -38,7 +38,11 @@ record KafkaTarget(ForwardConfig forward, List<InetAddress> bootstrapAddresses) 
             String k = e.getKey();
             String v = e.getValue().trim();
             String where = PROPERTIES + "." + k + ": ";
-            if (OWNED.contains(k)) {
+            if (k.equals(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
+                errors.add(where + "cannot be set: the producer never gives a record up (while the brokers are away, "
+                        + "packets wait in forward.spool; a record given up and sent again would reach the topic "
+                        + "after the ones that followed it)");
+            } else if (OWNED.contains(k)) {
                 errors.add(where + "is set by the forwarder itself (forward.kafka.bootstrap_servers, records keyed "
                         + "by forward.sensor_id) and cannot be overridden");
             } else if (k.equals(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG) && !v.equalsIgnoreCase("true")) {
@@ -114,10 +118,10 @@ record KafkaTarget(ForwardConfig forward, List<InetAddress> bootstrapAddresses) 
     /** The producer's properties: defaults, then the operator's, then what correctness needs. */
     Properties producerProperties() {
         Properties p = new Properties();
-        // Defaults an operator may change. A record is a whole batch of packets (up to 256 KiB),
-        // so a linger only delays it. While the cluster is unreachable, send waits for metadata
-        // or buffer space up to Kafka's max.block.ms (60 s): the forwarding queue in front holds
-        // the batches meanwhile, and counts queue_full once it is full.
+        // Defaults an operator may change. A record is a whole batch of packets (up to 1 MiB),
+        // so a linger only delays it. While the cluster is unreachable, the publishing thread
+        // waits in send for metadata up to Kafka's max.block.ms (60 s), then tries again; the
+        // packets wait in the spool meanwhile.
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         // The kernel's send buffer autotuning rather than Kafka's fixed 128 KiB: a record is up to 1 MiB.
         p.put(ProducerConfig.SEND_BUFFER_CONFIG, "-1");
@@ -128,7 +132,26 @@ record KafkaTarget(ForwardConfig forward, List<InetAddress> bootstrapAddresses) 
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Integer.MAX_VALUE));
         return p;
+    }
+
+    /**
+     * Unacknowledged record bytes the publisher hands the producer at most: half its
+     * buffer.memory, so that send never waits for buffer space, and no more than 16 MiB (the
+     * rest waits in the spool, where a kill -9 does not lose it).
+     */
+    long windowBytes() {
+        String v = forward.kafka().properties().get(ProducerConfig.BUFFER_MEMORY_CONFIG);
+        long memory = 32L << 20;
+        if (v != null) {
+            try {
+                memory = Long.parseLong(v.trim());
+            } catch (NumberFormatException e) {
+                // the producer refuses it when it is made, naming the key
+            }
+        }
+        return Math.max(2L << 20, Math.min(16L << 20, memory / 2));
     }
 
     /** The largest record value the producer may send: its max.request.size less the Kafka framing. */

@@ -28,7 +28,7 @@ import java.nio.charset.StandardCharsets;
  * acknowledgements and frees the spool. A collector that acknowledges nothing for
  * {@link #ACK_TIMEOUT_MILLIS} while records wait is taken for dead and the connection is made anew.
  */
-final class Sot2Sender implements AutoCloseable {
+final class Sot2Sender implements SpoolSender {
     private static final Logger log = LoggerFactory.getLogger(Sot2Sender.class);
     private static final int FRAME_BYTES = 1 << 20;
     private static final int MAX_RECORDS = 4096;
@@ -76,17 +76,14 @@ final class Sot2Sender implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    void start() {
+    @Override
+    public void start() {
         thread.start();
     }
 
-    /** Updates the backlog gauges (any thread). */
-    void gauges() {
-        metrics.forwardBacklogPackets.set(spool.backlogRecords());
-        metrics.forwardBacklogBytes.set(spool.backlogBytes());
-        long oldest = spool.oldestUnackedNanos();
-        metrics.forwardBacklogAgeSeconds.set(oldest < 0 ? 0
-                : Math.max(0, (System.currentTimeMillis() * 1_000_000L - oldest) / 1_000_000_000L));
+    /** Updates the backfill rate gauge (any thread). */
+    @Override
+    public void gauges() {
         long now = System.nanoTime();
         if (now - backfillWindowStart > 1_000_000_000L) {
             synchronized (this) {
@@ -360,9 +357,7 @@ final class Sot2Sender implements AutoCloseable {
             lastAckNanos = System.nanoTime();
         }
         if (seq > before) {
-            long prevSpool = spool.acked();
-            spool.ackUpTo(seq);
-            long newly = spool.acked() - prevSpool;
+            long newly = spool.ackUpTo(seq);
             if (newly > 0) {
                 metrics.forwarded.addAndGet(newly);
             }
@@ -370,7 +365,8 @@ final class Sot2Sender implements AutoCloseable {
     }
 
     /** Waits until every record up to {@code seq} is acknowledged; false after {@code millis}. */
-    boolean awaitAcked(long seq, long millis) throws InterruptedException {
+    @Override
+    public boolean awaitAcked(long seq, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         synchronized (this) {
             while (Math.max(acked, spool.acked()) < seq) {

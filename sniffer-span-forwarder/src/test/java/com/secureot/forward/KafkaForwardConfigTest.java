@@ -88,6 +88,22 @@ class KafkaForwardConfigTest {
     }
 
     @Test
+    void theProducerNeverGivesARecordUpAndPacketsWaitInTheSpool() throws Exception {
+        List<String> e = errors(KAFKA + "  properties:\n    delivery.timeout.ms: 300000\n");
+        assertEquals(1, e.size(), e.toString());
+        assertTrue(e.get(0).startsWith("forward.kafka.properties.delivery.timeout.ms: cannot be set"), e.get(0));
+        ForwardConfig f = load(KAFKA + "spool:\n  directory: /var/spool/ot\n  max_size_mb: 64\n");
+        assertEquals(Path.of("/var/spool/ot"), f.spoolDirectory());
+        assertEquals(64L << 20, f.spoolMaxBytes());
+        KafkaTarget t = new KafkaTarget(f, List.of(java.net.InetAddress.getByName("10.0.0.5")));
+        assertEquals(String.valueOf(Integer.MAX_VALUE), t.producerProperties().get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG));
+        assertEquals(16L << 20, t.windowBytes(), "half of the default buffer.memory (32 MiB)");
+        KafkaTarget small = new KafkaTarget(load(KAFKA + "  properties:\n    buffer.memory: 8388608\n"),
+                List.of(java.net.InetAddress.getByName("10.0.0.5")));
+        assertEquals(4L << 20, small.windowBytes(), "half of buffer.memory: send never waits for buffer space");
+    }
+
+    @Test
     void badValuesNameTheirKey() {
         List<String> e = errors("enable: true\nprotocol: kafka\nsensor_id: \"../x\"\nhost: h\nport: 1\nformat: raw\n"
                 + "kafka:\n  bootstrap_servers: [\"nohost\", \"h:99999\"]\n  topic: \"a b\"\n  propertys: {}\n");

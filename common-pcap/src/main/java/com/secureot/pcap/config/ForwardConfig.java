@@ -18,8 +18,8 @@ package com.secureot.pcap.config;
  * @param tls TCP: mutual TLS to the collector, {@link ForwardTlsConfig#DISABLED} when off
  * @param sensorId SOT2 and kafka: the name the sensor gives in its hello, the Kafka record key and
  *                 the collector's {@code {sender_name}} (default: the host name); null otherwise
- * @param spoolDirectory SOT2: where unacknowledged packets wait; null: {@code <output>/.spool}
- * @param spoolMaxBytes SOT2: the spool's size limit; past it the oldest unacknowledged go first
+ * @param spoolDirectory SOT2 and kafka: where unacknowledged packets wait; null: {@code <output>/.spool}
+ * @param spoolMaxBytes SOT2 and kafka: the spool's size limit; past it the oldest unacknowledged go first
  * @param backfillRateBitsPerSecond SOT2: the pace of resending a backlog; 0: as fast as it goes
  * @param kafka the brokers, topic and producer properties; null unless the protocol is kafka
  */
@@ -50,7 +50,7 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
     private static final String[][] KEY_PROTOCOLS = {
         {"format", "udp", "tcp"}, {"max_datagram_bytes", "udp"}, {"auth", "udp"},
         {"connect_timeout_ms", "tcp"}, {"reconnect_min_ms", "tcp"}, {"reconnect_max_ms", "tcp"}, {"tls", "tcp"},
-        {"spool", "tcp"}, {"backfill_rate_mbps", "tcp"},
+        {"spool", "tcp", "kafka"}, {"backfill_rate_mbps", "tcp"},
         {"send_buffer_kb", "udp", "tcp"}, {"sensor_id", "tcp", "kafka"}, {"kafka", "kafka"}};
 
     static ForwardConfig read(ConfigNode n) {

@@ -94,22 +94,26 @@ public final class CaptureDaemon {
             try (PrometheusEndpoint endpoint = startEndpoint(withForward);
                  SummaryLogger summary = new SummaryLogger(config.metrics().logIntervalSeconds(),
                     () -> metrics.periodic(withForward))) {
-                BatchPublisher publisher = new BatchPublisher(pool, pipeline.workers(), metrics, readFile != null,
-                        BATCH_MAX_AGE_MILLIS);
-                if (readFile == null) {
-                    PacketCapture source = live;
-                    pipeline.onFailure(source::stop);
-                    pipeline.start();
-                    status = capture(source, publisher, shutdown);
-                } else {
-                    FileReplay replay = new FileReplay(readFile, replaySpeed);
-                    pipeline.onFailure(replay::stop);
-                    pipeline.start();
-                    status = replay(replay, readFile, publisher, shutdown, pipeline);
+                try {
+                    BatchPublisher publisher = new BatchPublisher(pool, pipeline.workers(), metrics, readFile != null,
+                            BATCH_MAX_AGE_MILLIS);
+                    if (readFile == null) {
+                        PacketCapture source = live;
+                        pipeline.onFailure(source::stop);
+                        pipeline.start();
+                        status = capture(source, publisher, shutdown);
+                    } else {
+                        FileReplay replay = new FileReplay(readFile, replaySpeed);
+                        pipeline.onFailure(replay::stop);
+                        pipeline.start();
+                        status = replay(replay, readFile, publisher, shutdown, pipeline);
+                    }
+                } finally {
+                    // Every exit path, an error of the source included: drain, flush and close the files;
+                    // the endpoint still answers meanwhile (a forwarder's drain may take its timeout).
+                    pipeline.close();
                 }
             } finally {
-                // Every exit path, an error of the source included: drain, flush and close the files.
-                pipeline.close();
                 log.info("final: {}", metrics.summary(withForward));
             }
             Throwable failed = pipeline.failure();
@@ -182,7 +186,7 @@ public final class CaptureDaemon {
         long waiting = withForward && metrics.forwardAcknowledged ? metrics.forwardBacklogPackets.get() : 0;
         if (notForwarded == 0 && waiting > 0) {
             return DaemonCommand.fail(waiting + " of " + metrics.captured.get() + " packets are not acknowledged by "
-                    + "the collector yet; they stay in the spool and are sent at the next start", ExitCodes.NOT_FORWARDED);
+                    + (metrics.kafka ? "the brokers" : "the collector") + " yet; they stay in the spool and are sent at the next start", ExitCodes.NOT_FORWARDED);
         }
         if (notForwarded > 0) {
             return DaemonCommand.fail(notForwarded + " of " + metrics.captured.get() + " packets were not forwarded ("

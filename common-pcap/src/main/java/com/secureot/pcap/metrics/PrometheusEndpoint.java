@@ -47,7 +47,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 m.filesRepaired::get);
         if (forward) {
             counter("secureot_packets_forwarded_total", "Packets handed to the collector's socket (SOT2: "
-                    + "acknowledged by the collector).", m.forwarded::get);
+                    + "acknowledged by the collector; Kafka: by the brokers).", m.forwarded::get);
             counter("secureot_bytes_forwarded_total", "Packet bytes handed to the collector's socket.",
                     m.forwardedBytes::get);
             byReason("secureot_forward_dropped_total", "Packets stored locally but not forwarded, by reason.",
@@ -60,16 +60,17 @@ public final class PrometheusEndpoint implements AutoCloseable {
                     "Kafka records (batches of packets) the brokers acknowledged (forward.protocol kafka).",
                     m.kafkaRecords::get);
             counter("secureot_kafka_producer_errors_total",
-                    "Kafka records the producer gave up on; their packets are in secureot_forward_dropped_total.",
+                    "Kafka records the brokers refused (too large, invalid: their packets are in "
+                    + "secureot_forward_dropped_total) or that made the producer start anew (then sent again).",
                     m.kafkaErrors::get);
             counter("secureot_kafka_producer_retries_total", "Kafka record sends the producer retried.",
                     m.kafkaRetries::get);
             if (m.forwardAcknowledged) {
-                gauge("secureot_forward_backlog_packets", "SOT2: packets in the spool not yet acknowledged.",
+                gauge("secureot_forward_backlog_packets", "SOT2 and Kafka: packets in the spool not yet acknowledged.",
                         m.forwardBacklogPackets::get);
-                gauge("secureot_forward_backlog_bytes", "SOT2: packet bytes in the spool segments not yet "
+                gauge("secureot_forward_backlog_bytes", "SOT2 and Kafka: packet bytes in the spool segments not yet "
                         + "acknowledged.", m.forwardBacklogBytes::get);
-                gauge("secureot_forward_backlog_age_seconds", "SOT2: age of the oldest unacknowledged packet "
+                gauge("secureot_forward_backlog_age_seconds", "SOT2 and Kafka: age of the oldest unacknowledged packet "
                         + "(capture time of its spool segment's first packet).", m.forwardBacklogAgeSeconds::get);
                 gauge("secureot_forward_backfill_bits_per_second", "SOT2: rate at which the backlog is being resent.",
                         m.forwardBackfillBitsPerSecond::get);

@@ -38,6 +38,18 @@ public final class SotkRecordWriter {
 
     /** Starts a record whose packets all have {@code linkType} and the same precision. */
     public void start(int linkType, int snaplen, boolean nano) {
+        start(linkType, snaplen, nano, nextSequence);
+    }
+
+    /**
+     * Starts a record whose first packet has sequence number {@code firstSequence}: a sender that
+     * numbers its packets itself (the forwarder's spool) and may leave gaps (packets it dropped).
+     */
+    public void start(int linkType, int snaplen, boolean nano, long firstSequence) {
+        if (firstSequence < 0) {
+            throw new IllegalArgumentException("firstSequence: " + firstSequence + " (expected: >= 0)");
+        }
+        nextSequence = firstSequence;
         pos = 0;
         count = 0;
         recordFirst = nextSequence;
@@ -66,12 +78,17 @@ public final class SotkRecordWriter {
     }
 
     public void add(long sec, int nanos, int origLen, byte[] data, int off, int capLen) {
+        addNanos(sec * 1_000_000_000L + nanos, origLen, data, off, capLen);
+    }
+
+    /** {@link #add} with the timestamp in nanoseconds since the epoch. */
+    public void addNanos(long tsNanos, int origLen, byte[] data, int off, int capLen) {
         if (capLen > SotkRecord.MAX_CAPLEN || origLen < capLen) {
             throw new IllegalArgumentException("capLen/origLen: " + capLen + "/" + origLen
                     + " (expected: capLen <= " + SotkRecord.MAX_CAPLEN + " and <= origLen)");
         }
         ensure(SotkRecord.PACKET_HEADER_BYTES + capLen);
-        putLong(sec * 1_000_000_000L + nanos);
+        putLong(tsNanos);
         putInt(origLen);
         putInt(capLen);
         System.arraycopy(data, off, buf, pos, capLen);

@@ -88,6 +88,32 @@ class SotkRecordTest {
     }
 
     @Test
+    void aSenderThatNumbersItsPacketsItselfSetsEachRecordsFirstSequence() {
+        // The forwarder's spool: its numbers start at 1, and a gap is packets it dropped (full).
+        SotkRecordWriter w = new SotkRecordWriter("s", -42, 0, 4096);
+        byte[] p = new byte[10];
+        w.start(1, 1500, false, 1);
+        w.addNanos(1_000_000_123L, 60, p, 0, p.length);
+        w.addNanos(2_000_000_000L, 10, p, 0, p.length);
+        byte[] a = w.finish();
+        w.start(1, 1500, false, 500);
+        w.addNanos(3_000_000_000L, 10, p, 0, p.length);
+        byte[] b = w.finish();
+        SotkRecordReader reader = new SotkRecordReader();
+        assertNull(reader.open(a, a.length));
+        assertEquals(-42, reader.streamEpoch());
+        assertEquals(1, reader.firstSequence());
+        assertEquals(2, reader.count());
+        assertTrue(reader.next());
+        assertEquals(1, reader.sec());
+        assertEquals(123, reader.nanos());
+        assertEquals(60, reader.origLen());
+        assertNull(reader.open(b, b.length));
+        assertEquals(500, reader.firstSequence());
+        assertThrows(IllegalArgumentException.class, () -> w.start(1, 1500, false, -1));
+    }
+
+    @Test
     void badRecordsAreRefusedWholeNamingTheBadValue() {
         SotkRecordWriter w = new SotkRecordWriter("s1", 9, 0, 4096);
         w.start(1, 65535, false);

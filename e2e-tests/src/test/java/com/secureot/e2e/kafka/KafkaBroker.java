@@ -86,8 +86,11 @@ final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** Starts the (formatted) broker again and waits until it serves. */
+    /** Starts the (formatted) broker again, unless it runs, and waits until it serves. */
     void start() throws Exception {
+        if (process != null && process.isAlive()) {
+            return; // a second broker on the same folder and ports would fail, and harm the first
+        }
         log = dir.resolve("broker-" + (++starts) + ".log");
         List<String> cmd = new ArrayList<>(List.of(DaemonRun.java(), "-Xmx512m", "-XX:+UseSerialGC",
                 "-cp", classpath, "kafka.Kafka", properties.toString()));

@@ -2,6 +2,7 @@ package com.secureot.e2e.kafka;
 
 import com.secureot.e2e.DaemonJar;
 import com.secureot.pcap.testing.DaemonRun;
+import com.secureot.pcap.testing.FreePorts;
 import com.secureot.pcap.testing.TestPcaps;
 import com.secureot.pcap.testing.TestPcaps.Packet;
 import com.secureot.pcap.testing.TestPcaps.PcapFile;
@@ -10,6 +11,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -172,45 +178,101 @@ class KafkaScaleOutIT {
     }
 
     @Test
-    void brokerDownWhenTheForwarderStartsPacketsAreDeliveredWhenItComesUp() throws Exception {
+    void brokerDownWhenTheForwarderStartsPacketsWaitInTheSpoolAndAreDeliveredWhenItComesUp() throws Exception {
         broker.createTopic("down", 2);
         Path here = dir.resolve("down");
         Path capture = captures.get("s2");
         List<Packet> input = TestPcaps.read(capture).packets();
         broker.stop();
-        try (DaemonRun f = forwarder(here, "s2", "down", capture, 0, "      max.block.ms: 120000\n")) {
-            f.awaitLine("forward: publishing to kafka", 60);
-            Thread.sleep(2000); // the forwarder is replaying into a broker that is not there
-            assertTrue(f.alive(), f.log());
-            broker.start();
-            assertEquals(0, f.awaitExit(240), f.log());
-            assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
+        try {
+            int metricsPort = FreePorts.tcp();
+            try (DaemonRun f = forwarder(here, "s2", "down", capture, 0, "      max.block.ms: 2000\n",
+                    metricsPort, 200)) {
+                // Every packet is in the spool on disk while the broker is away; nothing is counted lost.
+                awaitForwarderMetric(f, metricsPort, "secureot_forward_backlog_packets", input.size(), 120);
+                assertTrue(forwarderMetric(metricsPort, "secureot_forward_backlog_bytes") > 0, f.log());
+                assertEquals(0, forwarderMetric(metricsPort, "secureot_packets_forwarded_total"), f.log());
+                assertTrue(spoolBytes(here.resolve("forwarder-s2-out")) > input.size() * 16L, f.log());
+                f.awaitLine("does not take records", 60);
+                broker.start();
+                assertEquals(0, f.awaitExit(240), f.log());
+                assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
+                assertEquals(0, f.finalFigure("fwd_backlog"), f.lastLine("final: "));
+                f.awaitLine("acknowledges records again", 1);
+            }
+        } finally {
+            broker.start(); // for the next test, whatever happened here
         }
         try (KafkaCollector a = new KafkaCollector(here, "a", broker, "down", "g-down", 1000).start()) {
             awaitStoredBy(a, input.size(), 120);
+            a.awaitCaughtUp(120);
             assertEquals(0, a.stop(), a.log());
+            assertEquals(0, a.finalFigure("kafka_duplicates"), a.log());
             assertSameMultiset(input, stored("s2", a), "s2 after the broker came up");
+            assertTsharkReads(a.out);
         }
     }
 
     @Test
-    void aTopicTheBrokersDoNotHaveCountsEveryPacketAsNotForwarded() throws Exception {
+    void forwarderKilledWhileTheBrokerIsDownPublishesItsSpoolAfterTheRestart() throws Exception {
+        broker.createTopic("killfwd", 2);
+        Path here = dir.resolve("killfwd");
+        Path capture = captures.get("s4");
+        List<Packet> input = TestPcaps.read(capture).packets();
+        // The restarted forwarder replays no packet of its own: what reaches the topic is the first run's spool.
+        Path empty = here.resolve("empty.pcap");
+        Files.createDirectories(here);
+        Files.write(empty, Arrays.copyOf(Files.readAllBytes(capture), 24));
+        broker.stop();
+        try {
+            int metricsPort = FreePorts.tcp();
+            try (DaemonRun f = forwarder(here, "s4", "killfwd", capture, 0, "      max.block.ms: 2000\n",
+                    metricsPort, 200)) {
+                awaitForwarderMetric(f, metricsPort, "secureot_forward_backlog_packets", input.size(), 120);
+                f.kill(30);
+            }
+            broker.start();
+            try (DaemonRun f = forwarder(here, "s4", "killfwd", empty, 0, "", 0, 200)) {
+                assertEquals(0, f.awaitExit(240), f.log());
+                assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
+                assertEquals(0, f.finalFigure("captured"), f.lastLine("final: "));
+            }
+        } finally {
+            broker.start();
+        }
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, "killfwd", "g-killfwd", 1000).start()) {
+            awaitStoredBy(a, input.size(), 120);
+            a.awaitCaughtUp(120);
+            assertEquals(0, a.stop(), a.log());
+            assertEquals(0, a.finalFigure("kafka_duplicates"), a.log());
+            assertSameMultiset(input, stored("s4", a), "s4 across the forwarder's kill -9");
+        }
+    }
+
+    @Test
+    void aTopicTheBrokersDoNotHaveKeepsEveryPacketInTheSpool() throws Exception {
         Path here = dir.resolve("missing");
         Path capture = captures.get("s1");
         int packets = TestPcaps.read(capture).packets().size();
-        try (DaemonRun f = forwarder(here, "s1", "no-such-topic", capture, 0, "      max.block.ms: 1500\n")) {
+        try (DaemonRun f = forwarder(here, "s1", "no-such-topic", capture, 0, "      max.block.ms: 1500\n", 0, 3)) {
             assertEquals(75, f.awaitExit(240), f.log());
             assertEquals(0, f.finalFigure("forwarded"), f.lastLine("final: "));
-            assertEquals(packets, f.finalFigure("fwd_dropped_not_connected"), f.lastLine("final: "));
+            assertEquals(packets, f.finalFigure("fwd_backlog"), f.lastLine("final: "));
             assertEquals(packets, f.finalFigure("written"), "the local files are complete: " + f.lastLine("final: "));
-            assertTrue(f.finalFigure("kafka_errors") > 0, f.lastLine("final: "));
-            f.awaitLine("error: " + packets + " of " + packets + " packets were not forwarded (not_connected="
-                    + packets + ")", 1);
+            f.awaitLine("does not take records: TimeoutException", 1);
+            f.awaitLine("error: " + packets + " of " + packets + " packets are not acknowledged by the brokers yet; "
+                    + "they stay in the spool", 1);
         }
     }
 
     private static DaemonRun forwarder(Path here, String sensor, String topic, Path capture, double speed,
                                        String properties) throws IOException {
+        return forwarder(here, sensor, topic, capture, speed, properties, 0, 200);
+    }
+
+    /** A forwarder replaying {@code capture}; {@code metricsPort} 0: no metrics endpoint. */
+    private static DaemonRun forwarder(Path here, String sensor, String topic, Path capture, double speed,
+                                       String properties, int metricsPort, int drainSeconds) throws IOException {
         Path config = here.resolve("forwarder-" + sensor + ".yaml");
         Files.createDirectories(here);
         Files.writeString(config, ""
@@ -225,11 +287,12 @@ class KafkaScaleOutIT {
                 + "  timezone: UTC\n"
                 + "metrics:\n"
                 + "  log_interval_seconds: 0\n"
+                + (metricsPort == 0 ? "" : "  listen: \"127.0.0.1:" + metricsPort + "\"\n")
                 + "forward:\n"
                 + "  enable: true\n"
                 + "  protocol: kafka\n"
                 + "  sensor_id: \"" + sensor + "\"\n"
-                + "  drain_timeout_seconds: 200\n"
+                + "  drain_timeout_seconds: " + drainSeconds + "\n"
                 + "  kafka:\n"
                 + "    bootstrap_servers: \"" + broker.bootstrap() + "\"\n"
                 + "    topic: \"" + topic + "\"\n"
@@ -240,6 +303,61 @@ class KafkaScaleOutIT {
         }
         args.add(config.toString());
         return DaemonRun.start(DaemonJar.FORWARDER, args.toArray(String[]::new));
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static long forwarderMetric(int port, String series) throws IOException, InterruptedException {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + "(?:\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE)
+                .matcher(body);
+        if (!m.find()) {
+            throw new AssertionError("no " + series + " on the forwarder's metrics endpoint:\n" + body);
+        }
+        return (long) Double.parseDouble(m.group(1));
+    }
+
+    /** Waits until the forwarder's {@code series} reaches {@code value} (the endpoint may not be up yet). */
+    private static void awaitForwarderMetric(DaemonRun f, int port, String series, long value, long seconds)
+            throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long last = -1;
+        while (System.nanoTime() < end) {
+            assertTrue(f.alive(), f.log());
+            try {
+                last = forwarderMetric(port, series);
+                if (last >= value) {
+                    assertEquals(value, last, series);
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(series + " is " + last + ", not " + value + ", after " + seconds + " s; log:\n"
+                + f.log());
+    }
+
+    /** Bytes of the spool's segment files under the forwarder's output folder. */
+    private static long spoolBytes(Path out) throws IOException {
+        try (Stream<Path> s = Files.list(out.resolve(".spool"))) {
+            long sum = 0;
+            for (Path p : s.filter(x -> x.getFileName().toString().endsWith(".spool")).toList()) {
+                sum += Files.size(p);
+            }
+            return sum;
+        }
+    }
+
+    /** Wireshark's reader takes every file the collector wrote. */
+    private static void assertTsharkReads(Path out) throws Exception {
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path f : s.filter(x -> x.toString().endsWith(".pcap")).toList()) {
+                DaemonRun.command("tshark", "-r", f.toString(), "-q");
+            }
+        }
     }
 
     private static void awaitStored(long total, long seconds, KafkaCollector... collectors) throws Exception {

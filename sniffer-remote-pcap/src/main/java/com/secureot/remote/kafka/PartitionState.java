@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.LinkedHashMap;
 
 /**
  * What this collector's files hold of one partition: per sensor and run (stream epoch), the next
@@ -29,8 +29,12 @@ final class PartitionState {
     private static final String HEADER = "# sniffer-remote-pcap kafka state v1: sensor_id stream_epoch next_sequence";
 
     private final Path file;
-    /** sensor id -> (stream epoch -> next sequence number not stored). */
-    private final Map<String, TreeMap<Long, Long>> sensors = new HashMap<>();
+    /**
+     * sensor id -> (stream epoch -> next sequence number not stored), the runs in the order they
+     * were last seen: the forwarder's stream id is random, so the one to forget is the one least
+     * recently seen, not the lowest.
+     */
+    private final Map<String, LinkedHashMap<Long, Long>> sensors = new HashMap<>();
     private boolean dirty;
 
     private PartitionState(Path file) {
@@ -60,7 +64,7 @@ final class PartitionState {
                 if (f.length != 3) {
                     throw new NumberFormatException("expected 3 fields");
                 }
-                s.sensors.computeIfAbsent(f[0], k -> new TreeMap<>()).put(Long.parseLong(f[1]), Long.parseLong(f[2]));
+                s.sensors.computeIfAbsent(f[0], k -> runs()).put(Long.parseLong(f[1]), Long.parseLong(f[2]));
             } catch (NumberFormatException e) {
                 log.warn("kafka: {} line {}: \"{}\" is not \"sensor_id stream_epoch next_sequence\"; ignored",
                         file, i + 1, line);
@@ -76,7 +80,7 @@ final class PartitionState {
      * @return how many of its leading packets the files already hold, to be skipped as duplicates
      */
     int accept(String sensor, long epoch, long first, int count) {
-        TreeMap<Long, Long> runs = sensors.computeIfAbsent(sensor, k -> new TreeMap<>());
+        LinkedHashMap<Long, Long> runs = sensors.computeIfAbsent(sensor, k -> runs());
         Long next = runs.get(epoch);
         long end = first + count;
         if (next != null && end <= next) {
@@ -85,10 +89,14 @@ final class PartitionState {
         int skip = next != null && first < next ? (int) (next - first) : 0;
         runs.put(epoch, end);
         while (runs.size() > RUNS_PER_SENSOR) {
-            runs.pollFirstEntry();
+            runs.remove(runs.keySet().iterator().next());
         }
         dirty = true;
         return skip;
+    }
+
+    private static LinkedHashMap<Long, Long> runs() {
+        return new LinkedHashMap<>(16, 0.75f, true);
     }
 
     /** Writes the state when it changed; an error is logged (only duplicates can follow from it). */

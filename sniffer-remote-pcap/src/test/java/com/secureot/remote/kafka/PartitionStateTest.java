@@ -38,6 +38,23 @@ class PartitionStateTest {
     }
 
     @Test
+    void theRunForgottenIsTheLeastRecentlySeenNotTheLowest() throws Exception {
+        // A spooling forwarder's stream id is random: here the current run has the lowest one.
+        Path f = dir.resolve("t-2.state");
+        PartitionState s = PartitionState.load(f);
+        s.accept("s1", -5, 1, 10);
+        for (long epoch = 1; epoch < PartitionState.RUNS_PER_SENSOR; epoch++) {
+            s.accept("s1", epoch, 1, 1);
+        }
+        s.accept("s1", -5, 11, 1);
+        s.accept("s1", 100, 1, 1); // one run too many: epoch 1 goes
+        s.save();
+        PartitionState again = PartitionState.load(f);
+        assertEquals(11, again.accept("s1", -5, 1, 11), "the current run is still known after a restart");
+        assertEquals(0, again.accept("s1", 1, 1, 1), "the least recently seen run was forgotten");
+    }
+
+    @Test
     void aDamagedLineIsIgnoredNotFatal() throws Exception {
         Path f = dir.resolve("t-1.state");
         Files.writeString(f, "# header\ns1 7 100\ngarbage\ns2 x 5\n");

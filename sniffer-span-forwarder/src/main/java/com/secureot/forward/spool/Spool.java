@@ -428,20 +428,27 @@ public final class Spool implements AutoCloseable {
         return dropped;
     }
 
-    /** Frees every segment whose records are all acknowledged (never the one being written). */
-    public void ackUpTo(long sequence) {
-        boolean moved;
+    /**
+     * Frees every segment whose records are all acknowledged (never the one being written).
+     * Returns how many records this acknowledged that were neither acknowledged nor dropped
+     * (full) before: counted under the same lock as a drop, so that no record counts as both.
+     */
+    public long ackUpTo(long sequence) {
+        long newly;
+        long now;
         synchronized (this) {
             long s = Math.min(sequence, nextSequence - 1);
-            moved = s > acked;
-            if (moved) {
+            newly = Math.max(0, s - acked);
+            if (newly > 0) {
                 acked = s;
             }
+            now = acked;
             freeAcked();
         }
-        if (moved) {
-            storeAcked(acked);
+        if (newly > 0) {
+            storeAcked(now);
         }
+        return newly;
     }
 
     private synchronized void freeAcked() {

@@ -12,31 +12,32 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 
 /**
- * Acknowledged forwarding ({@code forward.format: sot2}): the forwarding thread appends every
- * batch to the spool (local disk, never the network, so it keeps up while the collector is
- * away), and a {@link Sot2Sender} thread sends the spool to the collector and frees what it
- * acknowledges. At the end (replay end, SIGTERM) it waits up to {@code forward.drain_timeout_seconds}
- * for the acknowledgement of the last packet; what is still unacknowledged stays in the spool for
- * the next start.
+ * Acknowledged forwarding ({@code forward.format: sot2}, {@code forward.protocol: kafka}): the
+ * forwarding thread appends every batch to the spool (local disk, never the network, so it keeps
+ * up while the collector or the brokers are away), and a {@link SpoolSender} thread sends the
+ * spool on and frees what is acknowledged. At the end (replay end, SIGTERM) it waits up to
+ * {@code forward.drain_timeout_seconds} for the acknowledgement of the last packet; what is still
+ * unacknowledged stays in the spool for the next start.
  */
-final class Sot2Sink implements BatchConsumer {
-    private static final Logger log = LoggerFactory.getLogger(Sot2Sink.class);
+final class SpooledSink implements BatchConsumer {
+    private static final Logger log = LoggerFactory.getLogger(SpooledSink.class);
 
     private final Spool spool;
     private final CaptureMetrics metrics;
-    private final Sot2Sender sender;
+    private final SpoolSender sender;
     private final long drainMillis;
-    private final CollectorEndpoint endpoint;
+    /** Where the packets go, as the logs name it. */
+    private final Object target;
     private boolean failing;
     private boolean closed;
 
-    Sot2Sink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Spool spool, String sensorId) {
+    SpooledSink(Object target, ForwardConfig cfg, CaptureMetrics metrics, Spool spool, SpoolSender sender) {
         this.spool = spool;
         this.metrics = metrics;
-        this.endpoint = endpoint;
+        this.target = target;
         this.drainMillis = cfg.drainTimeoutSeconds() * 1000L;
+        this.sender = sender;
         metrics.forwardAcknowledged = true;
-        this.sender = new Sot2Sender(endpoint, cfg, metrics, spool, sensorId);
         sender.start();
     }
 
@@ -62,11 +63,20 @@ final class Sot2Sink implements BatchConsumer {
                         + "hold them)", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             }
         }
-        sender.gauges();
+        gauges();
     }
 
     @Override
     public void tick() {
+        gauges();
+    }
+
+    private void gauges() {
+        metrics.forwardBacklogPackets.set(spool.backlogRecords());
+        metrics.forwardBacklogBytes.set(spool.backlogBytes());
+        long oldest = spool.oldestUnackedNanos();
+        metrics.forwardBacklogAgeSeconds.set(oldest < 0 ? 0
+                : Math.max(0, (System.currentTimeMillis() * 1_000_000L - oldest) / 1_000_000_000L));
         sender.gauges();
     }
 
@@ -83,16 +93,27 @@ final class Sot2Sink implements BatchConsumer {
         closed = true;
         long last = spool.nextSequence() - 1;
         try {
-            if (!sender.awaitAcked(last, drainMillis)) {
+            // In slices, so that the gauges follow the drain (the metrics endpoint still answers).
+            long deadline = System.nanoTime() + drainMillis * 1_000_000L;
+            boolean acked = false;
+            while (!acked) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                acked = sender.awaitAcked(last, Math.max(0, Math.min(left, 1000)));
+                gauges();
+                if (left <= 1000) {
+                    break;
+                }
+            }
+            if (!acked) {
                 log.warn("forward: {} packets not acknowledged by {} within forward.drain_timeout_seconds ({} s); "
-                        + "they stay in the spool and are sent at the next start", last - spool.acked(), endpoint,
+                        + "they stay in the spool and are sent at the next start", last - spool.acked(), target,
                         drainMillis / 1000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         sender.close();
-        sender.gauges();
+        gauges();
         spool.close();
     }
 }
