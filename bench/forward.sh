@@ -18,6 +18,9 @@
 # authenticated SOT1 (forward.auth, an HMAC-SHA-256 tag per datagram) into the same collector.
 # SOT2 runs alternate with them too (target 0.8 of the reference: a SOT2 replay exits only once
 # the collector acknowledged every packet, so its time is end to end by itself).
+# CPU (user + system seconds) is printed per run: the forwarder's whole run and the collector's from
+# the forwarder's start, together, next to the reference's (the offline replay does the local half
+# of the work alone).
 # As root, every run (reference and forwarding) writes into a freshly made ext4 file
 # system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
 # files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
@@ -142,20 +145,25 @@ if startup_cache_enabled; then
 fi
 
 # reference: the offline replay rate of sniffer-span-pcap on the same file
-reference() { # -> seconds of one sniffer-span-pcap -r run
+reference() { # -> "seconds cpu" of one sniffer-span-pcap -r run
   local t0 t1
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
-  t0=$(now); "$JAVA" $SPAN_OPTS -jar "$SPAN" -r "$input" "$WORK/span.yaml" > /dev/null 2>&1; t1=$(now)
-  echo "$t1 - $t0" | bc -l
+  t0=$(now)
+  /usr/bin/time -f "%U %S" -o "$WORK/span.time" "$JAVA" $SPAN_OPTS -jar "$SPAN" -r "$input" "$WORK/span.yaml" > /dev/null 2>&1
+  t1=$(now)
+  echo "$(echo "$t1 - $t0" | bc -l) $(awk '{printf "%.2f", $1 + $2}' "$WORK/span.time")"
 }
 
-forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_dropped gaps" of one forwarder -> collector run
-  # (forwarded: the TCP summary's forwarded=, or UDP's sent=: a datagram the kernel accepted)
-  local t0 w last t_last still fwd_exit=0
+forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_dropped gaps fwd_cpu col_cpu" of one run
+  # (forwarded: the TCP summary's forwarded=, or UDP's sent=: a datagram the kernel accepted;
+  # CPU: user + system seconds, the forwarder's whole run, the collector's from the forwarder's start)
+  local t0 c0 w last t_last still fwd_exit=0
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1" "${2:-}"
   collector "$COL_OPTS"
+  c0=$(cpu "$col_pid")
   t0=$(now)
-  "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
+  /usr/bin/time -f "%U %S" -o "$WORK/fwd.time" "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" \
+    > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
   # Then poll until the collector has written every packet, or its count stayed put for 2 s.
   last=-1; t_last=$(now); still=0
   while :; do
@@ -164,21 +172,25 @@ forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_droppe
     if [ "$w" -ge "$PACKETS" ] || [ "$still" -ge 100 ]; then break; fi
     sleep 0.02
   done
+  local col_cpu
+  col_cpu=$(echo "$(cpu "$col_pid") - $c0" | bc -l)
   stop_collector
   echo "$(echo "$t_last - $t0" | bc -l) $(figure "$WORK/collector.log" written) $fwd_exit" \
     "$(figure "$WORK/forwarder.log" forwarded || true)$(figure "$WORK/forwarder.log" sent || true) $(figure "$WORK/forwarder.log" fwd_dropped_queue_full)" \
-    "$(figure "$WORK/collector.log" sot1_gaps)"
+    "$(figure "$WORK/collector.log" sot1_gaps) $(awk '{printf "%.2f", $1 + $2}' "$WORK/fwd.time") $col_cpu"
 }
 
-report() { # protocol run ref-seconds-or-empty "seconds stored fwd_exit forwarded fwd_dropped gaps"
-  local wall stored fwd_exit forwarded dropped gaps rate
-  read -r wall stored fwd_exit forwarded dropped gaps <<< "$4"
+report() { # protocol run ref-seconds-or-empty "seconds stored fwd_exit forwarded fwd_dropped gaps fwd_cpu col_cpu"
+  local wall stored fwd_exit forwarded dropped gaps fwd_cpu col_cpu rate
+  read -r wall stored fwd_exit forwarded dropped gaps fwd_cpu col_cpu <<< "$4"
   rate=$(echo "$stored / $wall" | bc -l)
   printf '%s run %d: %7.2f s %9.0f pkt/s end to end | stored %d of %d, loss %d (%.3f%%) | forwarder exit %d, forwarded %d, fwd_dropped_queue_full %d | collector sot1_gaps %d | ratio to offline replay %.2f' \
     "$1" "$2" "$wall" "$rate" "$stored" "$PACKETS" "$((PACKETS - stored))" \
     "$(echo "($PACKETS - $stored) * 100 / $PACKETS" | bc -l)" "$fwd_exit" "$forwarded" "$dropped" "$gaps" \
     "$(echo "$rate / $ref_rate" | bc -l)"
   [ -z "$3" ] || printf ' (%.2f to the reference run before it)' "$(echo "$rate * $3 / $PACKETS" | bc -l)"
+  printf ' | CPU forwarder %.2f s + collector %.2f s = %.2f x the reference'"'"'s' "$fwd_cpu" "$col_cpu" \
+    "$(echo "($fwd_cpu + $col_cpu) / $ref_cpu" | bc -l)"
   echo
 }
 
@@ -190,26 +202,27 @@ for run in $(seq "$RUNS"); do
   sot2+=("$(forward tcp sot2)")
 done
 echo "reference runs: ${refs[*]}" >&2
-ref_s=$(printf '%s\n' "${refs[@]}" | median)
+ref_s=$(printf '%s\n' "${refs[@]}" | awk '{print $1}' | median)
+ref_cpu=$(printf '%s\n' "${refs[@]}" | awk '{print $2}' | median)
 ref_rate=$(echo "$PACKETS / $ref_s" | bc -l)
 
 machine load
-printf 'reference: sniffer-span-pcap -r, median of %d (alternating with the TCP runs): %.2f s, %.0f pkt/s%s\n' \
-  "$RUNS" "$ref_s" "$ref_rate" "$cache_note"
+printf 'reference: sniffer-span-pcap -r, median of %d (alternating with the TCP runs): %.2f s, %.0f pkt/s, CPU %.2f s%s\n' \
+  "$RUNS" "$ref_s" "$ref_rate" "$ref_cpu" "$cache_note"
 for run in $(seq "$RUNS"); do
-  report tcp "$run" "${refs[$((run - 1))]}" "${tcp[$((run - 1))]}"
+  report tcp "$run" "${refs[$((run - 1))]%% *}" "${tcp[$((run - 1))]}"
 done
 printf 'tcp: median %.2f of the reference rate\n' \
   "$(echo "$ref_s / $(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)" | bc -l)"
 for run in $(seq "$RUNS"); do
-  report tls "$run" "${refs[$((run - 1))]}" "${tls[$((run - 1))]}"
+  report tls "$run" "${refs[$((run - 1))]%% *}" "${tls[$((run - 1))]}"
 done
 tcp_s=$(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)
 tls_s=$(printf '%s\n' "${tls[@]}" | awk '{print $1}' | median)
 printf 'tls: median %.2f of the reference rate, %.2f of the plaintext tcp rate (target >= 0.8)\n' \
   "$(echo "$ref_s / $tls_s" | bc -l)" "$(echo "$tcp_s / $tls_s" | bc -l)"
 for run in $(seq "$RUNS"); do
-  report sot2 "$run" "${refs[$((run - 1))]}" "${sot2[$((run - 1))]}"
+  report sot2 "$run" "${refs[$((run - 1))]%% *}" "${sot2[$((run - 1))]}"
 done
 printf 'sot2: median %.2f of the reference rate (target 0.8)\n' \
   "$(echo "$ref_s / $(printf '%s\n' "${sot2[@]}" | awk '{print $1}' | median)" | bc -l)"
