@@ -4,6 +4,7 @@ import com.secureot.pcap.config.ForwardConfig;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.ForwardDropReason;
 import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.packet.Timestamps;
 import com.secureot.pcap.wire.SotkRecordWriter;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -46,6 +47,7 @@ final class KafkaSink extends ForwardingSink {
     private long nextRetryCopyNanos;
     private int recordLinkType = -1;
     private boolean recordNano;
+    private boolean recordFields;
     private long recordBytes;
     private boolean closed;
 
@@ -81,16 +83,19 @@ final class KafkaSink extends ForwardingSink {
     protected void send(PacketBatch b) {
         for (int i = 0; i < b.count; i++) {
             int cap = b.capLen[i];
+            // A packet whose fraction is out of range goes in a record of fields timestamps.
+            boolean fields = !Timestamps.inRange(b.tsFraction[i], b.nanoPrecision[i]);
             if (writer.count() > 0 && (b.linkType[i] != recordLinkType || b.nanoPrecision[i] != recordNano
-                    || !writer.fits(cap))) {
+                    || fields != recordFields || !writer.fits(cap))) {
                 publish();
             }
             if (writer.count() == 0) {
                 recordLinkType = b.linkType[i];
                 recordNano = b.nanoPrecision[i];
-                writer.start(recordLinkType, Math.max(1, Math.min(b.snaplen[i], 262_144)), recordNano);
+                recordFields = fields;
+                writer.start(recordLinkType, Math.max(1, Math.min(b.snaplen[i], 262_144)), recordNano, fields);
             }
-            writer.add(b.tsSeconds[i], b.tsNanos[i], b.origLen[i], b.data, b.offset[i], cap);
+            writer.add(b.tsSeconds[i], b.tsFraction[i], b.origLen[i], b.data, b.offset[i], cap);
             recordBytes += cap;
         }
         // One record per batch at most: the producer's linger joins records into requests.

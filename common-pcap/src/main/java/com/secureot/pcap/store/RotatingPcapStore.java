@@ -133,16 +133,16 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     /** Stores one packet; never throws for I/O, which is counted as a drop instead. */
-    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
+    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int fraction,
                       byte[] data, int off, int capLen, int origLen) {
-        write(s, linkType, nano, snaplen, sec, nanos, data, off, capLen, origLen, null, 0);
+        write(s, linkType, nano, snaplen, sec, fraction, data, off, capLen, origLen, null, 0);
     }
 
     /**
      * Stores one packet of an acknowledged stream ({@code tracker} non-null) or of another source
      * (null); the tracker learns of the first record of each interval in each file.
      */
-    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
+    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int fraction,
                       byte[] data, int off, int capLen, int origLen, AppendTracker tracker, long interval) {
         if (sec > latestPacketSecond) {
             latestPacketSecond = sec;
@@ -172,7 +172,7 @@ public final class RotatingPcapStore implements AutoCloseable {
             track(f, tracker, interval);
         }
         try {
-            f.append(sec, nanos, data, off, capLen, origLen);
+            f.append(sec, fraction, data, off, capLen, origLen);
         } catch (IOException e) {
             writeFailed(f, e, 1);
             return;

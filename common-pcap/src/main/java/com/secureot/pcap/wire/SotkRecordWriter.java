@@ -1,5 +1,7 @@
 package com.secureot.pcap.wire;
 
+import com.secureot.pcap.packet.Timestamps;
+
 import java.util.Arrays;
 
 /**
@@ -16,6 +18,8 @@ public final class SotkRecordWriter {
     private int count;
     private long nextSequence;
     private long recordFirst;
+    private boolean nano;
+    private boolean fields;
 
     /**
      * @param maxRecordBytes a record grows to at most this (the producer's max.request.size less
@@ -38,12 +42,22 @@ public final class SotkRecordWriter {
 
     /** Starts a record whose packets all have {@code linkType} and the same precision. */
     public void start(int linkType, int snaplen, boolean nano) {
+        start(linkType, snaplen, nano, false);
+    }
+
+    /**
+     * Starts a record; with {@code fields} every packet's timestamp goes as its two fields
+     * ({@link SotkRecord#FLAG_FIELDS}), which packets with an out-of-range fraction need.
+     */
+    public void start(int linkType, int snaplen, boolean nano, boolean fields) {
+        this.nano = nano;
+        this.fields = fields;
         pos = 0;
         count = 0;
         recordFirst = nextSequence;
         putInt(SotkRecord.MAGIC);
         buf[pos++] = (byte) SotkRecord.VERSION;
-        buf[pos++] = (byte) (nano ? SotkRecord.FLAG_NANO : 0);
+        buf[pos++] = (byte) ((nano ? SotkRecord.FLAG_NANO : 0) | (fields ? SotkRecord.FLAG_FIELDS : 0));
         putShort(linkType);
         putInt(snaplen);
         putLong(streamEpoch);
@@ -65,13 +79,14 @@ public final class SotkRecordWriter {
                 && pos + SotkRecord.PACKET_HEADER_BYTES + (long) capLen <= maxRecordBytes);
     }
 
-    public void add(long sec, int nanos, int origLen, byte[] data, int off, int capLen) {
+    /** Adds a packet; {@code fraction} is in the record's unit (see {@link Timestamps}). */
+    public void add(long sec, int fraction, int origLen, byte[] data, int off, int capLen) {
         if (capLen > SotkRecord.MAX_CAPLEN || origLen < capLen) {
             throw new IllegalArgumentException("capLen/origLen: " + capLen + "/" + origLen
                     + " (expected: capLen <= " + SotkRecord.MAX_CAPLEN + " and <= origLen)");
         }
         ensure(SotkRecord.PACKET_HEADER_BYTES + capLen);
-        putLong(sec * 1_000_000_000L + nanos);
+        putLong(fields ? Timestamps.fields(sec, fraction) : Timestamps.epochNanos(sec, fraction, nano));
         putInt(origLen);
         putInt(capLen);
         System.arraycopy(data, off, buf, pos, capLen);

@@ -56,7 +56,7 @@ class SotkRecordTest {
         for (int i = 0; i < 300; i++) {
             assertTrue(reader.next());
             assertEquals(1_700_000_000L + i, reader.sec());
-            assertEquals(i * 1000 + 1, reader.nanos());
+            assertEquals(i * 1000 + 1, reader.fraction());
             assertEquals(sent.get(i).length + i, reader.origLen());
             assertArrayEquals(sent.get(i), Arrays.copyOfRange(reader.data(), reader.dataOffset(),
                     reader.dataOffset() + reader.capLen()));
@@ -98,7 +98,8 @@ class SotkRecordTest {
 
         assertEquals("magic 0x584f544b is not SOTK (0x534f544b)", r.open(with(good, 0, 0x58), good.length));
         assertEquals("SOTK version 2 is not supported (expected 1)", r.open(with(good, 4, 2), good.length));
-        assertEquals("SOTK flags 0x2 are not supported (expected 0 or 0x1)", r.open(with(good, 5, 2), good.length));
+        assertEquals("SOTK flags 0x4 are not supported (expected bits 0x1 nano, 0x2 fields)",
+                r.open(with(good, 5, 4), good.length));
         assertEquals("count 0 is out of range (expected 1..65536)", r.open(with(good, 31, 0), good.length));
         assertEquals("packet 0 of 1: 4 bytes announced, 3 left", r.open(good, good.length - 1));
         assertEquals("1 bytes after the last of 1 packets", r.open(Arrays.copyOf(good, good.length + 1), good.length + 1));
