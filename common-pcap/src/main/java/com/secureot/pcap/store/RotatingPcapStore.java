@@ -258,8 +258,17 @@ public final class RotatingPcapStore implements AutoCloseable {
                     files.unreserve(c.path());
                     return null; // changed by someone else: start a new part
                 }
-                FileOpener.PendingChannel ch = new FileOpener.PendingChannel(
-                        openChannel(c.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+                FileChannel opened = openChannel(c.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                // Another process may have taken the file over (a daemon sharing the folder), or
+                // its retention deleted it after the size check: then a new part.
+                if (!WriterLocks.tryLockExisting(opened, c.path()) || !Files.exists(c.path())
+                        || opened.size() != c.size()) {
+                    opened.close();
+                    WriterLocks.released(c.path());
+                    files.unreserve(c.path());
+                    return null;
+                }
+                FileOpener.PendingChannel ch = new FileOpener.PendingChannel(opened);
                 return attach(s, c.path(), c.hourStart(), c.hourEnd(), linkType, nano, c.snaplen(), ch, c.size());
             } catch (IOException e) {
                 files.unreserve(c.path());
@@ -483,6 +492,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                 forgetCreated(f); // the opener removed what it had created
             }
         }
+        WriterLocks.released(f.path); // the lock went with the channel
         f.closed = true; // its buffer region goes to the next file
         files.remove(f);
         OutputSeries s = f.series;
