@@ -24,7 +24,11 @@ public final class Sot2Decoder {
         /** False when a record of {@code capLen} bytes cannot be taken now: {@link #feed} stops before it. */
         boolean room(int capLen);
 
-        void record(long sequence, long tsNanos, int origLen, int linkType, int flags, int snaplen, byte[] data,
+        /**
+         * One record; {@code timestamp} is epoch nanoseconds, or the record's fields with
+         * {@link Sot2#RECORD_FIELDS}: {@link Sot2#recordSeconds} and {@link Sot2#recordFraction} read both.
+         */
+        void record(long sequence, long timestamp, int origLen, int linkType, int flags, int snaplen, byte[] data,
                     int off, int capLen) throws Sot2Exception, InterruptedException;
 
         /** The batch's last record was handed on. */
