@@ -68,10 +68,12 @@ class OddStreamsIT {
                     concat(header(le, 0xA1B2C3D4, 65535, 0xFFFFFFFFL).array(), record(le, T, 0, frame(60, 4))));
             // 4. Sub-second fields out of range, microsecond and nanosecond: kept as they came.
             byte[] microOdd = record(le, T, 1_500_000, frame(60, 5));
+            // Above 4 294 967 us, which no longer fits 32 bits as nanoseconds (refused as bad_record before).
+            byte[] microOddest = record(le, T + 1, 0xFFFFFFFFL, frame(61, 5));
             byte[] nanoOdd = record(le, T, 0xFFFFFFFFL, frame(60, 6));
-            send("127.0.2.5", c.tcpPort, concat(header(le, 0xA1B2C3D4, 65535, 1).array(), microOdd));
+            send("127.0.2.5", c.tcpPort, concat(header(le, 0xA1B2C3D4, 65535, 1).array(), microOdd, microOddest));
             send("127.0.2.6", c.tcpPort, concat(header(le, 0xA1B23C4D, 65535, 1).array(), nanoOdd));
-            c.awaitReceived("tcp", 3 + 2 + 1 + 1);
+            c.awaitReceived("tcp", 3 + 2 + 2 + 1);
             c.waitFor(() -> c.logText().contains("sender 127.0.2.4 port"), "the refusal of 127.0.2.4");
             assertTrue(c.alive(), "still serving after hostile input");
             assertEquals(0, c.stop());
@@ -92,7 +94,10 @@ class OddStreamsIT {
             assertEquals(List.of(1, 101), two.stream().map(PcapRecords.Packet::linkType).sorted().toList());
             assertEquals(2, tsharkCount(files(c.out, "remote_127.0.2.2")));
             // The record bytes (header fields included) exactly as sent.
-            assertArrayEquals(microOdd, firstRecordBytes(files(c.out, "remote_127.0.2.5").get(0)));
+            assertArrayEquals(concat(microOdd, microOddest), java.util.Arrays.copyOfRange(
+                    Files.readAllBytes(files(c.out, "remote_127.0.2.5").get(0)), 24, 24 + microOdd.length
+                            + microOddest.length));
+            assertEquals(1, files(c.out, "remote_127.0.2.5").size(), "one file: the hour of the seconds field");
             assertArrayEquals(nanoOdd, firstRecordBytes(files(c.out, "remote_127.0.2.6").get(0)));
         }
     }

@@ -104,12 +104,13 @@ final class DatagramSink extends ForwardingSink {
             int len = Math.min(b.capLen[i], room);
             out.clear();
             if (key != null) {
-                Sot1.putAuthenticatedHeader(out, b.linkType[i], sequence, b.tsSeconds[i], b.tsNanos[i],
-                        b.origLen[i], key.id(), epoch);
+                Sot1.putAuthenticatedHeader(out, b.linkType[i], sequence, b.tsSeconds[i], b.tsFraction[i],
+                        b.nanoPrecision[i], b.origLen[i], key.id(), epoch);
                 out.put(b.data, b.offset[i], len);
                 out.position(Sot1.seal(hmac, key, sealed, out.position()));
             } else if (sot1) {
-                Sot1.putHeader(out, b.linkType[i], (int) sequence, b.tsSeconds[i], b.tsNanos[i], b.origLen[i]);
+                Sot1.putHeader(out, b.linkType[i], (int) sequence, b.tsSeconds[i], b.tsFraction[i], b.nanoPrecision[i],
+                        b.origLen[i]);
                 out.put(b.data, b.offset[i], len);
             } else {
                 out.put(b.data, b.offset[i], len);

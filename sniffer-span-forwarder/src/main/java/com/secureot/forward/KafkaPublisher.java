@@ -264,6 +264,7 @@ final class KafkaPublisher implements SpoolSender {
         long seq = first;
         int linkType = -1;
         boolean nano = false;
+        boolean fields = false;
         long recordFirst = first;
         long bytes = 0;
         int snaplen = Math.max(1, Math.min(cursor.snaplen(), SotkRecord.MAX_CAPLEN));
@@ -272,18 +273,23 @@ final class KafkaPublisher implements SpoolSender {
             int orig = fill.getInt(at + 8);
             int cap = fill.getInt(at + 12);
             int link = fill.getShort(at + 16) & 0xFFFF;
-            boolean ns = (fill.getShort(at + 18) & 1) != 0;
-            if (writer.count() > 0 && (link != linkType || ns != nano || !writer.fits(cap))) {
+            int flags = fill.getShort(at + 18) & 0xFFFF;
+            boolean ns = (flags & Sot2.RECORD_NANO) != 0;
+            // A packet whose fraction is out of range (its timestamp held as its fields) goes in a
+            // record of fields timestamps; the spool holds the timestamp in the SOTK form already.
+            boolean fs = (flags & Sot2.RECORD_FIELDS) != 0;
+            if (writer.count() > 0 && (link != linkType || ns != nano || fs != fields || !writer.fits(cap))) {
                 finishRecord(recordFirst, seq - 1, bytes);
                 bytes = 0;
             }
             if (writer.count() == 0) {
                 linkType = link;
                 nano = ns;
+                fields = fs;
                 recordFirst = seq;
-                writer.start(linkType, snaplen, nano, seq);
+                writer.start(linkType, snaplen, nano, fields, seq);
             }
-            writer.addNanos(ts, orig, d, at + Sot2.RECORD_HEADER_BYTES, cap);
+            writer.addEncoded(ts, orig, d, at + Sot2.RECORD_HEADER_BYTES, cap);
             bytes += cap;
             at += Sot2.RECORD_HEADER_BYTES + cap;
             seq++;

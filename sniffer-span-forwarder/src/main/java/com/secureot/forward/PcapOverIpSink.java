@@ -5,6 +5,7 @@ import com.secureot.pcap.io.PcapFileWriter;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.ForwardDropReason;
 import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.packet.Timestamps;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +108,9 @@ final class PcapOverIpSink extends ForwardingSink {
                     writer = new PcapFileWriter(secure != null ? secure : channel, buffer, streamNano, streamLinkType,
                             streamSnaplen, true, 0);
                 }
-                writer.append(b.tsSeconds[i], b.tsNanos[i], b.data, b.offset[i], b.capLen[i], b.origLen[i]);
+                int fraction = b.nanoPrecision[i] == streamNano ? b.tsFraction[i]
+                        : Timestamps.convert(b.tsFraction[i], b.nanoPrecision[i], streamNano);
+                writer.append(b.tsSeconds[i], fraction, b.data, b.offset[i], b.capLen[i], b.origLen[i]);
             } catch (IOException e) {
                 sendErrors += 1 + lost(e);
             }

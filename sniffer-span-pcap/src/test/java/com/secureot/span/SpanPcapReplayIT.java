@@ -5,6 +5,8 @@ import com.secureot.pcap.testing.TestPcaps.Interface;
 import com.secureot.pcap.testing.TestPcaps.Packet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -62,6 +64,39 @@ class SpanPcapReplayIT {
                 SpanDaemon.Result t = SpanDaemon.tshark(f);
                 assertEquals(0, t.exit(), f + ": " + t.stdout());
             }
+        }
+    }
+
+    /**
+     * Sub-second fields at the edge of and beyond their range (up to 0xFFFFFFFF), in a microsecond
+     * and a nanosecond capture: every record is stored byte for byte as it came (compared as
+     * bytes: tshark may refuse such timestamps), in the file of its seconds' hour.
+     */
+    @ParameterizedTest(name = "nanosecond capture: {0}")
+    @ValueSource(booleans = {false, true})
+    void recordsWithOutOfRangeFractionsAreStoredAsTheyCame(boolean nano) throws Exception {
+        byte[] input = TestPcaps.oddFractions(nano);
+        Path in = Files.write(work.resolve("odd.pcap"), input);
+        Path out = work.resolve("odd-out");
+        Path config = work.resolve("odd.yaml");
+        Files.writeString(config, """
+                capture:
+                  interface: "eth0"
+                routing_rules: []
+                default_output_prefix: "odd"
+                output_directories:
+                  pcap_raw_output_path: "%s"
+                rotation:
+                  timezone: UTC
+                """.formatted(out));
+        SpanDaemon.Result r = SpanDaemon.run(work, config.toString(), "-r", in.toString());
+        assertEquals(0, r.exit(), r.all());
+        assertAllWritten(r, TestPcaps.ODD_FRACTIONS.length);
+        assertEquals(TestPcaps.sortedRecords(input), TestPcaps.recordsUnder(out));
+        assertEquals(nano, TestPcaps.nanoUnder(out));
+        try (Stream<Path> files = Files.list(out)) {
+            // 1 700 000 000 + 0..4 s: one hour, whatever the fractions say.
+            assertEquals(List.of("odd_20231114_22.pcap"), files.map(f -> f.getFileName().toString()).toList());
         }
     }
 

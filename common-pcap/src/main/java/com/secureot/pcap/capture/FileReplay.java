@@ -2,6 +2,7 @@ package com.secureot.pcap.capture;
 
 import com.secureot.pcap.io.CaptureFileReader;
 import com.secureot.pcap.packet.PacketHandler;
+import com.secureot.pcap.packet.Timestamps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,28 +65,27 @@ public final class FileReplay {
         }
 
         @Override
-        public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+        public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int fraction,
                            boolean nano, int snaplen) throws InterruptedException {
-            pass(sec, nanos);
-            next.packet(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen);
+            pass(sec, fraction, nano);
+            next.packet(buf, off, capLen, origLen, linkType, sec, fraction, nano, snaplen);
         }
 
         @Override
-        public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+        public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int fraction,
                            boolean nano, int snaplen) throws InterruptedException {
-            pass(sec, nanos);
-            next.packet(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen);
+            pass(sec, fraction, nano);
+            next.packet(buf, off, capLen, origLen, linkType, sec, fraction, nano, snaplen);
         }
 
-        private void pass(long sec, int nanos) throws InterruptedException {
+        private void pass(long sec, int fraction, boolean nano) throws InterruptedException {
             checkStopping();
             if (speed > 0) {
-                waitUntilDue(sec, nanos);
+                waitUntilDue(Timestamps.epochNanos(sec, fraction, nano));
             }
         }
 
-        private void waitUntilDue(long sec, int nanos) throws InterruptedException {
-            long t = sec * 1_000_000_000L + nanos;
+        private void waitUntilDue(long t) throws InterruptedException {
             if (firstPacketNanos == Long.MIN_VALUE) {
                 firstPacketNanos = t;
                 startNanos = System.nanoTime();

@@ -36,7 +36,7 @@ final class Pcap4jCapture extends DispatchLoop {
             Integer orig = handle.getOriginalLength();
             try {
                 publisher.add(packet, 0, packet.length, orig == null ? packet.length : orig, linkType,
-                        Math.floorDiv(ts.getTime(), 1000), ts.getNanos(), nano, snaplen, null);
+                        Math.floorDiv(ts.getTime(), 1000), nano ? ts.getNanos() : ts.getNanos() / 1000, nano, snaplen, null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -121,22 +121,23 @@ final class RingReader {
         int len = ring.getInt(p + TP_LEN);
         int mac = p + (ring.getShort(p + TP_MAC) & 0xFFFF);
         long sec = ring.getInt(p + TP_SEC) & 0xFFFFFFFFL;
-        int nsec = ring.getInt(p + TP_NSEC);
+        // The kernel's ring gives nanoseconds; a microsecond store takes its fraction in microseconds.
+        int fraction = nano ? ring.getInt(p + TP_NSEC) : ring.getInt(p + TP_NSEC) / 1000;
         int tci = ring.getInt(p + TP_VLAN_TCI);
         if ((tci != 0 || (status & TP_STATUS_VLAN_VALID) != 0) && kernelCap >= VLAN_OFFSET) {
-            tagged(mac, kernelCap, len, sec, nsec, status, tci, p, out);
+            tagged(mac, kernelCap, len, sec, fraction, status, tci, p, out);
             return;
         }
         int cap = Math.min(kernelCap, snaplen);
         PacketBatch b = out.reserve(cap);
         if (b != null) {
             ring.get(mac, b.data, b.used, cap);
-            out.commit(cap, len, linkType, sec, nsec, nano, snaplen, null);
+            out.commit(cap, len, linkType, sec, fraction, nano, snaplen, null);
         }
     }
 
     /** A frame whose outer tag the kernel took out: MAC addresses, the tag, then the rest. */
-    private void tagged(int mac, int kernelCap, int len, long sec, int nsec, int status, int tci, int p,
+    private void tagged(int mac, int kernelCap, int len, long sec, int fraction, int status, int tci, int p,
                         BatchPublisher out) throws InterruptedException {
         int tpid = ring.getShort(p + TP_VLAN_TPID) & 0xFFFF;
         if (tpid == 0 && (status & TP_STATUS_VLAN_TPID_VALID) == 0) {
@@ -156,6 +157,6 @@ final class RingReader {
         d[at + 14] = (byte) (tci >>> 8);
         d[at + 15] = (byte) tci;
         ring.get(mac + VLAN_OFFSET, d, at + VLAN_OFFSET + VLAN_TAG_LEN, cap - VLAN_OFFSET - VLAN_TAG_LEN);
-        out.commit(cap, len + VLAN_TAG_LEN, linkType, sec, nsec, nano, snaplen, null);
+        out.commit(cap, len + VLAN_TAG_LEN, linkType, sec, fraction, nano, snaplen, null);
     }
 }

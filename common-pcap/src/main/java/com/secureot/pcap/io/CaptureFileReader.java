@@ -108,8 +108,8 @@ public final class CaptureFileReader implements Closeable {
                 break;
             }
             p = buf.position(); // fill() may have moved the record to the start of the buffer
-            int nanos = nano ? frac : frac * 1000;
-            handler.packet(buf, p + PcapFormat.RECORD_HEADER_BYTES, capLen, origLen, linkType, sec, nanos, nano,
+            // The fraction goes on in the file's unit, as it came (an out-of-range one included).
+            handler.packet(buf, p + PcapFormat.RECORD_HEADER_BYTES, capLen, origLen, linkType, sec, frac, nano,
                     snaplen);
             skip(PcapFormat.RECORD_HEADER_BYTES + capLen);
             packets++;
@@ -178,7 +178,7 @@ public final class CaptureFileReader implements Closeable {
                         throw new CaptureFormatException(name + ": packet at byte " + consumed + " claims " + capLen + " bytes in a " + total + "-byte block");
                     }
                     long units = ifUnits[itf];
-                    handler.packet(buf, p + 28, capLen, origLen, ifLink[itf], seconds(ts, units), nanos(ts, units),
+                    handler.packet(buf, p + 28, capLen, origLen, ifLink[itf], seconds(ts, units), fraction(ts, units),
                             units != 1_000_000L, ifSnap[itf]);
                     packets++;
                 }
@@ -233,13 +233,11 @@ public final class CaptureFileReader implements Closeable {
         return Long.divideUnsigned(ts, units);
     }
 
-    private static int nanos(long ts, long units) {
+    /** The fraction in microseconds for a microsecond interface (units 10^6), else in nanoseconds. */
+    private static int fraction(long ts, long units) {
         long frac = Long.remainderUnsigned(ts, units);
-        if (units == 1_000_000_000L) {
+        if (units == 1_000_000_000L || units == 1_000_000L) {
             return (int) frac;
-        }
-        if (units == 1_000_000L) {
-            return (int) (frac * 1000);
         }
         if (units < 1_000_000_000L && 1_000_000_000L % units == 0) {
             return (int) (frac * (1_000_000_000L / units));

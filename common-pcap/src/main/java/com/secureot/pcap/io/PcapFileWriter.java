@@ -95,15 +95,16 @@ public class PcapFileWriter {
     }
 
     /**
-     * Appends one record; flushes first when the buffer cannot hold it. When this throws, the
+     * Appends one record, {@code fraction} in the file's unit (see {@link com.secureot.pcap.packet.Timestamps});
+     * flushes first when the buffer cannot hold it. When this throws, the
      * record was not stored and what was buffered before it is left for {@link #discardBuffered}.
      */
-    public void append(long sec, int nanos, byte[] data, int off, int capLen, int origLen) throws IOException {
+    public void append(long sec, int fraction, byte[] data, int off, int capLen, int origLen) throws IOException {
         int need = PcapFormat.RECORD_HEADER_BYTES + capLen;
         if (capacity - pending < need) {
             flush();
         }
-        putRecordHeader(sec, nanos, capLen, origLen);
+        putRecordHeader(sec, fraction, capLen, origLen);
         if (capacity - pending >= capLen) {
             buffer.put(base + pending, data, off, capLen);
             pending += capLen;
@@ -129,27 +130,14 @@ public class PcapFileWriter {
         flushedDataBytes += capLen;
     }
 
-    private void putRecordHeader(long sec, int nanos, int capLen, int origLen) {
+    private void putRecordHeader(long sec, int fraction, int capLen, int origLen) {
         int at = base + pending;
-        buffer.putInt(at, (int) sec).putInt(at + 4, nano ? nanos : micros(nanos)).putInt(at + 8, capLen)
+        // The fraction is in the file's unit (a store file and a stream have one precision), so
+        // it goes out as it came, an out-of-range one included.
+        buffer.putInt(at, (int) sec).putInt(at + 4, fraction).putInt(at + 8, capLen)
                 .putInt(at + 12, origLen);
         pending += PcapFormat.RECORD_HEADER_BYTES;
     }
-
-    /**
-     * The microsecond field of {@code nanos}: unsigned, so that an out-of-range fraction as it came
-     * (up to 4 294 967 µs, see {@link #MAX_MICRO_FRACTION}) is written back unchanged.
-     */
-    private static int micros(int nanos) {
-        return Integer.divideUnsigned(nanos, 1000);
-    }
-
-    /**
-     * The largest microsecond fraction whose nanosecond value (fraction x 1000) fits the 32 bits a
-     * packet carries, and so comes back unchanged. Readers pass larger ones on as they are; beyond
-     * this a record cannot be stored as it came.
-     */
-    public static final long MAX_MICRO_FRACTION = 0xFFFFFFFFL / 1000;
 
     /** Records that reached the channel since the last call (by {@link #flush} or a full buffer). */
     public int takeFlushedRecords() {

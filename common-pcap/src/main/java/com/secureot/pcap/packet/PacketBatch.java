@@ -14,7 +14,8 @@ public final class PacketBatch {
     public final int[] origLen;
     public final int[] linkType;
     public final long[] tsSeconds;
-    public final int[] tsNanos;
+    /** The record's sub-second field as the source had it, in its unit ({@link #nanoPrecision}): see {@link Timestamps}. */
+    public final int[] tsFraction;
     /** True when the source had nanosecond timestamps (the file keeps that precision). */
     public final boolean[] nanoPrecision;
     public final int[] snaplen;
@@ -54,7 +55,7 @@ public final class PacketBatch {
         origLen = new int[maxPackets];
         linkType = new int[maxPackets];
         tsSeconds = new long[maxPackets];
-        tsNanos = new int[maxPackets];
+        tsFraction = new int[maxPackets];
         nanoPrecision = new boolean[maxPackets];
         snaplen = new int[maxPackets];
         origin = new Object[maxPackets];
@@ -65,17 +66,17 @@ public final class PacketBatch {
     }
 
     /** Appends one packet; the caller has checked {@link #fits}. */
-    public void add(byte[] src, int srcOff, int length, int originalLength, int link, long sec, int nanos,
+    public void add(byte[] src, int srcOff, int length, int originalLength, int link, long sec, int fraction,
                     boolean nano, int snap, Object from) {
         System.arraycopy(src, srcOff, data, used, length);
-        commit(length, originalLength, link, sec, nanos, nano, snap, from);
+        commit(length, originalLength, link, sec, fraction, nano, snap, from);
     }
 
     /**
      * Appends one packet whose {@code length} bytes the caller already wrote at
      * {@code data[used..]} (a native capture copies straight from libpcap's buffer).
      */
-    public void commit(int length, int originalLength, int link, long sec, int nanos, boolean nano, int snap,
+    public void commit(int length, int originalLength, int link, long sec, int fraction, boolean nano, int snap,
                        Object from) {
         int i = count++;
         offset[i] = used;
@@ -83,7 +84,7 @@ public final class PacketBatch {
         origLen[i] = originalLength;
         linkType[i] = link;
         tsSeconds[i] = sec;
-        tsNanos[i] = nanos;
+        tsFraction[i] = fraction;
         nanoPrecision[i] = nano;
         snaplen[i] = snap;
         origin[i] = from;

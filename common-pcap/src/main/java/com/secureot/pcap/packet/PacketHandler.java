@@ -8,9 +8,11 @@ public interface PacketHandler {
     /**
      * One packet; {@code buf} is only valid during the call.
      *
+     * @param fraction the record's sub-second field as the source had it (unsigned, possibly out
+     *                 of range: see {@link Timestamps}), in microseconds or, when {@code nano}, nanoseconds
      * @param nano the source's timestamps were nanosecond (false: microsecond)
      */
-    void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
+    void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int fraction, boolean nano,
                 int snaplen) throws InterruptedException;
 
     /**
@@ -18,10 +20,10 @@ public interface PacketHandler {
      * the JDK one more copy of the whole file). By default copied out for the array method;
      * handlers on the replay path take it from the buffer directly.
      */
-    default void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+    default void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int fraction,
                         boolean nano, int snaplen) throws InterruptedException {
         byte[] copy = new byte[capLen];
         buf.get(off, copy, 0, capLen);
-        packet(copy, 0, capLen, origLen, linkType, sec, nanos, nano, snaplen);
+        packet(copy, 0, capLen, origLen, linkType, sec, fraction, nano, snaplen);
     }
 }

@@ -44,29 +44,29 @@ public final class BatchPublisher implements PacketHandler {
     }
 
     @Override
-    public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
+    public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int fraction, boolean nano,
                        int snaplen) throws InterruptedException {
-        add(buf, off, capLen, origLen, linkType, sec, nanos, nano, snaplen, null);
+        add(buf, off, capLen, origLen, linkType, sec, fraction, nano, snaplen, null);
     }
 
     /** A replayed packet, copied once: from the file reader's buffer straight into the batch. */
     @Override
-    public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+    public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int fraction,
                        boolean nano, int snaplen) throws InterruptedException {
         PacketBatch b = reserve(capLen);
         if (b != null) {
             buf.get(off, b.data, b.used, capLen);
-            commit(capLen, origLen, linkType, sec, nanos, nano, snaplen, null);
+            commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, null);
         }
     }
 
     /** Adds one packet; {@code origin} names its sender (collector), or null. */
-    public void add(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
+    public void add(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int fraction, boolean nano,
                     int snaplen, Object origin) throws InterruptedException {
         PacketBatch b = reserve(capLen);
         if (b != null) {
             System.arraycopy(buf, off, b.data, b.used, capLen);
-            commit(capLen, origLen, linkType, sec, nanos, nano, snaplen, origin);
+            commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, origin);
         }
     }
 
@@ -118,9 +118,9 @@ public final class BatchPublisher implements PacketHandler {
     }
 
     /** Records the packet written after {@link #reserve} returned a batch. */
-    public void commit(int capLen, int origLen, int linkType, long sec, int nanos, boolean nano, int snaplen,
+    public void commit(int capLen, int origLen, int linkType, long sec, int fraction, boolean nano, int snaplen,
                        Object origin) {
-        current.commit(capLen, origLen, linkType, sec, nanos, nano, snaplen, origin);
+        current.commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, origin);
         pendingPackets++;
         pendingBytes += capLen;
     }

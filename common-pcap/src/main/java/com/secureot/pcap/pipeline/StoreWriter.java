@@ -71,7 +71,7 @@ public final class StoreWriter implements BatchConsumer {
             if (++owned >= failAt) {
                 throw new IllegalStateException("test hook " + FAIL_WRITER_PROPERTY + ": writer fails at packet " + owned);
             }
-            store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsNanos[i],
+            store.write(s, b.linkType[i], b.nanoPrecision[i], b.snaplen[i], b.tsSeconds[i], b.tsFraction[i],
                     b.data, b.offset[i], b.capLen[i], b.origLen[i], tracker, interval);
         }
         position = b.count;

@@ -94,11 +94,11 @@ final class RetentionSweeper {
                 // Checked again at the moment of deleting, under the lock of the open set: the file
                 // may have been reopened since the listing (a late packet of its hour, another
                 // partition), and a store marks a file open there before it opens it.
+                // A file another live process writes (a daemon sharing the folder) holds its lock.
                 synchronized (openPaths) {
-                    if (openPaths.contains(e.path())) {
+                    if (openPaths.contains(e.path()) || !WriterLocks.deleteIfFree(e.path())) {
                         continue;
                     }
-                    Files.deleteIfExists(e.path());
                 }
                 onDelete.accept(e.path().getFileName().toString());
                 total -= e.size();

@@ -133,16 +133,16 @@ public final class RotatingPcapStore implements AutoCloseable {
     }
 
     /** Stores one packet; never throws for I/O, which is counted as a drop instead. */
-    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
+    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int fraction,
                       byte[] data, int off, int capLen, int origLen) {
-        write(s, linkType, nano, snaplen, sec, nanos, data, off, capLen, origLen, null, 0);
+        write(s, linkType, nano, snaplen, sec, fraction, data, off, capLen, origLen, null, 0);
     }
 
     /**
      * Stores one packet of an acknowledged stream ({@code tracker} non-null) or of another source
      * (null); the tracker learns of the first record of each interval in each file.
      */
-    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int nanos,
+    public void write(OutputSeries s, int linkType, boolean nano, int snaplen, long sec, int fraction,
                       byte[] data, int off, int capLen, int origLen, AppendTracker tracker, long interval) {
         if (sec > latestPacketSecond) {
             latestPacketSecond = sec;
@@ -172,7 +172,7 @@ public final class RotatingPcapStore implements AutoCloseable {
             track(f, tracker, interval);
         }
         try {
-            f.append(sec, nanos, data, off, capLen, origLen);
+            f.append(sec, fraction, data, off, capLen, origLen);
         } catch (IOException e) {
             writeFailed(f, e, 1);
             return;
@@ -258,8 +258,17 @@ public final class RotatingPcapStore implements AutoCloseable {
                     files.unreserve(c.path());
                     return null; // changed by someone else: start a new part
                 }
-                FileOpener.PendingChannel ch = new FileOpener.PendingChannel(
-                        openChannel(c.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+                FileChannel opened = openChannel(c.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                // Another process may have taken the file over (a daemon sharing the folder), or
+                // its retention deleted it after the size check: then a new part.
+                if (!WriterLocks.tryLockExisting(opened, c.path()) || !Files.exists(c.path())
+                        || opened.size() != c.size()) {
+                    opened.close();
+                    WriterLocks.released(c.path());
+                    files.unreserve(c.path());
+                    return null;
+                }
+                FileOpener.PendingChannel ch = new FileOpener.PendingChannel(opened);
                 return attach(s, c.path(), c.hourStart(), c.hourEnd(), linkType, nano, c.snaplen(), ch, c.size());
             } catch (IOException e) {
                 files.unreserve(c.path());
@@ -483,6 +492,7 @@ public final class RotatingPcapStore implements AutoCloseable {
                 forgetCreated(f); // the opener removed what it had created
             }
         }
+        WriterLocks.released(f.path); // the lock went with the channel
         f.closed = true; // its buffer region goes to the next file
         files.remove(f);
         OutputSeries s = f.series;

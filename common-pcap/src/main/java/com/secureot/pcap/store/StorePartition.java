@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,16 +25,18 @@ public final class StorePartition {
     private final Set<String> names;
     private final FileOpener opener;
     private final AtomicInteger unreleased;
-    private volatile boolean listed;
+    /** Shared: the folder is repaired and listed once for all partitions, not once per store. */
+    private final AtomicBoolean listed;
 
     private StorePartition(int index, int count, Set<Path> openPaths, Set<String> names, FileOpener opener,
-                           AtomicInteger unreleased) {
+                           AtomicInteger unreleased, AtomicBoolean listed) {
         this.index = index;
         this.count = count;
         this.openPaths = openPaths;
         this.names = names;
         this.opener = opener;
         this.unreleased = unreleased;
+        this.listed = listed;
     }
 
     /** The only partition: one store owns every prefix. */
@@ -53,9 +56,10 @@ public final class StorePartition {
         Set<String> names = Collections.synchronizedSet(new HashSet<>());
         FileOpener opener = new FileOpener();
         AtomicInteger unreleased = new AtomicInteger(count);
+        AtomicBoolean listed = new AtomicBoolean();
         StorePartition[] out = new StorePartition[count];
         for (int i = 0; i < count; i++) {
-            out[i] = new StorePartition(i, count, open, names, opener, unreleased);
+            out[i] = new StorePartition(i, count, open, names, opener, unreleased, listed);
         }
         return out;
     }
@@ -95,7 +99,7 @@ public final class StorePartition {
      */
     void prepare(Path dir, com.secureot.pcap.metrics.CaptureMetrics metrics) {
         synchronized (names) {
-            if (!listed) {
+            if (!listed.get()) {
                 TornFileRepair.repair(dir, metrics);
                 names(dir);
             }
@@ -108,9 +112,9 @@ public final class StorePartition {
      * journal while data is being written (0.5 ms a file measured here).
      */
     Set<String> names(Path dir) {
-        if (!listed) {
+        if (!listed.get()) {
             synchronized (names) {
-                if (!listed) {
+                if (!listed.get()) {
                     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
                         for (Path n : files) {
                             names.add(n.getFileName().toString());
@@ -118,7 +122,7 @@ public final class StorePartition {
                     } catch (IOException e) {
                         // Unreadable now: CREATE_NEW still refuses to overwrite; the error shows when writing.
                     }
-                    listed = true;
+                    listed.set(true);
                 }
             }
         }

@@ -31,6 +31,14 @@ import java.util.List;
  * it writes, so a torn file is among the last written (its modification time is the moment of the
  * crash); files finished earlier end on a whole record, as every write hands whole records to
  * the kernel. A folder of months of captures thus costs a listing, not a read of every file.
+ *
+ * <p>Several daemons may share a folder (two span-pcap instances with their own prefixes, a
+ * collector next to a sensor): a file another live process writes is locked by it
+ * ({@link WriterLocks}) and left alone, whatever its tail looks like at that instant; only files
+ * no live process holds are repaired, under their lock. An empty file is looked at twice,
+ * {@link #EMPTY_SETTLE_MILLIS} apart, before it is removed: a writer creates a file, then locks
+ * it and writes its header, and in between the file is empty and not yet locked (the second look
+ * finds it locked or with its header).
  */
 final class TornFileRepair {
     private static final Logger log = LoggerFactory.getLogger(TornFileRepair.class);
@@ -39,6 +47,8 @@ final class TornFileRepair {
     /** A record claiming more is damage, not a packet (as {@code CaptureFileReader} reads it). */
     private static final long MAX_RECORD = 16 << 20;
     private static final int CHUNK = 1 << 20;
+    /** Between the two looks at an empty file (a rare case: a crash between creating and writing it). */
+    static final long EMPTY_SETTLE_MILLIS = 500L;
 
     private TornFileRepair() {
     }
@@ -71,8 +81,11 @@ final class TornFileRepair {
             if (c.size() >= PcapFormat.GLOBAL_HEADER_BYTES && c.mtime() < newest - RECENT_MILLIS) {
                 continue;
             }
+            if (WriterLocks.heldHere(c.path())) {
+                continue; // this process writes it (testing it here would release this process's lock)
+            }
             try {
-                if (repairOne(c.path(), c.size())) {
+                if (repairOne(c.path())) {
                     repaired++;
                 }
             } catch (IOException e) {
@@ -85,32 +98,64 @@ final class TornFileRepair {
         return repaired;
     }
 
-    /** Repairs one file if it needs it; true when it did. */
-    static boolean repairOne(Path p, long size) throws IOException {
-        if (size == 0) {
-            Files.deleteIfExists(p);
-            log.warn("repaired {}: removed an empty file left by an earlier run (no pcap header, no packet)", p);
-            return true;
+    /**
+     * Repairs one file if it needs it and no live process holds it; true when it did. Its size is
+     * read under the lock: the file may have grown since the listing (a writer that finished).
+     */
+    static boolean repairOne(Path p) throws IOException {
+        Outcome o = look(p, false);
+        if (o == Outcome.EMPTY) {
+            try {
+                Thread.sleep(EMPTY_SETTLE_MILLIS); // without the lock: a creator waiting for it goes on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            o = look(p, true);
         }
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        return o == Outcome.REPAIRED;
+    }
+
+    private enum Outcome { REPAIRED, WHOLE, IN_USE, EMPTY }
+
+    private static Outcome look(Path p, boolean removeEmpty) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException gone) {
+            return Outcome.WHOLE;
+        }
+        try (ch) {
+            if (WriterLocks.tryFree(ch, p) == null) {
+                log.info("not checking {} for damage: another live process writes it (it holds its lock)", p);
+                return Outcome.IN_USE;
+            }
+            long size = ch.size();
+            if (size == 0) {
+                if (!removeEmpty) {
+                    return Outcome.EMPTY;
+                }
+                Files.deleteIfExists(p);
+                log.warn("repaired {}: removed an empty file left by an earlier run (no pcap header, no packet)", p);
+                return Outcome.REPAIRED;
+            }
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(size, PcapFormat.GLOBAL_HEADER_BYTES)));
             ByteOrder order = headerOrder(ch, buf);
             if (order == null) {
-                ch.close();
                 Path aside = p.resolveSibling(p.getFileName() + ".damaged");
                 Files.move(p, aside, StandardCopyOption.REPLACE_EXISTING);
                 log.warn("repaired {}: no pcap global header in its {} bytes; moved aside to {}", p, size,
                         aside.getFileName());
-                return true;
+                return Outcome.REPAIRED;
             }
             long whole = lastWholeRecord(ch, buf.order(order), size);
             if (whole == size) {
-                return false;
+                return Outcome.WHOLE;
             }
             ch.truncate(whole);
             log.warn("repaired {}: cut back from {} to {} bytes, the end of its last whole record (the earlier run "
                     + "stopped while writing it)", p, size, whole);
-            return true;
+            return Outcome.REPAIRED;
         }
     }
 

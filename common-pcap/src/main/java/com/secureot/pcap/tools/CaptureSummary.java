@@ -64,13 +64,13 @@ public final class CaptureSummary {
         long last;
 
         @Override
-        public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+        public void packet(byte[] buf, int off, int capLen, int origLen, int linkType, long sec, int fraction,
                            boolean nano, int snaplen) {
             count(sec);
         }
 
         @Override
-        public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int nanos,
+        public void packet(ByteBuffer buf, int off, int capLen, int origLen, int linkType, long sec, int fraction,
                            boolean nano, int snaplen) {
             count(sec);
         }

@@ -1,6 +1,7 @@
 package com.secureot.pcap.tools;
 
 import com.secureot.pcap.io.PcapFileWriter;
+import com.secureot.pcap.packet.Timestamps;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -117,10 +118,7 @@ public final class TrafficGenerator {
                 }
                 fill(f, src, dst, size, (int) i, rnd);
                 long t = startSecond * 1_000_000_000L + (packets <= 1 ? 0 : spanNanos / packets * i);
-                if (!nano) {
-                    t = t / 1000 * 1000;
-                }
-                w.append(t / 1_000_000_000L, (int) (t % 1_000_000_000L), frame, 0, size, size);
+                w.append(Timestamps.seconds(t), Timestamps.fraction(t, nano), frame, 0, size, size);
             }
             w.flush();
         }

@@ -1,5 +1,7 @@
 package com.secureot.pcap.wire;
 
+import com.secureot.pcap.packet.Timestamps;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -8,9 +10,10 @@ import java.nio.ByteOrder;
  * <pre>
  *  0  magic    u32  0x534F5431 ("SOT1")
  *  4  linktype u16  LINKTYPE_ of the packet
- *  6  flags    u16  0 (a receiver rejects unknown flags)
+ *  6  flags    u16  0, or the bits below (a receiver rejects unknown flags)
  *  8  sequence u32  0, 1, 2... per sender run, wrapping; gaps are losses
- * 12  ts_ns    u64  capture time, nanoseconds since the Unix epoch
+ * 12  ts_ns    u64  capture time, nanoseconds since the Unix epoch; with {@link #FLAG_FIELDS} the
+ *                   record's seconds (high 32 bits) and sub-second field as it came (low 32)
  * 20  orig_len u32  length on the wire (the captured bytes may be fewer)
  * 24  captured bytes, to the end of the datagram
  * </pre>
@@ -28,6 +31,13 @@ public final class Sot1 {
     public static final int HEADER_BYTES = 24;
     /** Flag: the authenticated layout (key id, epoch, 64-bit sequence, tag). */
     public static final int FLAG_AUTHENTICATED = 0x0001;
+    /**
+     * Flag: the timestamp is the record's two fields ({@link Timestamps#fields}), sent for a
+     * fraction out of its range, which epoch nanoseconds would carry into the seconds.
+     */
+    public static final int FLAG_FIELDS = 0x0002;
+    /** Flag, with {@link #FLAG_FIELDS} only: the fraction is in microseconds (else nanoseconds). */
+    public static final int FLAG_MICRO = 0x0004;
     public static final int AUTH_HEADER_BYTES = 40;
     public static final int TAG_BYTES = 16;
     /** What authentication adds to a datagram: the header extension and the tag. */
@@ -38,29 +48,46 @@ public final class Sot1 {
     private Sot1() {
     }
 
-    /** Writes the header at the buffer's position (big-endian); the caller appends the data. */
-    public static void putHeader(ByteBuffer b, int linkType, int sequence, long sec, int nanos, int origLen) {
+    /**
+     * Writes the header at the buffer's position (big-endian); the caller appends the data.
+     * {@code fraction} is in the unit of {@code nano} (see {@link Timestamps}).
+     */
+    public static void putHeader(ByteBuffer b, int linkType, int sequence, long sec, int fraction, boolean nano,
+                                 int origLen) {
         b.order(ByteOrder.BIG_ENDIAN)
                 .putInt(MAGIC)
                 .putShort((short) linkType)
-                .putShort((short) 0)
+                .putShort((short) timeFlags(fraction, nano))
                 .putInt(sequence)
-                .putLong(sec * 1_000_000_000L + nanos)
+                .putLong(timestamp(sec, fraction, nano))
                 .putInt(origLen);
+    }
+
+    /** The flags a timestamp needs: none in range, else {@link #FLAG_FIELDS} and its unit. */
+    private static int timeFlags(int fraction, boolean nano) {
+        if (Timestamps.inRange(fraction, nano)) {
+            return 0;
+        }
+        return nano ? FLAG_FIELDS : FLAG_FIELDS | FLAG_MICRO;
+    }
+
+    private static long timestamp(long sec, int fraction, boolean nano) {
+        return Timestamps.inRange(fraction, nano) ? Timestamps.epochNanos(sec, fraction, nano)
+                : Timestamps.fields(sec, fraction);
     }
 
     /**
      * Writes the authenticated header (40 bytes) at the buffer's position; the caller appends the
      * data, then {@link #seal}s the datagram.
      */
-    public static void putAuthenticatedHeader(ByteBuffer b, int linkType, long sequence, long sec, int nanos,
-                                              int origLen, long keyId, long epoch) {
+    public static void putAuthenticatedHeader(ByteBuffer b, int linkType, long sequence, long sec, int fraction,
+                                              boolean nano, int origLen, long keyId, long epoch) {
         b.order(ByteOrder.BIG_ENDIAN)
                 .putInt(MAGIC)
                 .putShort((short) linkType)
-                .putShort((short) FLAG_AUTHENTICATED)
+                .putShort((short) (FLAG_AUTHENTICATED | timeFlags(fraction, nano)))
                 .putInt((int) sequence)
-                .putLong(sec * 1_000_000_000L + nanos)
+                .putLong(timestamp(sec, fraction, nano))
                 .putInt(origLen)
                 .putInt((int) keyId)
                 .putLong(epoch)
@@ -91,19 +118,20 @@ public final class Sot1 {
     /**
      * A decoded header; {@code problem} is non-null when the datagram must be rejected. For an
      * authenticated datagram (not yet verified: see {@link #authentic}) {@code sequence} is the
-     * 64-bit one; else it is the u32 and {@code keyId}, {@code epoch} are 0.
+     * 64-bit one; else it is the u32 and {@code keyId}, {@code epoch} are 0. {@code fraction} is
+     * in microseconds when {@code nano} is false (a {@link #FLAG_MICRO} datagram), else nanoseconds.
      */
-    public record Header(int linkType, int flags, long sequence, long sec, int nanos, long origLen, int dataOffset,
-                         int dataLength, long keyId, long epoch, String problem) {
+    public record Header(int linkType, int flags, long sequence, long sec, int fraction, boolean nano, long origLen,
+                         int dataOffset, int dataLength, long keyId, long epoch, String problem) {
         public boolean authenticated() {
-            return flags == FLAG_AUTHENTICATED;
+            return (flags & FLAG_AUTHENTICATED) != 0;
         }
     }
 
     /** Decodes a datagram that {@link #isSot1} accepted. */
     public static Header decode(byte[] d, int off, int len) {
         if (len < HEADER_BYTES) {
-            return new Header(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "SOT1 datagram of " + len + " bytes is shorter than its "
+            return new Header(0, 0, 0, 0, 0, true, 0, 0, 0, 0, 0, "SOT1 datagram of " + len + " bytes is shorter than its "
                     + HEADER_BYTES + "-byte header");
         }
         ByteBuffer b = ByteBuffer.wrap(d, off, len).order(ByteOrder.BIG_ENDIAN);
@@ -117,9 +145,9 @@ public final class Sot1 {
         long keyId = 0;
         long epoch = 0;
         String problem = null;
-        if (flags == FLAG_AUTHENTICATED) {
+        if ((flags & FLAG_AUTHENTICATED) != 0) {
             if (len < AUTH_HEADER_BYTES + TAG_BYTES) {
-                return new Header(linkType, flags, seq, 0, 0, 0, 0, 0, 0, 0, "authenticated SOT1 datagram of " + len
+                return new Header(linkType, flags, seq, 0, 0, true, 0, 0, 0, 0, 0, "authenticated SOT1 datagram of " + len
                         + " bytes is shorter than its " + AUTH_HEADER_BYTES + "-byte header and " + TAG_BYTES
                         + "-byte tag");
             }
@@ -129,14 +157,21 @@ public final class Sot1 {
             dataOff = off + AUTH_HEADER_BYTES;
             dataLen = len - AUTH_HEADER_BYTES - TAG_BYTES;
         }
-        if (flags != 0 && flags != FLAG_AUTHENTICATED) {
-            problem = "SOT1 flags " + flags + " are not supported (expected 0, or 1 for authenticated)";
-        } else if (ts < 0) {
+        boolean fields = (flags & FLAG_FIELDS) != 0;
+        if ((flags & ~(FLAG_AUTHENTICATED | FLAG_FIELDS | FLAG_MICRO)) != 0
+                || (flags & (FLAG_FIELDS | FLAG_MICRO)) == FLAG_MICRO) {
+            problem = "SOT1 flags " + flags + " are not supported (expected bits 1 authenticated, 2 timestamp fields, "
+                    + "4 microseconds with 2)";
+        } else if (!fields && ts < 0) {
             problem = "SOT1 timestamp " + ts + " is negative";
         } else if (orig < dataLen) {
             problem = "SOT1 orig_len " + orig + " is less than the " + dataLen + " bytes carried";
         }
-        return new Header(linkType, flags, seq, Math.floorDiv(ts, 1_000_000_000L), (int) Math.floorMod(ts, 1_000_000_000L),
-                orig, dataOff, dataLen, keyId, epoch, problem);
+        if (fields) {
+            return new Header(linkType, flags, seq, Timestamps.fieldsSeconds(ts), Timestamps.fieldsFraction(ts),
+                    (flags & FLAG_MICRO) == 0, orig, dataOff, dataLen, keyId, epoch, problem);
+        }
+        return new Header(linkType, flags, seq, Timestamps.seconds(ts), Timestamps.fraction(ts, true), true, orig,
+                dataOff, dataLen, keyId, epoch, problem);
     }
 }

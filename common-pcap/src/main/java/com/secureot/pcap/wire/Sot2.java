@@ -1,5 +1,7 @@
 package com.secureot.pcap.wire;
 
+import com.secureot.pcap.packet.Timestamps;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +38,12 @@ public final class Sot2 {
 
     /** Record flag: the source had nanosecond timestamps (else microsecond: the files keep it). */
     public static final int RECORD_NANO = 1;
+    /**
+     * Record flag: the timestamp is the record's seconds and sub-second field as it came
+     * ({@link com.secureot.pcap.packet.Timestamps#fields}), not epoch nanoseconds: sent for a
+     * fraction out of its range, which epoch nanoseconds would carry into the seconds.
+     */
+    public static final int RECORD_FIELDS = 2;
 
     // Welcome status.
     public static final int ACCEPTED = 0;
@@ -72,6 +80,28 @@ public final class Sot2 {
 
     public static void putBatchHeader(ByteBuffer b, long firstSequence, int count, int snaplen) {
         b.putLong(firstSequence).putInt(count).putInt(snaplen);
+    }
+
+    /** The u64 timestamp of a record: epoch nanoseconds, or its fields when the fraction is out of range. */
+    public static long recordTimestamp(long sec, int fraction, boolean nano) {
+        return Timestamps.inRange(fraction, nano) ? Timestamps.epochNanos(sec, fraction, nano)
+                : Timestamps.fields(sec, fraction);
+    }
+
+    /** The record flags of a timestamp: {@link #RECORD_NANO} and, out of range, {@link #RECORD_FIELDS}. */
+    public static int recordFlags(int fraction, boolean nano) {
+        return (nano ? RECORD_NANO : 0) | (Timestamps.inRange(fraction, nano) ? 0 : RECORD_FIELDS);
+    }
+
+    /** The seconds of a record's timestamp {@code ts} with {@code flags}. */
+    public static long recordSeconds(long ts, int flags) {
+        return (flags & RECORD_FIELDS) != 0 ? Timestamps.fieldsSeconds(ts) : Timestamps.seconds(ts);
+    }
+
+    /** The fraction (in the unit of {@link #RECORD_NANO}) of a record's timestamp {@code ts} with {@code flags}. */
+    public static int recordFraction(long ts, int flags) {
+        return (flags & RECORD_FIELDS) != 0 ? Timestamps.fieldsFraction(ts)
+                : Timestamps.fraction(ts, (flags & RECORD_NANO) != 0);
     }
 
     public static void putRecordHeader(ByteBuffer b, long tsNanos, int origLen, int capLen, int linkType, int flags) {

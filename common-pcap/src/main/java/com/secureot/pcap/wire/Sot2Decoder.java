@@ -24,7 +24,11 @@ public final class Sot2Decoder {
         /** False when a record of {@code capLen} bytes cannot be taken now: {@link #feed} stops before it. */
         boolean room(int capLen);
 
-        void record(long sequence, long tsNanos, int origLen, int linkType, int flags, int snaplen, byte[] data,
+        /**
+         * One record; {@code timestamp} is epoch nanoseconds, or the record's fields with
+         * {@link Sot2#RECORD_FIELDS}: {@link Sot2#recordSeconds} and {@link Sot2#recordFraction} read both.
+         */
+        void record(long sequence, long timestamp, int origLen, int linkType, int flags, int snaplen, byte[] data,
                     int off, int capLen) throws Sot2Exception, InterruptedException;
 
         /** The batch's last record was handed on. */
@@ -287,11 +291,11 @@ public final class Sot2Decoder {
             throw new Sot2Exception(BAD_RECORD, where + " has orig_len " + orig + " below its " + cap
                     + " captured bytes");
         }
-        if (tsNanos < 0) {
-            throw new Sot2Exception(BAD_RECORD, where + " has a negative timestamp " + tsNanos);
+        if ((flags & ~(Sot2.RECORD_NANO | Sot2.RECORD_FIELDS)) != 0) {
+            throw new Sot2Exception(BAD_RECORD, where + " has flags " + flags + " (expected bits 1 nano, 2 fields)");
         }
-        if ((flags & ~Sot2.RECORD_NANO) != 0) {
-            throw new Sot2Exception(BAD_RECORD, where + " has flags " + flags + " (expected 0 or 1)");
+        if (tsNanos < 0 && (flags & Sot2.RECORD_FIELDS) == 0) {
+            throw new Sot2Exception(BAD_RECORD, where + " has a negative timestamp " + tsNanos);
         }
         if (recordsLeft > 1 && frameLeft - cap < Sot2.RECORD_HEADER_BYTES) {
             throw new Sot2Exception(BAD_FRAME, where + ": the frame ends before the batch's " + (recordsLeft - 1)

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  *  0  magic          u32  0x534F544B ("SOTK")
  *  4  version        u8   1
  *  5  flags          u8   bit 0: the source had nanosecond timestamps (else microsecond:
- *                          the collector's files keep it); a reader rejects other bits
+ *                          the collector's files keep it); bit 1: every ts_ns is the record's
+ *                          fields (seconds high, fraction as it came low: see {@link #FLAG_FIELDS});
+ *                          a reader rejects other bits
  *  6  linktype       u16  LINKTYPE_ of every packet of the record
  *  8  snaplen        u32  the capture's snaplen (the collector's file header)
  * 12  stream_epoch   u64  identifies the sensor's run: nanoseconds since the epoch at its start
@@ -28,6 +30,12 @@ public final class SotkRecord {
     public static final int VERSION = 1;
     /** Flag: the packets' source had nanosecond timestamps. */
     public static final int FLAG_NANO = 1;
+    /**
+     * Flag: every packet's timestamp is its seconds and sub-second field as they came
+     * ({@link com.secureot.pcap.packet.Timestamps#fields}), not epoch nanoseconds; a sensor sends
+     * packets whose fraction is out of range in records of their own with it.
+     */
+    public static final int FLAG_FIELDS = 2;
     /** Bytes before the sensor id. */
     public static final int FIXED_HEADER_BYTES = 33;
     public static final int PACKET_HEADER_BYTES = 16;

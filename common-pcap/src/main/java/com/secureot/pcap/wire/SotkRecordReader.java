@@ -1,5 +1,7 @@
 package com.secureot.pcap.wire;
 
+import com.secureot.pcap.packet.Timestamps;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -22,7 +24,8 @@ public final class SotkRecordReader {
 
     // The current packet.
     private long sec;
-    private int nanos;
+    private int fraction;
+    private boolean fields;
     private int origLen;
     private int capLen;
     private int dataOffset;
@@ -51,10 +54,12 @@ public final class SotkRecordReader {
             return "SOTK version " + version + " is not supported (expected " + SotkRecord.VERSION + ")";
         }
         int flags = d[5] & 0xFF;
-        if ((flags & ~SotkRecord.FLAG_NANO) != 0) {
-            return "SOTK flags 0x" + Integer.toHexString(flags) + " are not supported (expected 0 or 0x1)";
+        if ((flags & ~(SotkRecord.FLAG_NANO | SotkRecord.FLAG_FIELDS)) != 0) {
+            return "SOTK flags 0x" + Integer.toHexString(flags) + " are not supported (expected bits 0x1 nano, "
+                    + "0x2 fields)";
         }
         nano = (flags & SotkRecord.FLAG_NANO) != 0;
+        fields = (flags & SotkRecord.FLAG_FIELDS) != 0;
         linkType = ((d[6] & 0xFF) << 8) | (d[7] & 0xFF);
         snaplen = i32(8);
         streamEpoch = i64(12);
@@ -88,7 +93,7 @@ public final class SotkRecordReader {
             long ts = i64(p);
             long orig = i32(p + 8) & 0xFFFFFFFFL;
             long cap = i32(p + 12) & 0xFFFFFFFFL;
-            if (ts < 0) {
+            if (ts < 0 && !fields) {
                 return "packet " + i + ": ts_ns " + ts + " is negative";
             }
             if (cap > SotkRecord.MAX_CAPLEN) {
@@ -121,8 +126,8 @@ public final class SotkRecordReader {
             return false;
         }
         long ts = i64(pos);
-        sec = Math.floorDiv(ts, 1_000_000_000L);
-        nanos = (int) Math.floorMod(ts, 1_000_000_000L);
+        sec = fields ? Timestamps.fieldsSeconds(ts) : Timestamps.seconds(ts);
+        fraction = fields ? Timestamps.fieldsFraction(ts) : Timestamps.fraction(ts, nano);
         origLen = i32(pos + 8);
         capLen = i32(pos + 12);
         dataOffset = pos + SotkRecord.PACKET_HEADER_BYTES;
@@ -171,8 +176,9 @@ public final class SotkRecordReader {
         return sec;
     }
 
-    public int nanos() {
-        return nanos;
+    /** The sub-second field in the record's unit ({@link #nano}), as the sensor had it. */
+    public int fraction() {
+        return fraction;
     }
 
     public int origLen() {

@@ -1,5 +1,7 @@
 package com.secureot.pcap.wire;
 
+import com.secureot.pcap.packet.Timestamps;
+
 import java.util.Arrays;
 
 /**
@@ -16,6 +18,8 @@ public final class SotkRecordWriter {
     private int count;
     private long nextSequence;
     private long recordFirst;
+    private boolean nano;
+    private boolean fields;
 
     /**
      * @param maxRecordBytes a record grows to at most this (the producer's max.request.size less
@@ -38,24 +42,28 @@ public final class SotkRecordWriter {
 
     /** Starts a record whose packets all have {@code linkType} and the same precision. */
     public void start(int linkType, int snaplen, boolean nano) {
-        start(linkType, snaplen, nano, nextSequence);
+        start(linkType, snaplen, nano, false, nextSequence);
     }
 
     /**
-     * Starts a record whose first packet has sequence number {@code firstSequence}: a sender that
-     * numbers its packets itself (the forwarder's spool) and may leave gaps (packets it dropped).
+     * Starts a record. With {@code fields} every packet's timestamp goes as its two fields
+     * ({@link SotkRecord#FLAG_FIELDS}), which packets with an out-of-range fraction need. Its
+     * first packet has sequence number {@code firstSequence}: a sender that numbers its packets
+     * itself (the forwarder's spool) may leave gaps (packets it dropped).
      */
-    public void start(int linkType, int snaplen, boolean nano, long firstSequence) {
+    public void start(int linkType, int snaplen, boolean nano, boolean fields, long firstSequence) {
         if (firstSequence < 0) {
             throw new IllegalArgumentException("firstSequence: " + firstSequence + " (expected: >= 0)");
         }
         nextSequence = firstSequence;
+        this.nano = nano;
+        this.fields = fields;
         pos = 0;
         count = 0;
         recordFirst = nextSequence;
         putInt(SotkRecord.MAGIC);
         buf[pos++] = (byte) SotkRecord.VERSION;
-        buf[pos++] = (byte) (nano ? SotkRecord.FLAG_NANO : 0);
+        buf[pos++] = (byte) ((nano ? SotkRecord.FLAG_NANO : 0) | (fields ? SotkRecord.FLAG_FIELDS : 0));
         putShort(linkType);
         putInt(snaplen);
         putLong(streamEpoch);
@@ -77,18 +85,24 @@ public final class SotkRecordWriter {
                 && pos + SotkRecord.PACKET_HEADER_BYTES + (long) capLen <= maxRecordBytes);
     }
 
-    public void add(long sec, int nanos, int origLen, byte[] data, int off, int capLen) {
-        addNanos(sec * 1_000_000_000L + nanos, origLen, data, off, capLen);
+    /** Adds a packet; {@code fraction} is in the record's unit (see {@link Timestamps}). */
+    public void add(long sec, int fraction, int origLen, byte[] data, int off, int capLen) {
+        addEncoded(fields ? Timestamps.fields(sec, fraction) : Timestamps.epochNanos(sec, fraction, nano), origLen,
+                data, off, capLen);
     }
 
-    /** {@link #add} with the timestamp in nanoseconds since the epoch. */
-    public void addNanos(long tsNanos, int origLen, byte[] data, int off, int capLen) {
+    /**
+     * Adds a packet whose timestamp is already in the record's form: epoch nanoseconds, or its
+     * two fields when the record was started with {@code fields}. A SOT2 record (and the spool)
+     * holds timestamps in the same form, so they pass through unchanged.
+     */
+    public void addEncoded(long ts, int origLen, byte[] data, int off, int capLen) {
         if (capLen > SotkRecord.MAX_CAPLEN || origLen < capLen) {
             throw new IllegalArgumentException("capLen/origLen: " + capLen + "/" + origLen
                     + " (expected: capLen <= " + SotkRecord.MAX_CAPLEN + " and <= origLen)");
         }
         ensure(SotkRecord.PACKET_HEADER_BYTES + capLen);
-        putLong(tsNanos);
+        putLong(ts);
         putInt(origLen);
         putInt(capLen);
         System.arraycopy(data, off, buf, pos, capLen);

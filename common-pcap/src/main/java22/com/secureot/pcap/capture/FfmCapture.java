@@ -185,7 +185,7 @@ final class FfmCapture extends DispatchLoop {
             PacketBatch batch = publisher.reserve(capLen);
             if (batch != null) {
                 MemorySegment.copy(bytes.reinterpret(capLen), ValueLayout.JAVA_BYTE, 0, batch.data, batch.used, capLen);
-                publisher.commit(capLen, origLen, linkType, sec, nano ? (int) frac : (int) frac * 1000, nano, snaplen,
+                publisher.commit(capLen, origLen, linkType, sec, (int) frac, nano, snaplen,
                         null);
             }
         } catch (Throwable t) {

@@ -37,7 +37,7 @@ class RingReaderTest {
         @Override
         public synchronized void accept(PacketBatch b) {
             for (int i = 0; i < b.count; i++) {
-                packets.add(new Packet(b.linkType[i], b.tsSeconds[i], b.tsNanos[i], b.origLen[i],
+                packets.add(new Packet(b.linkType[i], b.tsSeconds[i], b.tsFraction[i], b.origLen[i],
                         Arrays.copyOfRange(b.data, b.offset[i], b.offset[i] + b.capLen[i])));
             }
         }

@@ -40,7 +40,7 @@ class PcapFileWriterTest {
         PcapFileWriter w = new PcapFileWriter(ch, ByteBuffer.allocate(bufferBytes), nano, 1, 65535, true, 0);
         int reached = 0;
         for (Packet p : packets) {
-            w.append(p.sec(), p.nanos(), p.data(), 0, p.data().length, p.origLen());
+            w.append(p.sec(), p.fraction(nano), p.data(), 0, p.data().length, p.origLen());
         }
         w.flush();
         reached += w.takeFlushedRecords();
@@ -116,7 +116,7 @@ class PcapFileWriterTest {
         PcapFileWriter w = new PcapFileWriter(Channels.newChannel(out), ByteBuffer.allocate(4096), true, 1, 65535,
                 false, existing);
         for (Packet p : l.subList(1, l.size())) {
-            w.append(p.sec(), p.nanos(), p.data(), 0, p.data().length, p.origLen());
+            w.append(p.sec(), p.fraction(true), p.data(), 0, p.data().length, p.origLen());
         }
         w.flush();
         assertEquals(out.size(), w.durableBytes());
@@ -129,7 +129,7 @@ class PcapFileWriterTest {
         try (FileChannel full = FileChannel.open(Path.of("/dev/full"), StandardOpenOption.WRITE)) {
             PcapFileWriter w = new PcapFileWriter(full, ByteBuffer.allocate(4096), false, 1, 65535, true, 0);
             for (Packet p : sample()) {
-                w.append(p.sec(), p.nanos(), p.data(), 0, p.data().length, p.origLen());
+                w.append(p.sec(), p.fraction(false), p.data(), 0, p.data().length, p.origLen());
             }
             IOException e = assertThrows(IOException.class, w::flush);
             assertEquals(true, e.getMessage().contains("No space left"), e.getMessage());
@@ -160,7 +160,7 @@ class PcapFileWriterTest {
             int w = i * 7 % 3;
             byte[] frame = TestPcaps.ipv4Frame("10.0.0." + (w + 1), "10.0.0.9", 60 + i % 5 * 40);
             Packet p = new Packet(1, 1_700_000_000L + i, w == 1 ? i * 1001 : i * 1000, frame.length, frame);
-            writers.get(w).append(p.sec(), p.nanos(), p.data(), 0, p.data().length, p.origLen());
+            writers.get(w).append(p.sec(), p.fraction(w == 1), p.data(), 0, p.data().length, p.origLen());
             expected.get(w).add(p);
         }
         for (int w = 0; w < 3; w++) {
@@ -205,7 +205,7 @@ class PcapFileWriterTest {
         ByteBuffer shared = ByteBuffer.allocateDirect(3 * 512);
         PcapFileWriter w = new PcapFileWriter(flaky, shared, 512, 512, true, 1, 65535, true, 0);
         for (Packet p : sample()) {
-            w.append(p.sec(), p.nanos(), p.data(), 0, p.data().length, p.origLen());
+            w.append(p.sec(), p.fraction(true), p.data(), 0, p.data().length, p.origLen());
         }
         assertThrows(IOException.class, w::flush);
         assertEquals(50, w.durableBytes());

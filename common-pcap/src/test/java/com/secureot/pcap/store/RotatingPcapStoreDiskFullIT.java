@@ -88,7 +88,7 @@ class RotatingPcapStoreDiskFullIT {
                 byte[] frame = TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 200 + i % 100);
                 Packet p = new Packet(1, t, i * 1000, frame.length, frame);
                 in.add(p);
-                s.write(s.series("plc"), 1, false, 65535, p.sec(), p.nanos(), frame, 0, frame.length, frame.length);
+                s.write(s.series("plc"), 1, false, 65535, p.sec(), p.fraction(false), frame, 0, frame.length, frame.length);
                 if (i % 50 == 49) {
                     clock.advance(Duration.ofSeconds(1));
                     s.tick();
@@ -110,7 +110,7 @@ class RotatingPcapStoreDiskFullIT {
                 byte[] frame = TestPcaps.ipv4Frame("10.0.0.3", "10.0.0.2", 100 + i);
                 Packet p = new Packet(1, t + 60, i * 1000, frame.length, frame);
                 after.add(p);
-                s.write(s.series("plc"), 1, false, 65535, p.sec(), p.nanos(), frame, 0, frame.length, frame.length);
+                s.write(s.series("plc"), 1, false, 65535, p.sec(), p.fraction(false), frame, 0, frame.length, frame.length);
             }
             clock.advance(Duration.ofSeconds(1));
             s.tick();
@@ -152,7 +152,7 @@ class RotatingPcapStoreDiskFullIT {
             assertTrue(Files.notExists(disk.resolve("a_20240131_13.pcap")), "an empty file is not left behind");
             Files.delete(filler);
             clock.advance(Duration.ofSeconds(2)); // past the retry pause after a file could not be created
-            s.write(s.series("a"), 1, false, 65535, second.sec(), second.nanos(), frame, 0, frame.length,
+            s.write(s.series("a"), 1, false, 65535, second.sec(), second.fraction(false), frame, 0, frame.length,
                     frame.length);
         } finally {
             s.close();

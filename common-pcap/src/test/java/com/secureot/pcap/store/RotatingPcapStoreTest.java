@@ -71,7 +71,7 @@ class RotatingPcapStoreTest {
     }
 
     private static void write(RotatingPcapStore s, String prefix, Packet p, boolean nano) {
-        s.write(s.series(prefix), p.linkType(), nano, 65535, p.sec(), p.nanos(), p.data(), 0, p.data().length,
+        s.write(s.series(prefix), p.linkType(), nano, 65535, p.sec(), p.fraction(nano), p.data(), 0, p.data().length,
                 p.origLen());
     }
 

@@ -51,6 +51,11 @@ public final class TestPcaps {
             return new Packet(linkType, second, nanos, origLen, data);
         }
 
+        /** The sub-second field a file of this precision holds for it (what sources hand on). */
+        public int fraction(boolean nano) {
+            return nano ? nanos : nanos / 1000;
+        }
+
         /** This packet with its timestamp cut to microseconds, as a microsecond file stores it. */
         public Packet micro() {
             return new Packet(linkType, sec, nanos / 1000 * 1000, origLen, data);
@@ -223,6 +228,102 @@ public final class TestPcaps {
         int link = packets.isEmpty() ? ETHERNET : packets.get(0).linkType();
         Files.write(file, pcap(packets, nano, ByteOrder.LITTLE_ENDIAN, link, 262144));
         return file;
+    }
+
+    /**
+     * Sub-second fields at the edge of and beyond their range (issue 16): the largest in-range
+     * microsecond one, the first out of range, the largest whose nanosecond value fits 32 bits,
+     * the first that does not, and the largest a record can hold.
+     */
+    public static final int[] ODD_FRACTIONS = {999_999, 1_000_000, 4_294_967, 4_294_968, 0xFFFFFFFF};
+
+    /**
+     * A little-endian Ethernet pcap (snaplen 65535) of one UDP frame 10.16.0.1 -> 10.16.0.2 per
+     * {@link #ODD_FRACTIONS} entry, each with its own payload, one second apart within one hour,
+     * its sub-second field written as it is (in microseconds or nanoseconds per {@code nano}).
+     */
+    public static byte[] oddFractions(boolean nano) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        h.putInt(nano ? 0xA1B23C4D : 0xA1B2C3D4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
+                .putInt(65535).putInt(ETHERNET);
+        out.writeBytes(h.array());
+        for (int i = 0; i < ODD_FRACTIONS.length; i++) {
+            byte[] frame = ethernet(0x0800, ipv4("10.16.0.1", "10.16.0.2", payload(40 + i, 1600 + i)));
+            ByteBuffer r = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            r.putInt(1_700_000_000 + i).putInt(ODD_FRACTIONS[i]).putInt(frame.length).putInt(frame.length);
+            out.writeBytes(r.array());
+            out.writeBytes(frame);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The records of a classic pcap file as they are in it (16-byte header and data each),
+     * whatever the timestamps hold: tshark and this class's {@link #read} may not take odd ones.
+     */
+    public static List<byte[]> records(byte[] file) {
+        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt(0) != 0xA1B2C3D4 && b.getInt(0) != 0xA1B23C4D) {
+            b.order(ByteOrder.BIG_ENDIAN);
+        }
+        List<byte[]> out = new ArrayList<>();
+        int p = 24;
+        while (p + 16 <= file.length) {
+            int cap = b.getInt(p + 8);
+            if (cap < 0 || p + 16 + cap > file.length) {
+                throw new AssertionError("record at byte " + p + " cut short");
+            }
+            out.add(Arrays.copyOfRange(file, p, p + 16 + cap));
+            p += 16 + cap;
+        }
+        if (p != file.length) {
+            throw new AssertionError((file.length - p) + " stray bytes after the last record");
+        }
+        return out;
+    }
+
+    /** The records of every .pcap file under {@code dir}, as hex, sorted (files and parts in any order). */
+    public static List<String> recordsUnder(Path dir) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(x -> x.toString().endsWith(".pcap")).toList()) {
+                for (byte[] r : records(Files.readAllBytes(f))) {
+                    out.add(HexFormat.of().formatHex(r));
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** {@link #records} of {@code file} as {@link #recordsUnder} lists them. */
+    public static List<String> sortedRecords(byte[] file) {
+        List<String> out = new ArrayList<>();
+        for (byte[] r : records(file)) {
+            out.add(HexFormat.of().formatHex(r));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Whether a file under {@code dir} is a nanosecond pcap (else microsecond); fails on a mix. */
+    public static boolean nanoUnder(Path dir) throws IOException {
+        Boolean nano = null;
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(x -> x.toString().endsWith(".pcap")).toList()) {
+                byte[] head = Arrays.copyOf(Files.readAllBytes(f), 4);
+                boolean n = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt() == 0xA1B23C4D;
+                if (nano != null && nano != n) {
+                    throw new AssertionError(dir + " holds both micro- and nanosecond files");
+                }
+                nano = n;
+            }
+        }
+        if (nano == null) {
+            throw new AssertionError("no .pcap file under " + dir);
+        }
+        return nano;
     }
 
     /** One pcapng interface: its link type and if_tsresol exponent of ten (6 = µs, 9 = ns). */

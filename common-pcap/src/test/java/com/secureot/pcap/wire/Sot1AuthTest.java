@@ -24,7 +24,7 @@ class Sot1AuthTest {
     private static byte[] datagram(Sot1Key key, long sequence, long epoch) {
         byte[] d = new byte[Sot1.AUTH_HEADER_BYTES + FRAME.length + Sot1.TAG_BYTES];
         ByteBuffer b = ByteBuffer.wrap(d);
-        Sot1.putAuthenticatedHeader(b, 1, sequence, 1_700_000_000L, 123_456_789, 60, key.id(), epoch);
+        Sot1.putAuthenticatedHeader(b, 1, sequence, 1_700_000_000L, 123_456_789, true, 60, key.id(), epoch);
         b.put(FRAME);
         assertEquals(d.length, Sot1.seal(new HmacSha256(), key, d, b.position()));
         return d;
@@ -43,7 +43,7 @@ class Sot1AuthTest {
         assertEquals(1_764_590_000_123_456L, h.epoch());
         assertEquals(0x1_0000_0002L, h.sequence());
         assertEquals(1_700_000_000L, h.sec());
-        assertEquals(123_456_789, h.nanos());
+        assertEquals(123_456_789, h.fraction());
         assertEquals(60, h.origLen());
         assertEquals(Sot1.AUTH_HEADER_BYTES, h.dataOffset());
         assertEquals(FRAME.length, h.dataLength());
@@ -82,8 +82,10 @@ class Sot1AuthTest {
         byte[] d = datagram(Sot1Key.of(1, "x", new byte[32]), 0, 1);
         assertTrue(Sot1.decode(d, 0, Sot1.AUTH_HEADER_BYTES + Sot1.TAG_BYTES - 1).problem()
                 .startsWith("authenticated SOT1 datagram of 55 bytes is shorter"));
-        d[7] = 3;
-        assertTrue(Sot1.decode(d, 0, d.length).problem().startsWith("SOT1 flags 3 are not supported"));
+        d[7] = 9;
+        assertTrue(Sot1.decode(d, 0, d.length).problem().startsWith("SOT1 flags 9 are not supported"));
+        d[7] = 5; // microseconds without the fields flag
+        assertTrue(Sot1.decode(d, 0, d.length).problem().startsWith("SOT1 flags 5 are not supported"));
     }
 
     @Test

@@ -56,7 +56,7 @@ class SotkRecordTest {
         for (int i = 0; i < 300; i++) {
             assertTrue(reader.next());
             assertEquals(1_700_000_000L + i, reader.sec());
-            assertEquals(i * 1000 + 1, reader.nanos());
+            assertEquals(i * 1000 + 1, reader.fraction());
             assertEquals(sent.get(i).length + i, reader.origLen());
             assertArrayEquals(sent.get(i), Arrays.copyOfRange(reader.data(), reader.dataOffset(),
                     reader.dataOffset() + reader.capLen()));
@@ -92,12 +92,12 @@ class SotkRecordTest {
         // The forwarder's spool: its numbers start at 1, and a gap is packets it dropped (full).
         SotkRecordWriter w = new SotkRecordWriter("s", -42, 0, 4096);
         byte[] p = new byte[10];
-        w.start(1, 1500, false, 1);
-        w.addNanos(1_000_000_123L, 60, p, 0, p.length);
-        w.addNanos(2_000_000_000L, 10, p, 0, p.length);
+        w.start(1, 1500, true, false, 1);
+        w.addEncoded(1_000_000_123L, 60, p, 0, p.length);
+        w.addEncoded(2_000_000_000L, 10, p, 0, p.length);
         byte[] a = w.finish();
-        w.start(1, 1500, false, 500);
-        w.addNanos(3_000_000_000L, 10, p, 0, p.length);
+        w.start(1, 1500, false, false, 500);
+        w.addEncoded(3_000_000_000L, 10, p, 0, p.length);
         byte[] b = w.finish();
         SotkRecordReader reader = new SotkRecordReader();
         assertNull(reader.open(a, a.length));
@@ -106,11 +106,11 @@ class SotkRecordTest {
         assertEquals(2, reader.count());
         assertTrue(reader.next());
         assertEquals(1, reader.sec());
-        assertEquals(123, reader.nanos());
+        assertEquals(123, reader.fraction());
         assertEquals(60, reader.origLen());
         assertNull(reader.open(b, b.length));
         assertEquals(500, reader.firstSequence());
-        assertThrows(IllegalArgumentException.class, () -> w.start(1, 1500, false, -1));
+        assertThrows(IllegalArgumentException.class, () -> w.start(1, 1500, false, false, -1));
     }
 
     @Test
@@ -124,7 +124,8 @@ class SotkRecordTest {
 
         assertEquals("magic 0x584f544b is not SOTK (0x534f544b)", r.open(with(good, 0, 0x58), good.length));
         assertEquals("SOTK version 2 is not supported (expected 1)", r.open(with(good, 4, 2), good.length));
-        assertEquals("SOTK flags 0x2 are not supported (expected 0 or 0x1)", r.open(with(good, 5, 2), good.length));
+        assertEquals("SOTK flags 0x4 are not supported (expected bits 0x1 nano, 0x2 fields)",
+                r.open(with(good, 5, 4), good.length));
         assertEquals("count 0 is out of range (expected 1..65536)", r.open(with(good, 31, 0), good.length));
         assertEquals("packet 0 of 1: 4 bytes announced, 3 left", r.open(good, good.length - 1));
         assertEquals("1 bytes after the last of 1 packets", r.open(Arrays.copyOf(good, good.length + 1), good.length + 1));

@@ -265,6 +265,46 @@ class KafkaScaleOutIT {
         }
     }
 
+    /**
+     * Sub-second fields at the edge of and beyond their range (up to 0xFFFFFFFF), microsecond and
+     * nanosecond: what the collector stores from Kafka is every record byte for byte as it came.
+     */
+    @Test
+    void recordsWithOutOfRangeFractionsCrossKafkaAsTheyCame() throws Exception {
+        broker.createTopic("odd", 1);
+        Path here = dir.resolve("odd");
+        Files.createDirectories(here);
+        int packets = TestPcaps.ODD_FRACTIONS.length;
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, "odd", "g-odd", 1000).start()) {
+            a.awaitPartitions(60);
+            for (String sensor : List.of("odd-us", "odd-ns")) {
+                Path capture = Files.write(here.resolve(sensor + ".pcap"), TestPcaps.oddFractions(sensor.endsWith("ns")));
+                try (DaemonRun f = forwarder(here, sensor, "odd", capture, 0, "")) {
+                    assertEquals(0, f.awaitExit(180), "forwarder " + sensor + "; log:\n" + f.log());
+                    assertEquals(packets, f.finalFigure("forwarded"), f.lastLine("final: "));
+                }
+            }
+            awaitStoredBy(a, 2L * packets, 120);
+            assertEquals(0, a.stop(), a.log());
+            for (String sensor : List.of("odd-us", "odd-ns")) {
+                byte[] input = Files.readAllBytes(here.resolve(sensor + ".pcap"));
+                List<String> stored = new ArrayList<>();
+                try (Stream<Path> s = Files.list(a.out)) {
+                    for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                        Matcher m = FILE.matcher(f.getFileName().toString());
+                        if (m.matches() && m.group(1).equals(sensor)) {
+                            byte[] file = Files.readAllBytes(f);
+                            assertEquals(sensor.endsWith("ns") ? (byte) 0x4d : (byte) 0xd4, file[0], f + ": magic");
+                            stored.addAll(TestPcaps.sortedRecords(file));
+                        }
+                    }
+                }
+                stored.sort(null);
+                assertEquals(TestPcaps.sortedRecords(input), stored, sensor + " in the collector's files");
+            }
+        }
+    }
+
     private static DaemonRun forwarder(Path here, String sensor, String topic, Path capture, double speed,
                                        String properties) throws IOException {
         return forwarder(here, sensor, topic, capture, speed, properties, 0, 200);

@@ -1,6 +1,5 @@
 package com.secureot.remote.ingest;
 
-import com.secureot.pcap.io.PcapFileWriter;
 import com.secureot.pcap.io.PcapFormat;
 import com.secureot.pcap.metrics.RejectReason;
 import com.secureot.pcap.packet.LinkTypes;
@@ -169,7 +168,7 @@ final class PcapStreamDecoder implements StreamHandler {
         int len = capLen;
         capLen = -1;
         records++;
-        sink.record(src, at, len, (int) origLen, linkType, sec, (int) (nano ? frac : frac * 1000), nano, fileSnaplen);
+        sink.record(src, at, len, (int) origLen, linkType, sec, (int) frac, nano, fileSnaplen);
     }
 
     /** The stream ended: a record or header cut by the end is refused, naming how far it got. */
@@ -238,13 +237,7 @@ final class PcapStreamDecoder implements StreamHandler {
                     : "the stream's snaplen " + snaplen) + "; " + records + " records stored");
         }
         // A fraction out of its range (>= 10^6 us or 10^9 ns) is stored as it came: the files
-        // keep what the sender wrote. A microsecond one travels as nanoseconds in 32 bits,
-        // which holds it up to PcapFileWriter.MAX_MICRO_FRACTION; beyond, it cannot be kept.
-        if (!nano && frac > PcapFileWriter.MAX_MICRO_FRACTION) {
-            throw new StreamRejected(RejectReason.BAD_RECORD, "record #" + number + " has a timestamp fraction of "
-                    + frac + " us, which cannot be stored as it came (at most " + PcapFileWriter.MAX_MICRO_FRACTION
-                    + "); " + records + " records stored");
-        }
+        // keep what the sender wrote (the fraction is carried in its own unit, see Timestamps).
         capLen = (int) len;
     }
 

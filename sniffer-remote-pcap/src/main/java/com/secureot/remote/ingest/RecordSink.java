@@ -12,6 +12,6 @@ interface RecordSink {
     boolean room(int capLen);
 
     /** Takes the record's bytes {@code src[index, index + capLen)}, after {@link #room} said yes. */
-    void record(ByteBuf src, int index, int capLen, int origLen, int linkType, long sec, int nanos, boolean nano,
+    void record(ByteBuf src, int index, int capLen, int origLen, int linkType, long sec, int fraction, boolean nano,
                 int snaplen);
 }

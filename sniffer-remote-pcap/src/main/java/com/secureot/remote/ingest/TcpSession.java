@@ -391,11 +391,11 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
     }
 
     @Override
-    public void record(ByteBuf src, int index, int capLen, int origLen, int linkType, long sec, int nanos,
+    public void record(ByteBuf src, int index, int capLen, int origLen, int linkType, long sec, int fraction,
                        boolean nano, int snaplen) {
         PacketBatch b = publisher.roomBatch();
         src.getBytes(index, b.data, b.used, capLen);
-        publisher.commit(capLen, origLen, linkType, sec, nanos, nano, snaplen, sender);
+        publisher.commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, sender);
         unpublishedPackets++;
         unpublishedBytes += capLen;
     }

@@ -186,7 +186,7 @@ public final class UdpReceiver implements AutoCloseable {
                 return;
             }
             sequence(sender, from, h.sequence());
-            store(sender, d, h.dataOffset(), h.dataLength(), (int) h.origLen(), h.linkType(), h.sec(), h.nanos());
+            store(sender, d, h.dataOffset(), h.dataLength(), (int) h.origLen(), h.linkType(), h.sec(), h.fraction(), h.nano());
             return;
         }
         if (requireAuthentication) {
@@ -200,7 +200,7 @@ public final class UdpReceiver implements AutoCloseable {
             return;
         }
         Instant now = ingest.clock().instant();
-        store(sender, d, 0, len, len, ingest.config().legacyRaw().linkType(), now.getEpochSecond(), now.getNano());
+        store(sender, d, 0, len, len, ingest.config().legacyRaw().linkType(), now.getEpochSecond(), now.getNano(), true);
     }
 
     /** Verifies the tag, then the replay window; only then is the sequence counted and the packet stored. */
@@ -247,7 +247,7 @@ public final class UdpReceiver implements AutoCloseable {
         }
         stateChanged = true;
         sensor.packets.incrementAndGet();
-        store(sender, d, h.dataOffset(), h.dataLength(), (int) h.origLen(), h.linkType(), h.sec(), h.nanos());
+        store(sender, d, h.dataOffset(), h.dataLength(), (int) h.origLen(), h.linkType(), h.sec(), h.fraction(), h.nano());
     }
 
     private void gaps(Sensor sensor, Sender sender, long n) {
@@ -315,9 +315,9 @@ public final class UdpReceiver implements AutoCloseable {
         }
     }
 
-    private void store(Sender sender, byte[] d, int off, int len, int origLen, int linkType, long sec, int nanos)
-            throws InterruptedException {
-        publisher.add(d, off, len, origLen, linkType, sec, nanos, true, UDP_SNAPLEN, sender);
+    private void store(Sender sender, byte[] d, int off, int len, int origLen, int linkType, long sec, int fraction,
+                       boolean nano) throws InterruptedException {
+        publisher.add(d, off, len, origLen, linkType, sec, fraction, nano, UDP_SNAPLEN, sender);
         sender.received(1, len);
         ingest.metrics().udpPackets.incrementAndGet();
         ingest.metrics().udpBytes.addAndGet(len);

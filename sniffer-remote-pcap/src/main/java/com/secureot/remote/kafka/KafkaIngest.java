@@ -213,7 +213,7 @@ public final class KafkaIngest implements AutoCloseable {
         int snaplen = reader.snaplen();
         while (reader.next()) {
             publisher.add(d, reader.dataOffset(), reader.capLen(), reader.origLen(), link, reader.sec(),
-                    reader.nanos(), nano, snaplen, sensor);
+                    reader.fraction(), nano, snaplen, sensor);
             packets++;
             bytes += reader.capLen();
         }

@@ -235,8 +235,8 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         if (fresh) {
             publishedMax = sequence;
         }
-        publisher.add(data, off, capLen, origLen, linkType, Math.floorDiv(tsNanos, 1_000_000_000L),
-                (int) Math.floorMod(tsNanos, 1_000_000_000L), (flags & Sot2.RECORD_NANO) != 0, snaplen, sender);
+        publisher.add(data, off, capLen, origLen, linkType, Sot2.recordSeconds(tsNanos, flags),
+                Sot2.recordFraction(tsNanos, flags), (flags & Sot2.RECORD_NANO) != 0, snaplen, sender);
         records++;
         bytes += capLen;
     }

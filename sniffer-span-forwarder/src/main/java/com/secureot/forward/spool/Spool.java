@@ -1,6 +1,8 @@
 package com.secureot.forward.spool;
 
 import com.secureot.pcap.packet.PacketBatch;
+import com.secureot.pcap.packet.Timestamps;
+import com.secureot.pcap.wire.Sot2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -224,9 +226,15 @@ public final class Spool implements AutoCloseable {
             return -1;
         }
         try (FileChannel ch = FileChannel.open(g.path, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(8);
+            ByteBuffer b = ByteBuffer.allocate(RECORD_HEADER_BYTES);
             ch.read(b, SEGMENT_HEADER_BYTES + ENTRY_PREFIX_BYTES);
-            return b.position() == 8 ? b.getLong(0) : -1;
+            if (b.position() < RECORD_HEADER_BYTES) {
+                return -1;
+            }
+            int flags = b.getShort(18) & 0xFFFF;
+            long ts = b.getLong(0);
+            return Timestamps.epochNanos(Sot2.recordSeconds(ts, flags), Sot2.recordFraction(ts, flags),
+                    (flags & Sot2.RECORD_NANO) != 0);
         }
     }
 
@@ -328,11 +336,12 @@ public final class Spool implements AutoCloseable {
             }
             int start = out.position();
             if (start == 0) {
-                firstTs = b.tsSeconds[i] * 1_000_000_000L + b.tsNanos[i];
+                firstTs = Timestamps.epochNanos(b.tsSeconds[i], b.tsFraction[i], b.nanoPrecision[i]);
             }
             out.putInt(entry - 8).putInt(0).putLong(seq).putInt(b.snaplen[i])
-                    .putLong(b.tsSeconds[i] * 1_000_000_000L + b.tsNanos[i]).putInt(b.origLen[i]).putInt(cap)
-                    .putShort((short) b.linkType[i]).putShort((short) (b.nanoPrecision[i] ? 1 : 0))
+                    .putLong(Sot2.recordTimestamp(b.tsSeconds[i], b.tsFraction[i], b.nanoPrecision[i]))
+                    .putInt(b.origLen[i]).putInt(cap).putShort((short) b.linkType[i])
+                    .putShort((short) Sot2.recordFlags(b.tsFraction[i], b.nanoPrecision[i]))
                     .put(b.data, b.offset[i], cap);
             crc.reset();
             crcView.limit(start + entry).position(start + 8);
