@@ -30,13 +30,15 @@ final class Sot2Sink implements BatchConsumer {
     private boolean failing;
     private boolean closed;
 
-    Sot2Sink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Spool spool, String sensorId) {
+    /** @param tls the loaded {@code forward.tls} material, or null for plaintext */
+    Sot2Sink(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Spool spool, String sensorId,
+             ForwardTls tls) {
         this.spool = spool;
         this.metrics = metrics;
         this.endpoint = endpoint;
         this.drainMillis = cfg.drainTimeoutSeconds() * 1000L;
         metrics.forwardAcknowledged = true;
-        this.sender = new Sot2Sender(endpoint, cfg, metrics, spool, sensorId);
+        this.sender = new Sot2Sender(endpoint, cfg, metrics, spool, sensorId, tls);
         sender.start();
     }
 

@@ -53,6 +53,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
     private String where;
     /** On the TLS port until the handshake is done: the handshake has its own deadline. */
     private boolean handshaking;
+    /** The verified client certificate's name (first DNS SAN, else CN) on the TLS port, else null. */
+    private String peerName;
     private final BatchPublisher publisher;
     private final long firstBytesNanos;
     private final long progressNanos;
@@ -121,7 +123,12 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
      * the name a SOT2 sensor gives itself; null while the front does not verify client certificates.
      */
     String peerIdentity() {
-        return null;
+        return peerName;
+    }
+
+    /** On the TLS port and not verified yet: no stream byte may be taken (never the case with SslHandler). */
+    boolean unverified() {
+        return tls != null && peerName == null;
     }
 
     /** This connection in the {@link ConnectionTable}. */
@@ -174,6 +181,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
             return;
         }
         String name = ClientVerifier.name(cert);
+        peerName = name;
         sender = ingest.senders().named(sender.address(), name);
         sender.connections.incrementAndGet();
         where = "tls sender " + sender.name() + " port " + ((java.net.InetSocketAddress) channel.remoteAddress()).getPort();

@@ -165,9 +165,16 @@ public final class Sot2Session implements Sot2Decoder.Handler {
             refuse(Sot2.VERSION_UNSUPPORTED, "SOT2 versions " + versionMin + ".." + versionMax
                     + " offered; this collector speaks version " + Sot2.VERSION);
         }
+        // With TLS the certificate is the identity: a hello naming another sensor is a label, not a
+        // claim (forward.sensor_id defaults to the host name); files and stream state go by the certificate.
         String id = peerIdentity != null ? peerIdentity : helloId;
         if (!Sot2.validSensorId(id)) {
-            refuse(Sot2.REFUSED, "sensor id \"" + id + "\" is not allowed (1-255 letters, digits, . _ - : @)");
+            refuse(Sot2.REFUSED, (peerIdentity != null ? "client certificate name \"" : "sensor id \"") + id
+                    + "\" is not allowed as a sensor id (1-255 letters, digits, . _ - : @)");
+        }
+        if (peerIdentity != null && !peerIdentity.equals(helloId) && streams.firstRename(peerIdentity, helloId)) {
+            log.warn("{}: the SOT2 hello names the sensor {}, its client certificate {}: the certificate's name is "
+                    + "used (logged once per name)", where, helloId, peerIdentity);
         }
         StreamJournal j;
         try {
