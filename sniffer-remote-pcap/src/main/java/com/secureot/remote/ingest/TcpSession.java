@@ -131,6 +131,20 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
         return tls != null && peerName == null;
     }
 
+    /**
+     * A SOT2 stream named itself {@code sensorId} in its hello: on plaintext its packets are that
+     * sensor's from now on ({@code {sender_name}}, routing rules by name); under TLS the sender is
+     * the certificate's already, whatever the hello says.
+     */
+    Sender namedBy(String sensorId) {
+        if (peerName == null && sender.certificateName() == null) {
+            sender = ingest.senders().named(sender.address(), sensorId);
+            where = "tcp sender " + sender.name() + " port " + ((java.net.InetSocketAddress) channel.remoteAddress())
+                    .getPort();
+        }
+        return sender;
+    }
+
     /** This connection in the {@link ConnectionTable}. */
     ConnectionTable.Member member() {
         return member;

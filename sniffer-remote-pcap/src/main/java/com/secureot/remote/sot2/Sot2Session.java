@@ -41,6 +41,14 @@ public final class Sot2Session implements Sot2Decoder.Handler {
 
         /** Runs {@code task} on the session's thread after {@code delayMillis}. */
         void later(Runnable task, long delayMillis);
+
+        /**
+         * The sender this stream's packets are from once its hello named it {@code sensorId}
+         * (routing rules by {@code name}, {@code {sender_name}}); by default the connection's own.
+         */
+        default Sender named(String sensorId, Sender connection) {
+            return connection;
+        }
     }
 
     /** How often a stream end retries its last barrier while every batch is in use. */
@@ -48,7 +56,8 @@ public final class Sot2Session implements Sot2Decoder.Handler {
 
     private final Sot2Streams streams;
     private final BatchPublisher publisher;
-    private final Sender sender;
+    /** The connection's sender, then (after the hello) the one named by the stream's sensor id. */
+    private Sender sender;
     private final int writers;
     private final CollectorMetrics metrics;
     private final String peerIdentity;
@@ -197,6 +206,7 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         }
         journal = j;
         sensorId = id;
+        sender = out.named(id, sender);
         publishedMax = j.snapshot().max();
         publisher.track(j, j.nextInterval());
         droppedAtLastBarrier = metrics.storage.droppedTotal();
