@@ -13,6 +13,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -180,6 +181,14 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
                 handshakeDone(engine);
             } else {
                 handshakeFailed(engine, done.cause());
+            }
+        } else if (evt instanceof SslCloseCompletionEvent && !finished && !handshaking) {
+            // The client's close_notify ends its stream as a FIN does in plaintext. A client that
+            // then waits for the collector's close_notify (socat, stunnel) would otherwise wait for
+            // the idle timeout with its last records not yet known to be whole.
+            peerEnded = true;
+            if (pending == null) {
+                streamEnded();
             }
         }
         ctx.fireUserEventTriggered(evt);
