@@ -163,6 +163,44 @@ class AcknowledgedTlsIT {
     }
 
     @Test
+    void routingRulesByNameTakeTheSensorIdOnPlaintextAndTheCertificateNameUnderTls() throws Exception {
+        Path capture = generate("named.pcap", 3000, 44);
+        List<Packet> input = TestPcaps.read(capture).packets();
+        int tlsPort = FreePorts.tcp();
+        String tls = collectorTls().replace("  enable: true\n", "  enable: true\n  port: " + tlsPort + "\n");
+        try (RestartableCollector collector = new RestartableCollector(dir, FreePorts.tcp(), "remote_{sender_name}",
+                "routing_rules:\n"
+                        + "  - name: \"plant-7\"\n    output_prefix: \"plain_{sender_name}\"\n"
+                        + "  - name: \"*.site1\"\n    output_prefix: \"tls_{sender_name}\"\n"
+                        + "  - ip: \"127.0.0.1\"\n    output_prefix: \"by_address\"\n"
+                        + tls)) {
+            collector.start();
+            // The same sensor id twice: on plaintext it is the name, under TLS the certificate's is.
+            try (DaemonRun plain = DaemonRun.start(DaemonJar.FORWARDER, "-r", capture.toString(),
+                    forwarderConfig("plain.yaml", collector.port, false, 120).toString())) {
+                assertEquals(0, plain.awaitExit(300), plain.log());
+            }
+            try (DaemonRun secure = DaemonRun.start(DaemonJar.FORWARDER, "-r", capture.toString(),
+                    forwarderConfig("tls.yaml", tlsPort, true, 120).toString())) {
+                assertEquals(0, secure.awaitExit(300), secure.log());
+            }
+            assertEquals(0, collector.daemon.stop(60), collector.daemon.log());
+            List<Path> all = files(collector.out);
+            assertTrue(all.stream().allMatch(f -> f.getFileName().toString().startsWith("plain_plant-7_")
+                    || f.getFileName().toString().startsWith("tls_probe-a.site1_")), all.toString());
+            for (String prefix : List.of("plain_plant-7_", "tls_probe-a.site1_")) {
+                List<Packet> got = new java.util.ArrayList<>();
+                for (Path f : all) {
+                    if (f.getFileName().toString().startsWith(prefix)) {
+                        got.addAll(TestPcaps.read(f).packets());
+                    }
+                }
+                TestPcaps.assertSamePackets(input, got, "the files " + prefix + "*");
+            }
+        }
+    }
+
+    @Test
     void aPlaintextSot2SenderOnTheTlsPortIsRefusedAndStoresNothing() throws Exception {
         Path capture = generate("few.pcap", 500, 43);
         try (RestartableCollector collector = new RestartableCollector(dir, FreePorts.tcp(), "remote_{sender_name}",
