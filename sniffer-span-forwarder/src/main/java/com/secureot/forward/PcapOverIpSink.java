@@ -185,7 +185,7 @@ final class PcapOverIpSink extends ForwardingSink {
         metrics.forwardConnected.set(1);
         metrics.forwardConnects.incrementAndGet();
         log.info("forward: connected to {}{}{}", endpoint, tls == null ? "" : " (mutual TLS, collector verified as "
-                + tls.serverName() + ")", failedAttempts > 0 ? " after " + failedAttempts + " failed attempts" : "");
+                + tls.serverName() + ", " + tls.provider() + ")", failedAttempts > 0 ? " after " + failedAttempts + " failed attempts" : "");
         failedAttempts = 0;
         outageLogged = false;
         if (drainExpired()) {
@@ -299,8 +299,8 @@ final class PcapOverIpSink extends ForwardingSink {
         if (e instanceof AsynchronousCloseException) {
             return "aborted";
         }
-        if (e instanceof javax.net.ssl.SSLException) {
-            return "TLS: the collector could not be verified or refused this sensor: " + e.getMessage();
+        if (e instanceof javax.net.ssl.SSLException ssl) {
+            return "TLS: the collector could not be verified or refused this sensor: " + TlsChannel.reason(ssl);
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -419,8 +419,8 @@ final class Sot2Sender implements AutoCloseable {
         if (e instanceof AsynchronousCloseException) {
             return "aborted";
         }
-        if (e instanceof javax.net.ssl.SSLException) {
-            return "TLS: the collector could not be verified or refused this sensor: " + e.getMessage();
+        if (e instanceof javax.net.ssl.SSLException ssl) {
+            return "TLS: the collector could not be verified or refused this sensor: " + TlsChannel.reason(ssl);
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -217,6 +217,19 @@ final class TlsChannel implements ByteChannel {
         return n;
     }
 
+    /**
+     * Why a handshake failed, for the log: the certificate check's own words when one refused
+     * (BoringSSL's engine reports "General OpenSslEngine problem" and keeps the reason as its cause).
+     */
+    static String reason(SSLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException && t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e.getMessage();
+    }
+
     /** A TLS close_notify, then nothing more. The socket itself is closed by its owner. */
     void closeOutbound() throws IOException {
         engine.closeOutbound();
