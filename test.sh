@@ -20,6 +20,7 @@ packages=(
   tcpdump tcpreplay tshark wireshark-common netcat-openbsd iproute2   # real peers and readers
   systemd dpkg-dev fakeroot              # packaging checks (systemd-analyze, dpkg-deb)
   openssl python3                        # TLS peers (openssl s_client, test certificates), many-socket test peer
+  socat stunnel4                         # the third-party TLS sender recipes of docs/deployment.md (TlsSendersIT)
   locales                                # a German locale: errors are classified by errno, not English text
 )
 

@@ -8,21 +8,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,75 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AcknowledgedForwardingIT {
     @TempDir
     Path dir;
-
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    /** A collector on a fixed port and folder, so that a restarted one is the same collector. */
-    private final class Collector implements AutoCloseable {
-        final int port;
-        final int metricsPort;
-        final Path out;
-        final Path config;
-        DaemonRun daemon;
-
-        Collector(int port) throws IOException {
-            this.port = port;
-            this.metricsPort = FreePorts.tcp();
-            this.out = dir.resolve("collector-out");
-            this.config = dir.resolve("collector.yaml");
-            Files.writeString(config, ""
-                    + "port: " + port + "\n"
-                    + "protocol: tcp\n"
-                    + "bind_address: \"127.0.0.1\"\n"
-                    + "default_output_prefix: \"remote_{sender_ip}\"\n"
-                    + "output_directories:\n"
-                    + "  pcap_raw_output_path: \"" + out + "\"\n"
-                    + "rotation:\n"
-                    + "  timezone: UTC\n"
-                    + "metrics:\n"
-                    + "  listen: \"127.0.0.1:" + metricsPort + "\"\n"
-                    + "  log_interval_seconds: 0\n");
-        }
-
-        void start() throws IOException, InterruptedException {
-            daemon = DaemonRun.start(DaemonJar.COLLECTOR, config.toString());
-            daemon.awaitLine("listening on tcp", 60);
-        }
-
-        long pid() {
-            return daemon.pid();
-        }
-
-        /** Waits until this run of the collector received {@code packets}; fails past the bound. */
-        void awaitReceived(long packets, long timeoutSeconds) throws Exception {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-            while (received() < packets) {
-                assertTrue(System.nanoTime() < end && daemon.alive(), "the collector received " + received()
-                        + " of " + packets + " packets; log:\n" + daemon.log());
-                Thread.sleep(20);
-            }
-        }
-
-        double received() throws IOException, InterruptedException {
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher m = Pattern.compile("^secureot_packets_received_total\\{transport=\"tcp\"} (\\S+)$",
-                    Pattern.MULTILINE).matcher(body);
-            assertTrue(m.find(), body);
-            return Double.parseDouble(m.group(1));
-        }
-
-        long finalTotal(String key) {
-            return DaemonRun.figure(daemon.lastLine("final: tcp_packets="), key);
-        }
-
-        @Override
-        public void close() {
-            if (daemon != null) {
-                daemon.close();
-            }
-        }
-    }
 
     private Path forwarderConfig(String name, int port, int spoolMb, int drainSeconds) throws IOException {
         Path config = dir.resolve(name);
@@ -132,41 +55,6 @@ class AcknowledgedForwardingIT {
         return capture;
     }
 
-    /** Every packet stored under {@code out}, in every part of every hour. */
-    private static List<Packet> stored(Path out) throws IOException {
-        List<Packet> all = new ArrayList<>();
-        try (Stream<Path> s = Files.list(out)) {
-            for (Path f : s.filter(p -> p.toString().endsWith(".pcap")).sorted().toList()) {
-                System.err.println(f + ": " + Files.size(f) + " bytes");
-                all.addAll(TestPcaps.read(f).packets());
-            }
-        }
-        return all;
-    }
-
-    /** The two lists hold the same packets the same number of times (the order of a backfill differs). */
-    private static void assertSameMultiset(List<Packet> expected, List<Packet> got, String what) {
-        Map<Packet, Integer> count = new HashMap<>();
-        for (Packet p : expected) {
-            count.merge(p, 1, Integer::sum);
-        }
-        int twice = 0;
-        int unexpected = 0;
-        for (Packet p : got) {
-            Integer n = count.get(p);
-            if (n == null) {
-                unexpected++;
-            } else if (n == 0) {
-                twice++;
-            } else {
-                count.put(p, n - 1);
-            }
-        }
-        long missing = count.values().stream().mapToLong(Integer::longValue).sum();
-        assertEquals("missing=0 twice=0 unexpected=0", "missing=" + missing + " twice=" + twice + " unexpected="
-                + unexpected, what + ": " + got.size() + " stored, " + expected.size() + " expected");
-    }
-
     @Test
     void aCollectorFrozenThenKilledAndRestartedDuringAPacedReplayEndsWithEveryPacketOnce() throws Exception {
         Path capture = generate("in.pcap", 40_000, 600, 21);
@@ -175,7 +63,7 @@ class AcknowledgedForwardingIT {
         Packet lastP = input.get(input.size() - 1);
         long spanNanos = lastP.sec() * 1_000_000_000L + lastP.nanos() - first;
         double speed = Math.max(1, spanNanos / 8e9); // the replay lasts about 8 s
-        try (Collector collector = new Collector(FreePorts.tcp())) {
+        try (RestartableCollector collector = new RestartableCollector(dir, FreePorts.tcp())) {
             collector.start();
             try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, "-r", capture.toString(), "--replay-speed",
                     String.valueOf(speed), forwarderConfig("f.yaml", collector.port, 256, 120).toString())) {
@@ -199,7 +87,7 @@ class AcknowledgedForwardingIT {
                 assertEquals(0, collector.finalTotal("sot2_skipped"));
                 System.err.println("forwarder:\n" + fwd.log() + "\nrestarted collector:\n" + collector.daemon.log());
             }
-            assertSameMultiset(input, stored(collector.out), "the collector's files");
+            StoredPackets.assertSameMultiset(input, StoredPackets.all(collector.out), "the collector's files");
         }
     }
 
@@ -221,7 +109,7 @@ class AcknowledgedForwardingIT {
             assertEquals(input.size(), spoolFull + fwd.finalFigure("fwd_backlog"), fwd.lastLine("final: "));
             assertEquals(0, fwd.finalFigure("forwarded"));
         }
-        try (Collector collector = new Collector(port)) {
+        try (RestartableCollector collector = new RestartableCollector(dir, port)) {
             collector.start();
             try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, "-r", small.toString(),
                     forwarderConfig("f2.yaml", port, 16, 120).toString())) {
@@ -235,9 +123,9 @@ class AcknowledgedForwardingIT {
             assertEquals(0, collector.finalTotal("sot2_duplicates"));
             List<Packet> expected = new ArrayList<>(input.subList((int) spoolFull, input.size()));
             expected.addAll(later);
-            List<Packet> got = stored(collector.out);
+            List<Packet> got = StoredPackets.all(collector.out);
             got.sort(Comparator.comparingLong(p -> p.sec() * 1_000_000_000L + p.nanos()));
-            assertSameMultiset(expected, got, "the collector's files: the packets the spool kept, and the later run's");
+            StoredPackets.assertSameMultiset(expected, got, "the collector's files: the packets the spool kept, and the later run's");
         }
     }
 
@@ -281,7 +169,7 @@ class AcknowledgedForwardingIT {
                 DaemonRun.command("ip", "link", "set", i, "up");
             }
             Path config = forwarderConfig("live.yaml", 0, 256, 60);
-            try (Collector collector = new Collector(FreePorts.tcp())) {
+            try (RestartableCollector collector = new RestartableCollector(dir, FreePorts.tcp())) {
                 collector.start();
                 Files.writeString(config, Files.readString(config).replace("interface: \"unused\"", "interface: \"" + b
                         + "\"").replace("port: 0\n", "port: " + collector.port + "\n"));
@@ -308,7 +196,7 @@ class AcknowledgedForwardingIT {
                             + "the killed run left in the spool: " + again.lastLine("final: "));
                 }
                 assertEquals(0, collector.daemon.stop(60), collector.daemon.log());
-                List<Packet> central = stored(collector.out);
+                List<Packet> central = StoredPackets.all(collector.out);
                 List<Packet> localPackets = new ArrayList<>();
                 try (Stream<Path> s = Files.list(local)) {
                     for (Path f : s.filter(p -> p.toString().endsWith(".pcap")).sorted().toList()) {

@@ -173,7 +173,7 @@ public final class CollectorDaemon {
             BindException {
         StorageConfig storage = config.storage();
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
-                store -> new SensorRouter(storage.defaultPrefix(), store));
+                store -> new SensorRouter(storage.rules(), storage.defaultPrefix(), store));
         Pipeline pipeline = new Pipeline(writers);
         CountDownLatch stopped = new CountDownLatch(1);
         Path stateDir = storage.outputDir().resolve(".kafka-state").resolve(

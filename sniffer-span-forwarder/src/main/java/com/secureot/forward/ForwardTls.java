@@ -3,6 +3,11 @@ package com.secureot.forward;
 import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.config.ForwardTlsConfig;
 import com.secureot.pcap.tls.TlsMaterial;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -19,6 +24,8 @@ import java.util.List;
  * checked once at start (a problem is exit 78 naming the key and the file). Each connection gets
  * an engine that verifies the collector's chain and its name ({@code server_name}, the HTTPS
  * rules: DNS or IP subject alternative name); TLS 1.3 unless {@code min_version: "1.2"}, AEAD only.
+ * The engine is BoringSSL's (Netty's OPENSSL provider, its engines freed by the GC) when
+ * netty-tcnative loads here, the JDK's otherwise; the JDK's PKIX trust manager verifies either way.
  */
 final class ForwardTls {
     /** TLS 1.3's suites (all AEAD) and TLS 1.2's AEAD ones with forward secrecy. */
@@ -29,12 +36,16 @@ final class ForwardTls {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     private final SSLContext context;
+    /** BoringSSL's context, or null: the JDK's {@link #context}. */
+    private final SslContext openssl;
     private final String serverName;
     private final String[] protocols;
     private final String[] suites;
 
-    private ForwardTls(SSLContext context, String serverName, String[] protocols, String[] suites) {
+    private ForwardTls(SSLContext context, SslContext openssl, String serverName, String[] protocols,
+                       String[] suites) {
         this.context = context;
+        this.openssl = openssl;
         this.serverName = serverName;
         this.protocols = protocols;
         this.suites = suites;
@@ -54,7 +65,19 @@ final class ForwardTls {
         suites.retainAll(Arrays.asList(ctx.createSSLEngine().getSupportedCipherSuites()));
         String[] protocols = cfg.minVersion().equals("1.2") ? new String[] {"TLSv1.3", "TLSv1.2"}
                 : new String[] {"TLSv1.3"};
-        ForwardTls tls = new ForwardTls(ctx, cfg.serverName(), protocols, suites.toArray(new String[0]));
+        SslContext openssl = null;
+        if (OpenSsl.isAvailable()) {
+            // The JDK's AES-GCM runs GHASH as Java code until the JIT compiles its intrinsic; BoringSSL
+            // is at full speed from the first record (docs/performance.md, mutual TLS).
+            try {
+                openssl = SslContextBuilder.forClient().keyManager(m.keyManagers()).trustManager(m.trustManager())
+                        .protocols(protocols).ciphers(suites).sslProvider(SslProvider.OPENSSL).build();
+            } catch (GeneralSecurityException | javax.net.ssl.SSLException e) {
+                throw new ConfigException("forward.tls: OpenSSL cannot build a TLS context from these files: "
+                        + e.getMessage());
+            }
+        }
+        ForwardTls tls = new ForwardTls(ctx, openssl, cfg.serverName(), protocols, suites.toArray(new String[0]));
         tls.warmUp();
         return tls;
     }
@@ -73,7 +96,8 @@ final class ForwardTls {
 
     /** A client engine for one connection, verifying the collector as {@code server_name}. */
     SSLEngine engine(int port) {
-        SSLEngine e = context.createSSLEngine(serverName, port);
+        SSLEngine e = openssl != null ? openssl.newEngine(ByteBufAllocator.DEFAULT, serverName, port)
+                : context.createSSLEngine(serverName, port);
         e.setUseClientMode(true);
         SSLParameters p = e.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
@@ -84,6 +108,11 @@ final class ForwardTls {
         }
         e.setSSLParameters(p);
         return e;
+    }
+
+    /** Which TLS implementation the connections use, for the log. */
+    String provider() {
+        return openssl != null ? "OpenSSL " + OpenSsl.versionString() : "JDK";
     }
 
     String serverName() {

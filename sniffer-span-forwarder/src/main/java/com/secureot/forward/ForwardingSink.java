@@ -38,13 +38,14 @@ abstract class ForwardingSink implements BatchConsumer {
      * nothing until its worker runs, except SOT2, whose spool is opened by the caller and whose sender starts here.
      *
      * @param stateDir the output folder, where authenticated UDP keeps its run epoch
-     * @param tls TCP PCAP-over-IP: the loaded TLS material, null for plaintext
+     * @param tls TCP (PCAP-over-IP or SOT2): the loaded TLS material, null for plaintext
      */
     static BatchConsumer create(ForwardConfig cfg, CollectorEndpoint endpoint, CaptureMetrics metrics,
                                 java.nio.file.Path stateDir, ForwardTls tls,
                                 com.secureot.forward.spool.Spool spool, String sensorId) {
         if (cfg.sot2()) {
-            return new SpooledSink(endpoint, cfg, metrics, spool, new Sot2Sender(endpoint, cfg, metrics, spool, sensorId));
+            return new SpooledSink(endpoint, cfg, metrics, spool,
+                    new Sot2Sender(endpoint, cfg, metrics, spool, sensorId, tls));
         }
         return cfg.tcp() ? new PcapOverIpSink(endpoint, cfg, metrics, tls)
                 : new DatagramSink(endpoint, cfg, metrics, stateDir);

@@ -32,13 +32,6 @@ final class PcapOverIpSink extends ForwardingSink {
     private static final int KEEPALIVE_IDLE_SECONDS = 60;
     private static final int KEEPALIVE_INTERVAL_SECONDS = 10;
     private static final int KEEPALIVE_PROBES = 6;
-    /** TLS 1.3: how long to wait after the handshake for the collector's verdict on this sensor's certificate. */
-    private static final long TLS_SETTLE_MILLIS = 1000;
-    /**
-     * The handshake's deadline is at least this, whatever connect_timeout_ms says: a JVM's first
-     * handshake initialises the JDK's TLS (over two seconds on a loaded 2-core machine).
-     */
-    private static final long TLS_HANDSHAKE_MIN_MILLIS = 10_000;
 
     private final int connectTimeoutMillis;
     private final int sendBufferBytes;
@@ -167,8 +160,8 @@ final class PcapOverIpSink extends ForwardingSink {
             ch.socket().connect(endpoint.address(), connectTimeoutMillis);
             if (tls != null) {
                 TlsChannel t = new TlsChannel(ch, tls.engine(endpoint.address().getPort()));
-                t.handshake(Math.max(connectTimeoutMillis, TLS_HANDSHAKE_MIN_MILLIS),
-                        Math.min(connectTimeoutMillis, TLS_SETTLE_MILLIS));
+                t.handshake(Math.max(connectTimeoutMillis, TlsChannel.HANDSHAKE_MIN_MILLIS),
+                        Math.min(connectTimeoutMillis, TlsChannel.SETTLE_MILLIS));
                 secure = t;
             }
         } catch (IOException e) {
@@ -195,7 +188,7 @@ final class PcapOverIpSink extends ForwardingSink {
         metrics.forwardConnected.set(1);
         metrics.forwardConnects.incrementAndGet();
         log.info("forward: connected to {}{}{}", endpoint, tls == null ? "" : " (mutual TLS, collector verified as "
-                + tls.serverName() + ")", failedAttempts > 0 ? " after " + failedAttempts + " failed attempts" : "");
+                + tls.serverName() + ", " + tls.provider() + ")", failedAttempts > 0 ? " after " + failedAttempts + " failed attempts" : "");
         failedAttempts = 0;
         outageLogged = false;
         if (drainExpired()) {
@@ -309,8 +302,8 @@ final class PcapOverIpSink extends ForwardingSink {
         if (e instanceof AsynchronousCloseException) {
             return "aborted";
         }
-        if (e instanceof javax.net.ssl.SSLException) {
-            return "TLS: the collector could not be verified or refused this sensor: " + e.getMessage();
+        if (e instanceof javax.net.ssl.SSLException ssl) {
+            return "TLS: the collector could not be verified or refused this sensor: " + TlsChannel.reason(ssl);
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

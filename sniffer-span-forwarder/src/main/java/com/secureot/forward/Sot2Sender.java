@@ -14,10 +14,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -27,6 +28,8 @@ import java.nio.charset.StandardCharsets;
  * is resent in between, paced by {@code forward.backfill_rate_mbps}. A second thread reads the
  * acknowledgements and frees the spool. A collector that acknowledges nothing for
  * {@link #ACK_TIMEOUT_MILLIS} while records wait is taken for dead and the connection is made anew.
+ * With {@code forward.tls} the same stream runs inside mutual TLS ({@link CollectorLink}); the
+ * collector then knows this sensor by its certificate's name, which its welcome gives back.
  */
 final class Sot2Sender implements SpoolSender {
     private static final Logger log = LoggerFactory.getLogger(Sot2Sender.class);
@@ -41,12 +44,17 @@ final class Sot2Sender implements SpoolSender {
     private final CaptureMetrics metrics;
     private final Spool spool;
     private final String sensorId;
+    /** The TLS material, or null for plaintext. */
+    private final ForwardTls tls;
+    /** Whether the collector's name for this sensor (its certificate's) was logged as differing from sensor_id. */
+    private boolean nameDifferenceLogged;
     private final Backoff backoff;
     private final Thread thread;
     private final byte[] frame = new byte[FRAME_BYTES + Sot2.FRAME_HEADER_BYTES + Sot2.BATCH_HEADER_BYTES];
     private final ByteBuffer frameBuf = ByteBuffer.wrap(frame).order(ByteOrder.BIG_ENDIAN);
     private volatile boolean stopping;
-    private volatile Socket socket;
+    /** The connection's socket (being connected, or connected), for {@link #close} to end it; or null. */
+    private volatile SocketChannel socket;
     /** Highest acknowledged sequence; guarded by this for waiting. */
     private long acked;
     private long lastAckNanos;
@@ -63,8 +71,11 @@ final class Sot2Sender implements SpoolSender {
     private final long startNanos = System.nanoTime();
     private static final long FIRST_CONNECT_GRACE_NANOS = 5_000_000_000L;
 
-    Sot2Sender(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Spool spool, String sensorId) {
+    /** @param tls the loaded {@code forward.tls} material, or null for plaintext */
+    Sot2Sender(CollectorEndpoint endpoint, ForwardConfig cfg, CaptureMetrics metrics, Spool spool, String sensorId,
+               ForwardTls tls) {
         this.endpoint = endpoint;
+        this.tls = tls;
         this.cfg = cfg;
         this.metrics = metrics;
         this.spool = spool;
@@ -97,7 +108,7 @@ final class Sot2Sender implements SpoolSender {
 
     private void run() {
         while (!stopping) {
-            Socket s = connect();
+            CollectorLink s = connect();
             if (s == null) {
                 sleep(backoff.next());
                 continue;
@@ -113,7 +124,7 @@ final class Sot2Sender implements SpoolSender {
             } catch (InterruptedException e) {
                 return;
             } finally {
-                closeQuietly(s);
+                s.close();
                 socket = null;
                 metrics.forwardConnected.set(0);
             }
@@ -123,17 +134,10 @@ final class Sot2Sender implements SpoolSender {
         }
     }
 
-    private Socket connect() {
-        Socket s = new Socket();
+    private CollectorLink connect() {
         try {
-            s.setKeepAlive(true);
-            s.setSendBufferSize(cfg.sendBufferBytes());
-            s.setTcpNoDelay(true);
-            socket = s;
-            s.connect(endpoint.address(), cfg.connectTimeoutMillis());
-            return s;
+            return CollectorLink.open(endpoint, cfg, tls, ch -> socket = ch);
         } catch (IOException e) {
-            closeQuietly(s);
             socket = null;
             failedAttempts++;
             if (!outageLogged) {
@@ -147,14 +151,14 @@ final class Sot2Sender implements SpoolSender {
         }
     }
 
-    private void serve(Socket s) throws IOException, InterruptedException {
-        OutputStream out = s.getOutputStream();
-        InputStream in = s.getInputStream();
+    private void serve(CollectorLink s) throws IOException, InterruptedException {
+        OutputStream out = s.out();
+        InputStream in = s.in();
         ByteBuffer hello = ByteBuffer.allocate(Sot2.HELLO_FIXED_BYTES + Sot2.MAX_SENSOR_ID_BYTES);
         Sot2.putHello(hello, spool.streamId(), sensorId);
         out.write(hello.array(), 0, hello.position());
         out.flush();
-        s.setSoTimeout(WELCOME_TIMEOUT_MILLIS);
+        s.readTimeout(WELCOME_TIMEOUT_MILLIS);
         DataInputStream din = new DataInputStream(in);
         byte[] w = new byte[Sot2.WELCOME_FIXED_BYTES];
         din.readFully(w);
@@ -171,13 +175,20 @@ final class Sot2Sender implements SpoolSender {
         if (status != Sot2.ACCEPTED) {
             throw new IOException("the collector refused the stream: " + t);
         }
-        s.setSoTimeout(0);
+        s.readTimeout(0);
         backoff.reset();
         metrics.forwardConnected.set(1);
         metrics.forwardConnects.incrementAndGet();
-        log.info("forward: connected to {} as sensor {} (SOT2, stream {}); the collector holds up to {}, {} "
-                + "packets to send", endpoint, t, Long.toHexString(spool.streamId()), resume,
+        log.info("forward: connected to {} as sensor {} (SOT2{}, stream {}); the collector holds up to {}, {} "
+                + "packets to send", endpoint, t, s.tls() ? " over mutual TLS, collector verified as "
+                + tls.serverName() : "", Long.toHexString(spool.streamId()), resume,
                 spool.nextSequence() - 1 - Math.max(resume, spool.acked()));
+        if (!t.equals(sensorId) && !nameDifferenceLogged) {
+            // The certificate's name is the identity (docs/wire-formats.md, SOT2 hello); said once per run.
+            nameDifferenceLogged = true;
+            log.warn("forward: the collector knows this sensor as {} (its TLS certificate's name), not as "
+                    + "forward.sensor_id {}; its files and stream state are under {}", t, sensorId, t);
+        }
         failedAttempts = 0;
         outageLogged = false;
         long mine = spool.acked();
@@ -208,12 +219,12 @@ final class Sot2Sender implements SpoolSender {
              Cursor backfill = backfillFrom < liveStart ? spool.cursor(backfillFrom) : null) {
             sendLoop(s, out, live, backfill, liveStart);
         } finally {
-            closeQuietly(s);
+            s.close();
             reader.join(1000);
         }
     }
 
-    private void sendLoop(Socket s, OutputStream out, Cursor live, Cursor backfill, long liveStart)
+    private void sendLoop(CollectorLink s, OutputStream out, Cursor live, Cursor backfill, long liveStart)
             throws IOException, InterruptedException {
         long lastSendNanos = System.nanoTime();
         boolean backfilling = backfill != null;
@@ -311,7 +322,7 @@ final class Sot2Sender implements SpoolSender {
         return n;
     }
 
-    private void readAcks(DataInputStream in, Socket s) {
+    private void readAcks(DataInputStream in, CollectorLink s) {
         byte[] h = new byte[Sot2.FRAME_HEADER_BYTES];
         try {
             while (true) {
@@ -342,7 +353,7 @@ final class Sot2Sender implements SpoolSender {
         } catch (IOException e) {
             log.debug("forward: reading acknowledgements: {}", e.getMessage());
         } finally {
-            closeQuietly(s); // the sending loop sees it and reconnects
+            s.close(); // the sending loop sees it and reconnects
         }
     }
 
@@ -401,10 +412,16 @@ final class Sot2Sender implements SpoolSender {
     }
 
     private static String describe(IOException e) {
+        if (e instanceof AsynchronousCloseException) {
+            return "aborted";
+        }
+        if (e instanceof javax.net.ssl.SSLException ssl) {
+            return "TLS: the collector could not be verified or refused this sensor: " + TlsChannel.reason(ssl);
+        }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static void closeQuietly(Socket s) {
+    private static void closeQuietly(SocketChannel s) {
         if (s != null) {
             try {
                 s.close();

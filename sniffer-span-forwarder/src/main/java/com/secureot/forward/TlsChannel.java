@@ -5,27 +5,41 @@ import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.WritableByteChannel;
 
 /**
  * A TLS client over the forwarder's socket: the handshake (with a deadline, the socket
- * non-blocking meanwhile), then the pcap stream's bytes encrypted into TLS records and written in
- * full. The collector never sends data, so reading is only the handshake and the check that it
- * did not refuse this sensor right after it (TLS 1.3 verifies the client's certificate after the
- * client's side of the handshake is done).
+ * non-blocking meanwhile), then the stream's bytes encrypted into TLS records and written in
+ * full. After the handshake the socket is blocking again; PCAP-over-IP only writes (the collector
+ * never sends data: reading is the handshake and the check that it did not refuse this sensor
+ * right after it, as TLS 1.3 verifies the client's certificate after the client's side is done),
+ * SOT2 also reads the collector's welcome and acknowledgements on a second thread ({@link #read}):
+ * one thread may write while another reads, as the SSLEngine allows wrap and unwrap to run
+ * concurrently.
  */
-final class TlsChannel implements WritableByteChannel {
+final class TlsChannel implements ByteChannel {
+    /** TLS 1.3: how long to wait after the handshake for the collector's verdict on this sensor's certificate. */
+    static final long SETTLE_MILLIS = 1000;
+    /**
+     * The handshake's deadline is at least this, whatever connect_timeout_ms says: a JVM's first
+     * handshake initialises the JDK's TLS (over two seconds on a loaded 2-core machine).
+     */
+    static final long HANDSHAKE_MIN_MILLIS = 10_000;
+
     private final SocketChannel ch;
     private final SSLEngine engine;
     private final ByteBuffer netOut;
     private final ByteBuffer netIn;
     private final ByteBuffer appIn;
-    private boolean open = true;
+    private volatile boolean open = true;
+    /** The socket's stream after the handshake: its reads honour SO_TIMEOUT, the channel's do not. */
+    private InputStream raw;
 
     TlsChannel(SocketChannel ch, SSLEngine engine) {
         this.ch = ch;
@@ -79,6 +93,59 @@ final class TlsChannel implements WritableByteChannel {
             key.cancel();
         }
         ch.configureBlocking(true);
+        appIn.clear();
+    }
+
+    /**
+     * Decrypts what the collector sends into {@code dst} (blocking; {@code SO_TIMEOUT} of the
+     * socket applies); -1 once the collector closed the stream. One reading thread at a time.
+     */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        while (true) {
+            if (appIn.position() > 0) {
+                appIn.flip();
+                int n = Math.min(appIn.remaining(), dst.remaining());
+                ByteBuffer slice = appIn.slice();
+                slice.limit(n);
+                dst.put(slice);
+                appIn.position(appIn.position() + n);
+                appIn.compact();
+                return n;
+            }
+            netIn.flip();
+            SSLEngineResult r = engine.unwrap(netIn, appIn);
+            netIn.compact();
+            if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+                Runnable t;
+                while ((t = engine.getDelegatedTask()) != null) {
+                    t.run();
+                }
+            }
+            switch (r.getStatus()) {
+                case OK -> {
+                    // A record of data (returned above), or a post-handshake message (a session ticket,
+                    // a key update whose answer goes with the next write): read on.
+                }
+                case CLOSED -> {
+                    if (appIn.position() == 0) {
+                        return -1;
+                    }
+                }
+                case BUFFER_OVERFLOW -> throw new SSLException("TLS record larger than the session's buffer");
+                case BUFFER_UNDERFLOW -> {
+                    if (raw == null) {
+                        raw = ch.socket().getInputStream();
+                    }
+                    int n = raw.read(netIn.array(), netIn.arrayOffset() + netIn.position(), netIn.remaining());
+                    if (n < 0) {
+                        return -1;
+                    }
+                    netIn.position(netIn.position() + n);
+                }
+                default -> throw new SSLException("unexpected TLS state " + r.getStatus());
+            }
+        }
     }
 
     /** Reads and unwraps one record; with {@code required} false, a quiet collector until the deadline is fine. */
@@ -148,6 +215,19 @@ final class TlsChannel implements WritableByteChannel {
             }
         }
         return n;
+    }
+
+    /**
+     * Why a handshake failed, for the log: the certificate check's own words when one refused
+     * (BoringSSL's engine reports "General OpenSslEngine problem" and keeps the reason as its cause).
+     */
+    static String reason(SSLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException && t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e.getMessage();
     }
 
     /** A TLS close_notify, then nothing more. The socket itself is closed by its owner. */

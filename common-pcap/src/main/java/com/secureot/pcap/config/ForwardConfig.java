@@ -159,10 +159,6 @@ public record ForwardConfig(boolean enable, String host, int port, String protoc
         ForwardAuthConfig auth = ForwardAuthConfig.read(n.child("auth"), authSet && protocol.equals("udp") && !format.equals("raw"));
         ForwardTlsConfig tls = tcp && n.has("tls") ? ForwardTlsConfig.read(n.child("tls"), host)
                 : ForwardTlsConfig.DISABLED;
-        if (sot2 && tls.enable()) {
-            // The acknowledged sender runs on its own socket code, not yet on the TLS channel.
-            n.error("tls", "is not supported with format sot2 yet (use format pcap over TLS, or sot2 without tls)");
-        }
         n.finish();
         return new ForwardConfig(enable, host, port, protocol, format, connect, rmin, rmax, drain, dgram, sndbuf,
                 auth, tls, sensorId, spoolPath, spoolMax, backfill, kafkaCfg);

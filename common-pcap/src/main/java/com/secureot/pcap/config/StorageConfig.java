@@ -1,6 +1,7 @@
 package com.secureot.pcap.config;
 
 import com.secureot.pcap.route.IpPrefix;
+import com.secureot.pcap.route.NamePattern;
 import com.secureot.pcap.route.PrefixTemplate;
 
 import java.nio.file.Path;
@@ -18,18 +19,44 @@ public record StorageConfig(List<RoutingRule> rules, PrefixTemplate defaultPrefi
 
     /** Reads the storage keys of {@code root}; {@code placeholders} are the ones this daemon renders. */
     public static StorageConfig read(ConfigNode root, Set<String> placeholders) {
+        return read(root, placeholders, false);
+    }
+
+    /**
+     * As {@link #read(ConfigNode, Set)}; with {@code names} (the collector) a routing rule matches
+     * {@code ip} or {@code name} (a sender name or {@code *.suffix}), exactly one of them.
+     */
+    public static StorageConfig read(ConfigNode root, Set<String> placeholders, boolean names) {
         List<RoutingRule> rules = new ArrayList<>();
         for (ConfigNode r : root.children("routing_rules")) {
-            String ip = r.requiredString("ip");
+            String ip = names ? r.string("ip", null) : r.requiredString("ip");
+            String name = names ? r.string("name", null) : null;
             String prefix = r.requiredString("output_prefix");
             r.finish();
+            if (names && ip == null && name == null) {
+                root.addError(r.path() + ": needs ip (a sender address or CIDR) or name (a sender name or "
+                        + "\"*.suffix\")");
+            } else if (ip != null && name != null) {
+                r.error("name", "and ip are both set; a rule matches one of them (write two rules)");
+                ip = null;
+                name = null;
+            }
             Optional<IpPrefix> net = ip == null ? Optional.empty() : IpPrefix.parse(ip);
             if (ip != null && net.isEmpty()) {
                 r.error("ip", ConfigNode.quote(ip) + " is not an IP address or CIDR");
             }
+            NamePattern pattern = null;
+            if (name != null) {
+                String problem = NamePattern.problem(name);
+                if (problem != null) {
+                    r.error("name", ConfigNode.quote(name) + " " + problem);
+                } else {
+                    pattern = NamePattern.of(name);
+                }
+            }
             PrefixTemplate t = template(r, "output_prefix", prefix, placeholders);
-            if (net.isPresent() && t != null) {
-                rules.add(new RoutingRule(net.get(), t));
+            if ((net.isPresent() || pattern != null) && t != null) {
+                rules.add(new RoutingRule(net.orElse(null), pattern, t));
             }
         }
         PrefixTemplate def = template(root, "default_output_prefix",

@@ -134,6 +134,14 @@ public final class TlsMaterial {
      */
     public SSLContext context(java.util.function.UnaryOperator<X509TrustManager> wrap)
             throws GeneralSecurityException {
+        X509TrustManager tm = trustManager();
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keyManagers().getKeyManagers(), new TrustManager[] {wrap == null ? tm : wrap.apply(tm)}, null);
+        return ctx;
+    }
+
+    /** This side's certificate chain and key, for a TLS implementation other than the JDK's context. */
+    public KeyManagerFactory keyManagers() throws GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try {
             ks.load(null, null);
@@ -144,6 +152,11 @@ public final class TlsMaterial {
         ks.setKeyEntry("self", key, none, chain.toArray(new X509Certificate[0]));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, none);
+        return kmf;
+    }
+
+    /** The JDK's PKIX trust manager for the CA (and the CRL when given), whatever TLS implementation uses it. */
+    public X509TrustManager trustManager() throws GeneralSecurityException {
         PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, new X509CertSelector());
         if (crls.isEmpty()) {
             params.setRevocationEnabled(false);
@@ -163,9 +176,7 @@ public final class TlsMaterial {
                 tm = x;
             }
         }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), new TrustManager[] {wrap == null ? tm : wrap.apply(tm)}, null);
-        return ctx;
+        return tm;
     }
 
     private static byte[] read(String key, Path file) throws ConfigException {

@@ -98,7 +98,8 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
             root.error("require_authentication", "is true but tls.enable is not: no TCP sender could authenticate");
         }
         LegacyRawConfig legacy = LegacyRawConfig.read(root.child("legacy_raw"));
-        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP, PrefixTemplate.SENDER_NAME));
+        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_IP, PrefixTemplate.SENDER_NAME),
+                true);
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
         int errorsBefore = root.errors().size();
         UdpAuthConfig udpAuth = UdpAuthConfig.read(root.child("udp_auth"));
@@ -120,8 +121,8 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
 
     /**
      * {@code protocol: kafka}: no socket of its own, so the listening keys are errors; records
-     * carry a sensor id, not an address, so files are named by {@code {sender_name}} and the
-     * routing rules (which match sender addresses) do not apply.
+     * carry a sensor id, not an address, so files are named by {@code {sender_name}} and a
+     * routing rule matches the sensor id ({@code name}), never an address.
      */
     private static CollectorConfig kafka(ConfigNode root) throws ConfigException {
         root.choice("protocol", "kafka", "kafka");
@@ -131,9 +132,12 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
                 root.error(key, "is not for protocol kafka (the collector reads kafka.bootstrap_servers)");
             }
         }
-        if (!root.children("routing_rules").isEmpty()) {
-            root.error("routing_rules", "match sender addresses; Kafka records carry a sensor id: name the files "
-                    + "with {sender_name} in default_output_prefix");
+        List<ConfigNode> ruleNodes = root.children("routing_rules");
+        for (int i = 0; i < ruleNodes.size(); i++) {
+            if (ruleNodes.get(i).has("ip")) {
+                root.addError("routing_rules[" + i + "].ip: matches sender addresses; Kafka records carry a sensor "
+                        + "id: match it with name (a sensor id or \"*.suffix\"), or name the files with {sender_name}");
+            }
         }
         KafkaIngestConfig kafka = KafkaIngestConfig.read(root.child("kafka"));
         ConfigNode limitsNode = root.child("limits");
@@ -143,7 +147,7 @@ public record CollectorConfig(String bindAddress, int tcpPort, int udpPort, List
             }
         }
         LimitsConfig limits = LimitsConfig.read(limitsNode);
-        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_NAME));
+        StorageConfig storage = StorageConfig.read(root, Set.of(PrefixTemplate.SENDER_NAME), true);
         MetricsConfig metrics = MetricsConfig.read(root.child("metrics"));
         root.finish();
         if (!root.errors().isEmpty()) {

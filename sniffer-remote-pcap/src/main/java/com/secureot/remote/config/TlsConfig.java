@@ -33,7 +33,7 @@ public record TlsConfig(boolean enable, int port, Path certificateFile, Path pri
         List<String> allowed = n.strings("allowed_clients");
         for (int i = 0; i < allowed.size(); i++) {
             String a = allowed.get(i);
-            if (a.isBlank() || a.indexOf('*', a.startsWith("*.") ? 1 : 0) >= 0) {
+            if (com.secureot.pcap.route.NamePattern.problem(a) != null) {
                 n.error("allowed_clients[" + i + "]", ConfigNode.quote(a)
                         + " is not a name or a \"*.suffix\" pattern (examples: \"probe-a.site1\", \"*.site2\")");
             }
@@ -55,8 +55,7 @@ public record TlsConfig(boolean enable, int port, Path certificateFile, Path pri
             return true;
         }
         for (String a : allowedClients) {
-            if (a.startsWith("*.") ? name.length() > a.length() - 1 && name.regionMatches(true,
-                    name.length() - (a.length() - 1), a, 1, a.length() - 1) : a.equalsIgnoreCase(name)) {
+            if (com.secureot.pcap.route.NamePattern.of(a).matches(name)) {
                 return true;
             }
         }

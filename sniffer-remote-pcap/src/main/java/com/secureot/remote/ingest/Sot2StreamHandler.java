@@ -42,6 +42,12 @@ final class Sot2StreamHandler implements StreamHandler {
             public void later(Runnable task, long delayMillis) {
                 connection.eventLoop().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
             }
+
+            @Override
+            public com.secureot.remote.sender.Sender named(String sensorId,
+                                                          com.secureot.remote.sender.Sender current) {
+                return connection.namedBy(sensorId);
+            }
         };
         this.session = new Sot2Session(streams, connection.publisher(), connection.sender(), writers,
                 connection.metrics(), maxSnaplen, connection.peerIdentity(), out, connection.where());

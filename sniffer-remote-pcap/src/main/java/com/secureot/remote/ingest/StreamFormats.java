@@ -40,6 +40,9 @@ final class StreamFormats {
      * readable, or fewer at the end of the stream), writing its records to {@code session}.
      */
     StreamHandler detect(ByteBuf first, TcpSession session) throws StreamRejected {
+        if (session.unverified()) {
+            throw new StreamRejected(RejectReason.TLS_FAILED, "stream bytes before the client certificate was verified");
+        }
         int n = Math.min(DETECT_BYTES, first.readableBytes());
         int magic = n == DETECT_BYTES ? first.getInt(first.readerIndex()) : 0;
         if (n == DETECT_BYTES && PcapStreamDecoder.isPcapMagic(magic)) {

@@ -118,7 +118,7 @@ public final class TcpFront implements AutoCloseable {
         for (Channel s : servers) {
             s.config().setAutoRead(true);
             boolean onTls = tls != null && ((InetSocketAddress) s.localAddress()).getPort() == tls.config().port();
-            log.info("listening on tcp {}{} ({} I/O threads, {})", s.localAddress(), onTls ? " (mutual TLS)" : "",
+            log.info("listening on tcp {}{} ({} I/O threads, {})", s.localAddress(), onTls ? " (mutual TLS, " + tls.provider() + ")" : "",
                     ingest.config().limits().ioThreads(), Epoll.isAvailable() ? "epoll" : "nio");
         }
     }

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -53,6 +54,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
     private String where;
     /** On the TLS port until the handshake is done: the handshake has its own deadline. */
     private boolean handshaking;
+    /** The verified client certificate's name (first DNS SAN, else CN) on the TLS port, else null. */
+    private String peerName;
     private final BatchPublisher publisher;
     private final long firstBytesNanos;
     private final long progressNanos;
@@ -121,7 +124,26 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
      * the name a SOT2 sensor gives itself; null while the front does not verify client certificates.
      */
     String peerIdentity() {
-        return null;
+        return peerName;
+    }
+
+    /** On the TLS port and not verified yet: no stream byte may be taken (never the case with SslHandler). */
+    boolean unverified() {
+        return tls != null && peerName == null;
+    }
+
+    /**
+     * A SOT2 stream named itself {@code sensorId} in its hello: on plaintext its packets are that
+     * sensor's from now on ({@code {sender_name}}, routing rules by name); under TLS the sender is
+     * the certificate's already, whatever the hello says.
+     */
+    Sender namedBy(String sensorId) {
+        if (peerName == null && sender.certificateName() == null) {
+            sender = ingest.senders().named(sender.address(), sensorId);
+            where = "tcp sender " + sender.name() + " port " + ((java.net.InetSocketAddress) channel.remoteAddress())
+                    .getPort();
+        }
+        return sender;
     }
 
     /** This connection in the {@link ConnectionTable}. */
@@ -160,6 +182,14 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
             } else {
                 handshakeFailed(engine, done.cause());
             }
+        } else if (evt instanceof SslCloseCompletionEvent && !finished && !handshaking) {
+            // The client's close_notify ends its stream as a FIN does in plaintext. A client that
+            // then waits for the collector's close_notify (socat, stunnel) would otherwise wait for
+            // the idle timeout with its last records not yet known to be whole.
+            peerEnded = true;
+            if (pending == null) {
+                streamEnded();
+            }
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -174,6 +204,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
             return;
         }
         String name = ClientVerifier.name(cert);
+        peerName = name;
         sender = ingest.senders().named(sender.address(), name);
         sender.connections.incrementAndGet();
         where = "tls sender " + sender.name() + " port " + ((java.net.InetSocketAddress) channel.remoteAddress()).getPort();

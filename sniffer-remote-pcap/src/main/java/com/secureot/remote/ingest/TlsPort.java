@@ -4,7 +4,12 @@ import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.tls.TlsMaterial;
 import com.secureot.remote.config.TlsConfig;
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +45,9 @@ public final class TlsPort {
 
     private static final Map<SSLEngine, ClientVerifier.Refusal> REFUSALS = new ConcurrentHashMap<>();
 
-    private record Current(SSLContext context, String[] protocols, String[] suites, String subject) {
+    /** @param openssl the OpenSSL (BoringSSL) context when netty-tcnative loads here, else null: the JDK's {@code context} */
+    private record Current(SSLContext context, SslContext openssl, String[] protocols, String[] suites,
+                           String subject) {
     }
 
     private TlsPort(TlsConfig config, Clock clock, Current current) {
@@ -68,7 +75,21 @@ public final class TlsPort {
         suites.retainAll(Arrays.asList(probe.getSupportedCipherSuites()));
         String[] protocols = config.minVersion().equals("1.2") ? new String[] {"TLSv1.3", "TLSv1.2"}
                 : new String[] {"TLSv1.3"};
-        return new Current(ctx, protocols, suites.toArray(new String[0]),
+        SslContext openssl = null;
+        if (OpenSsl.isAvailable()) {
+            // BoringSSL's AES-GCM runs at full speed from the first record; the JDK's GHASH runs as
+            // Java code until the JIT compiles its intrinsic (docs/performance.md). Same verifier.
+            try {
+                openssl = SslContextBuilder.forServer(m.keyManagers())
+                        .trustManager(new ClientVerifier(m.trustManager(), config, REFUSALS))
+                        .clientAuth(ClientAuth.OPTIONAL).protocols(protocols).ciphers(suites)
+                        .sslProvider(SslProvider.OPENSSL).build();
+            } catch (GeneralSecurityException | javax.net.ssl.SSLException e) {
+                throw new ConfigException("tls: OpenSSL cannot build a TLS context from these files: "
+                        + e.getMessage());
+            }
+        }
+        return new Current(ctx, openssl, protocols, suites.toArray(new String[0]),
                 m.certificate().getSubjectX500Principal().getName());
     }
 
@@ -86,6 +107,11 @@ public final class TlsPort {
     /** The handler that does the handshake and the records of one connection. */
     SslHandler newHandler(Channel ch) {
         Current c = current;
+        if (c.openssl != null) {
+            SslHandler h = c.openssl.newHandler(ch.alloc());
+            h.setHandshakeTimeout(config.handshakeTimeoutSeconds(), TimeUnit.SECONDS);
+            return h;
+        }
         SSLEngine engine = c.context.createSSLEngine();
         engine.setUseClientMode(false);
         // Wanted, not needed: a client without a certificate completes the handshake and is then refused
@@ -101,6 +127,11 @@ public final class TlsPort {
     /** Why the verifier refused the certificate of {@code engine}, or null. */
     ClientVerifier.Refusal refusal(SSLEngine engine) {
         return REFUSALS.remove(engine);
+    }
+
+    /** Which TLS implementation serves the port, as the start-up line names it. */
+    String provider() {
+        return current.openssl != null ? "OpenSSL " + OpenSsl.versionString() : "JDK";
     }
 
     TlsConfig config() {

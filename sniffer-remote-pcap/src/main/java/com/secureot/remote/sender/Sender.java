@@ -14,7 +14,10 @@ public final class Sender {
     private final InetAddress address;
     private final String rendered;
     private final String name;
-    /** The TLS certificate's name (first DNS SAN, else CN), or null for a plaintext sender. */
+    /**
+     * The sender's name: its TLS client certificate's (first DNS SAN, else CN), or the sensor id a
+     * plaintext SOT2 stream gave in its hello; null for an address-only sender.
+     */
     private final String certificateName;
     /** What {@code {sender_name}} becomes: the certificate name made safe for a file name, else {@link #rendered}. */
     private final String fileName;

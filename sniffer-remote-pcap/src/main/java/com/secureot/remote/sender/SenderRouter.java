@@ -3,6 +3,7 @@ package com.secureot.remote.sender;
 import com.secureot.pcap.config.RoutingRule;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.route.IpPrefix;
+import com.secureot.pcap.route.NamePattern;
 import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.route.PrefixTemplate;
 import com.secureot.pcap.store.OutputSeries;
@@ -13,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Routes a received packet by the address of its SENDER (not by the addresses inside the packet):
- * the first rule, in configuration order, whose network holds the sender wins, otherwise the
+ * Routes a received packet by its SENDER (not by the addresses inside the packet): the first
+ * rule, in configuration order, whose network holds the sender's address, or whose name pattern
+ * matches the sender's authenticated name (a TLS client certificate's), wins, otherwise the
  * default prefix; {@code {sender_ip}} becomes the sender's file-name form. The choice is cached
  * per sender, so routing a packet is one identity lookup. Runs on the store's thread.
  */
@@ -22,7 +24,10 @@ public final class SenderRouter implements PacketRouter {
     private static final int CACHE_ENTRIES = 1 << 16;
 
     private final RotatingPcapStore store;
+    /** Per rule: its network, or null for a rule by name. */
     private final IpPrefix[] networks;
+    /** Per rule: its name pattern, or null for a rule by address. */
+    private final NamePattern[] names;
     private final PrefixTemplate[] prefixes;
     private final PrefixTemplate fallback;
     private final Map<Sender, OutputSeries> cache = new IdentityHashMap<>();
@@ -31,9 +36,11 @@ public final class SenderRouter implements PacketRouter {
     public SenderRouter(List<RoutingRule> rules, PrefixTemplate defaultPrefix, RotatingPcapStore store) {
         this.store = store;
         networks = new IpPrefix[rules.size()];
+        names = new NamePattern[rules.size()];
         prefixes = new PrefixTemplate[rules.size()];
         for (int i = 0; i < rules.size(); i++) {
             networks[i] = rules.get(i).network();
+            names[i] = rules.get(i).name();
             prefixes[i] = rules.get(i).prefix();
         }
         fallback = defaultPrefix;
@@ -63,7 +70,9 @@ public final class SenderRouter implements PacketRouter {
         PrefixTemplate t = fallback;
         for (int r = 0; r < networks.length; r++) {
             IpPrefix n = networks[r];
-            if (s.isV4() ? n.matchesV4(s.v4Address()) : n.matchesV6(s.v6High(), s.v6Low())) {
+            boolean match = n == null ? names[r].matches(s.certificateName())
+                    : s.isV4() ? n.matchesV4(s.v4Address()) : n.matchesV6(s.v6High(), s.v6Low());
+            if (match) {
                 t = prefixes[r];
                 break;
             }

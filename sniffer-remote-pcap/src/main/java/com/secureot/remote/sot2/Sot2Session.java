@@ -41,6 +41,14 @@ public final class Sot2Session implements Sot2Decoder.Handler {
 
         /** Runs {@code task} on the session's thread after {@code delayMillis}. */
         void later(Runnable task, long delayMillis);
+
+        /**
+         * The sender this stream's packets are from once its hello named it {@code sensorId}
+         * (routing rules by {@code name}, {@code {sender_name}}); by default the connection's own.
+         */
+        default Sender named(String sensorId, Sender connection) {
+            return connection;
+        }
     }
 
     /** How often a stream end retries its last barrier while every batch is in use. */
@@ -48,7 +56,8 @@ public final class Sot2Session implements Sot2Decoder.Handler {
 
     private final Sot2Streams streams;
     private final BatchPublisher publisher;
-    private final Sender sender;
+    /** The connection's sender, then (after the hello) the one named by the stream's sensor id. */
+    private Sender sender;
     private final int writers;
     private final CollectorMetrics metrics;
     private final String peerIdentity;
@@ -165,9 +174,16 @@ public final class Sot2Session implements Sot2Decoder.Handler {
             refuse(Sot2.VERSION_UNSUPPORTED, "SOT2 versions " + versionMin + ".." + versionMax
                     + " offered; this collector speaks version " + Sot2.VERSION);
         }
+        // With TLS the certificate is the identity: a hello naming another sensor is a label, not a
+        // claim (forward.sensor_id defaults to the host name); files and stream state go by the certificate.
         String id = peerIdentity != null ? peerIdentity : helloId;
         if (!Sot2.validSensorId(id)) {
-            refuse(Sot2.REFUSED, "sensor id \"" + id + "\" is not allowed (1-255 letters, digits, . _ - : @)");
+            refuse(Sot2.REFUSED, (peerIdentity != null ? "client certificate name \"" : "sensor id \"") + id
+                    + "\" is not allowed as a sensor id (1-255 letters, digits, . _ - : @)");
+        }
+        if (peerIdentity != null && !peerIdentity.equals(helloId) && streams.firstRename(peerIdentity, helloId)) {
+            log.warn("{}: the SOT2 hello names the sensor {}, its client certificate {}: the certificate's name is "
+                    + "used (logged once per name)", where, helloId, peerIdentity);
         }
         StreamJournal j;
         try {
@@ -190,6 +206,7 @@ public final class Sot2Session implements Sot2Decoder.Handler {
         }
         journal = j;
         sensorId = id;
+        sender = out.named(id, sender);
         publishedMax = j.snapshot().max();
         publisher.track(j, j.nextInterval());
         droppedAtLastBarrier = metrics.storage.droppedTotal();

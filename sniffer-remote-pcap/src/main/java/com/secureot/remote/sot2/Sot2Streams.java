@@ -34,6 +34,8 @@ public final class Sot2Streams implements AutoCloseable {
     }
 
     private final Map<String, StreamJournal> streams = new HashMap<>();
+    /** Certificate names whose hello gave another sensor id, each logged once per run. */
+    private final java.util.Set<String> renamed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private FileChannel lockFile;
     private FileLock lock;
 
@@ -91,6 +93,11 @@ public final class Sot2Streams implements AutoCloseable {
         }
         lockFile = ch;
         lock = l;
+    }
+
+    /** True the first time (this run) that the sensor with certificate {@code certName} calls itself {@code helloId}. */
+    boolean firstRename(String certName, String helloId) {
+        return renamed.size() < 4096 && renamed.add(certName + "\n" + helloId);
     }
 
     public boolean fsync() {

@@ -45,6 +45,36 @@ class CollectorConfigTest {
     }
 
     @Test
+    void aRoutingRuleMatchesASenderNameOrAPatternAsWellAsAnAddress() throws ConfigException {
+        CollectorConfig c = parse(EARLIER.replace("routing_rules:\n", "routing_rules:\n"
+                + "  - name: \"probe-a.site1\"\n    output_prefix: \"plant_a\"\n"
+                + "  - name: \"*.site2\"\n    output_prefix: \"site2_{sender_name}\"\n"));
+        var rules = c.storage().rules();
+        assertEquals(3, rules.size());
+        assertTrue(rules.get(0).name().matches("PROBE-A.site1") && rules.get(0).network() == null);
+        assertTrue(rules.get(1).name().matches("probe-b.site2") && rules.get(1).name().matches("x.y.site2"));
+        assertTrue(!rules.get(1).name().matches("site2") && !rules.get(1).name().matches("probe-b.site20"));
+        assertTrue(rules.get(2).name() == null && rules.get(2).network() != null);
+    }
+
+    @Test
+    void aRoutingRuleWithABadPatternBothKeysOrNeitherIsOneLineNamingTheKey() {
+        String rules = "routing_rules:\n"
+                + "  - name: \"probe-*.site1\"\n    output_prefix: \"a\"\n"
+                + "  - name: \"probe-a.site1\"\n    ip: \"10.0.0.1\"\n    output_prefix: \"b\"\n"
+                + "  - output_prefix: \"c\"\n"
+                + "  - name: \"*.\"\n    output_prefix: \"d\"\n";
+        List<String> e = errors(EARLIER.replaceAll("(?s)routing_rules:.*?site_a\"\n", rules));
+        assertEquals(List.of(
+                "routing_rules[0].name: \"probe-*.site1\" is not a name or a \"*.suffix\" pattern (examples: "
+                        + "\"probe-a.site1\", \"*.site2\")",
+                "routing_rules[1].name: and ip are both set; a rule matches one of them (write two rules)",
+                "routing_rules[2]: needs ip (a sender address or CIDR) or name (a sender name or \"*.suffix\")",
+                "routing_rules[3].name: \"*.\" is not a name or a \"*.suffix\" pattern (examples: "
+                        + "\"probe-a.site1\", \"*.site2\")"), e);
+    }
+
+    @Test
     void bothListensOnTcpAndUdpWithOptionalSeparatePorts() throws ConfigException {
         CollectorConfig c = parse(EARLIER.replace("protocol: \"tcp\"", "protocol: both\nudp_port: 5001"));
         assertEquals(5000, c.tcpPort());

@@ -65,7 +65,7 @@ class KafkaCollectorConfigTest {
         assertTrue(e.contains("port: is not for protocol kafka (the collector reads kafka.bootstrap_servers)"), e.toString());
         assertTrue(e.contains("allowed_senders: is not for protocol kafka (the collector reads kafka.bootstrap_servers)"),
                 e.toString());
-        assertTrue(e.stream().anyMatch(s -> s.startsWith("routing_rules: match sender addresses")), e.toString());
+        assertTrue(e.stream().anyMatch(s -> s.startsWith("routing_rules[0].ip: matches sender addresses")), e.toString());
         assertTrue(e.stream().anyMatch(s -> s.startsWith("default_output_prefix: \"site_{sender_ip}\" uses unknown "
                 + "placeholder {sender_ip}")), e.toString());
         assertTrue(e.contains("limits.max_connections: is for the TCP listener, not for protocol kafka"), e.toString());
