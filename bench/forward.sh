@@ -2,6 +2,8 @@
 # Benchmark 3 of docs/performance.md: forwarder to collector on loopback, over TCP (PCAP-over-IP and
 # SOT2, acknowledged with a spool) and over UDP.
 #   bench/forward.sh [RUNS]      (default 3 runs of each; needs curl, GNU time)
+#   PACKETS=10000000 FS_SIZE=16G UDP=0 bench/forward.sh 2    (steady state: bench/offline.sh's 10 M-packet
+#                                 input, 5.4 GB, written twice per run; UDP=0 leaves out the UDP runs)
 # Generates its input (2 M Ethernet/IPv4/TCP packets, 60-1000 bytes, 200 hosts, 3 hours; the file
 # of bench/offline.sh), starts sniffer-remote-pcap on 127.0.0.1, and replays the input with
 # `sniffer-span-forwarder -r` (local files routed by "host_{src_ip}", as in bench/offline.sh).
@@ -51,7 +53,12 @@ certs() {
 }
 certs
 
-input="$WORK/replay-200.pcap" # bench/offline.sh's input
+# bench/offline.sh's input (2 M packets), or its 10 M-packet steady-state input (PACKETS=10000000)
+case "$PACKETS" in
+  2000000) input="$WORK/replay-200.pcap" ;;
+  10000000) input="$WORK/replay-200-long.pcap" ;;
+  *) input="$WORK/replay-200-$PACKETS.pcap" ;;
+esac
 generate "$input" "$PACKETS" 200 3
 cat "$input" > /dev/null
 
@@ -228,6 +235,7 @@ printf 'sot2: median %.2f of the reference rate (target 0.8)\n' \
   "$(echo "$ref_s / $(printf '%s\n' "${sot2[@]}" | awk '{print $1}' | median)" | bc -l)"
 # Datagrams the collector's socket buffer cannot hold are lost (and counted as SOT1 gaps): the
 # buffer it gets is capped by net.core.rmem_max (Debian: 4 MiB; docs/deployment.md raises it).
+[ "${UDP:-1}" = 1 ] || exit 0
 echo "udp: net.core.rmem_max $(cat /proc/sys/net/core/rmem_max) bytes (the collector asks for 16 MiB)"
 for run in $(seq "$RUNS"); do
   report udp "$run" "" "$(forward udp)"

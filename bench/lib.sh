@@ -26,7 +26,7 @@ fresh_fs() {
   if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 > /dev/null; then
     drop_fs
     mkdir -p "$FS"
-    truncate -s 8G "$WORK/fs.img"
+    truncate -s "${FS_SIZE:-8G}" "$WORK/fs.img"
     mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/fs.img" && mount -o loop "$WORK/fs.img" "$FS"
   else
     rm -rf "$FS"; mkdir -p "$FS"
