@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
+
+import static com.secureot.forward.ConnectionErrors.closeQuietly;
+import static com.secureot.forward.ConnectionErrors.describe;
 
 /**
  * PCAP-over-IP: one long-lived TCP connection carrying a pcap stream, a global header at the start
@@ -295,26 +297,6 @@ final class PcapOverIpSink extends ForwardingSink {
             channel = null;
             secure = null;
             metrics.forwardConnected.set(0);
-        }
-    }
-
-    private static String describe(IOException e) {
-        if (e instanceof AsynchronousCloseException) {
-            return "aborted";
-        }
-        if (e instanceof javax.net.ssl.SSLException ssl) {
-            return "TLS: the collector could not be verified or refused this sensor: " + TlsChannel.reason(ssl);
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    private static void closeQuietly(SocketChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // Closing a broken connection: nothing more to learn from it.
-            }
         }
     }
 }

@@ -17,9 +17,11 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+
+import static com.secureot.forward.ConnectionErrors.closeQuietly;
+import static com.secureot.forward.ConnectionErrors.describe;
 
 /**
  * The thread that owns the SOT2 connection: connects (capped back-off), says hello, learns from
@@ -408,26 +410,6 @@ final class Sot2Sender implements SpoolSender {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             stopping = true;
-        }
-    }
-
-    private static String describe(IOException e) {
-        if (e instanceof AsynchronousCloseException) {
-            return "aborted";
-        }
-        if (e instanceof javax.net.ssl.SSLException ssl) {
-            return "TLS: the collector could not be verified or refused this sensor: " + TlsChannel.reason(ssl);
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    private static void closeQuietly(SocketChannel s) {
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing a broken connection: nothing more to learn
-            }
         }
     }
 }
