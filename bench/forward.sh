@@ -134,21 +134,31 @@ collector() { # JVM options of the collector
 written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
 
 # Start-up caches as the packaged launcher keeps one per daemon, recorded by the daemon's first
-# run (here a 200 000-packet training replay through all three).
-SPAN_OPTS=$JAVA_OPTS FWD_OPTS=$JAVA_OPTS COL_OPTS=$JAVA_OPTS
+# run on its site (here a 200 000-packet training replay). A site's forwarder records its cache
+# with its own configuration, so each forwarding mode (plaintext, TLS, SOT2) gets the cache a
+# run of that mode records; the collector records one from a run that serves all three.
+SPAN_OPTS=$JAVA_OPTS COL_OPTS=$JAVA_OPTS
+declare -A FWD_OPTS=([tcp]=$JAVA_OPTS [tls]=$JAVA_OPTS [sot2]=$JAVA_OPTS [udp]=$JAVA_OPTS [udp-auth]=$JAVA_OPTS)
 cache_note=
 if startup_cache_enabled; then
   train=$(training_input)
-  rm -f "$WORK"/span.aot "$WORK"/fwd.aot "$WORK"/col.aot "$WORK"/span.jsa "$WORK"/fwd.jsa "$WORK"/col.jsa
+  rm -f "$WORK"/*.aot "$WORK"/*.jsa
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
   "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$SPAN" -r "$train" "$WORK/span.yaml" > /dev/null 2>&1
-  fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" tcp
+  fresh_fs
   collector "$JAVA_OPTS $(startup_cache col record)"
-  "$JAVA" $JAVA_OPTS $(startup_cache fwd record) -jar "$FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
-  for _ in $(seq 100); do [ "$(written)" = 200000 ] && break; sleep 0.1; done
+  trained=0
+  for mode in tcp tls sot2; do
+    local_config "$WORK/fwd.yaml" "$FS/local-$mode" "$([ $mode = sot2 ] && echo tcp || echo $mode)" \
+      "$([ $mode = sot2 ] && echo sot2 || true)"
+    "$JAVA" $JAVA_OPTS $(startup_cache "fwd-$mode" record) -jar "$FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
+    trained=$((trained + 200000))
+    for _ in $(seq 100); do [ "$(written)" = "$trained" ] && break; sleep 0.1; done
+    FWD_OPTS[$mode]="$JAVA_OPTS $(startup_cache "fwd-$mode" use)"
+  done
   stop_collector
-  SPAN_OPTS="$JAVA_OPTS $(startup_cache span use)" FWD_OPTS="$JAVA_OPTS $(startup_cache fwd use)" COL_OPTS="$JAVA_OPTS $(startup_cache col use)"
-  cache_note=", each daemon with the launcher's $(startup_cache_name)"
+  SPAN_OPTS="$JAVA_OPTS $(startup_cache span use)" COL_OPTS="$JAVA_OPTS $(startup_cache col use)"
+  cache_note=", each daemon with the launcher's $(startup_cache_name) (the forwarder's recorded per mode)"
 fi
 
 # reference: the offline replay rate of sniffer-span-pcap on the same file
@@ -169,7 +179,9 @@ forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_droppe
   collector "$COL_OPTS"
   c0=$(cpu "$col_pid")
   t0=$(now)
-  /usr/bin/time -f "%U %S" -o "$WORK/fwd.time" "$JAVA" $FWD_OPTS -jar "$FWD" -r "$input" "$WORK/fwd.yaml" \
+  local mode=$1
+  [ "${2:-}" != sot2 ] || mode=sot2
+  /usr/bin/time -f "%U %S" -o "$WORK/fwd.time" "$JAVA" ${FWD_OPTS[$mode]} -jar "$FWD" -r "$input" "$WORK/fwd.yaml" \
     > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
   # Then poll until the collector has written every packet, or its count stayed put for 2 s.
   last=-1; t_last=$(now); still=0
