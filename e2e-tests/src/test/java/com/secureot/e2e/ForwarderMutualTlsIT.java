@@ -86,22 +86,41 @@ class ForwarderMutualTlsIT {
 
     @Test
     void aReplayOverMutualTlsIsStoredExactlyNamedByTheSensorsCertificate(@TempDir Path run) throws Exception {
+        storedExactlyOverTls(run, ca.server("127.0.0.1"), probe, List.of(), "OpenSSL BoringSSL");
+    }
+
+    /**
+     * RSA keys on both sides (the issue allows EC or RSA), the forwarder on the JDK's TLS (what runs
+     * where netty-tcnative cannot load) and the collector on BoringSSL: each side's key manager
+     * offers the RSA key to the engine that asks for it.
+     */
+    @Test
+    void rsaKeysWorkOnTheJdksTlsAndOnBoringSsl(@TempDir Path run) throws Exception {
+        TestCa.Issued rsaProbe = ca.clientRsa("probe-r.site1");
+        storedExactlyOverTls(run, ca.serverRsa("127.0.0.1"), rsaProbe,
+                List.of("-Dio.netty.handler.ssl.noOpenSsl=true"), "collector verified as 127.0.0.1, JDK)");
+    }
+
+    private static void storedExactlyOverTls(Path run, TestCa.Issued server, TestCa.Issued sensor,
+                                             List<String> forwarderJvm, String engineInLog) throws Exception {
         PcapFile input = TestPcaps.read(capture);
-        try (Collector collector = new Collector(run, "tcp", "remote_{sender_name}", tlsBlock(ca.server("127.0.0.1")))) {
+        try (Collector collector = new Collector(run, "tcp", "remote_{sender_name}", tlsBlock(server))) {
             // A long drain bound: a cold JVM's first handshake and its crypto before the JIT take seconds here.
-            Path cfg = forwarderConfig(run, collector.port, sensorTls(probe));
+            Path cfg = forwarderConfig(run, collector.port, sensorTls(sensor));
             Files.writeString(cfg, Files.readString(cfg).replace("drain_timeout_seconds: 3\n", "drain_timeout_seconds: 120\n"));
-            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, "-r", capture.toString(), cfg.toString())) {
+            try (DaemonRun fwd = DaemonRun.start(forwarderJvm, DaemonJar.FORWARDER, "-r", capture.toString(),
+                    cfg.toString())) {
                 assertEquals(0, fwd.awaitExit(300), fwd.log());
                 assertEquals(input.packets().size(), fwd.finalFigure("forwarded"), fwd.lastLine("final: "));
                 assertTrue(fwd.log().contains("mutual TLS, collector verified as 127.0.0.1"), fwd.log());
+                assertTrue(fwd.log().contains(engineInLog), fwd.log());
             }
             collector.awaitReceived(input.packets().size(), 60);
             assertEquals(0, collector.stop(), collector.log());
             List<TestPcaps.Packet> stored = new ArrayList<>();
             try (Stream<Path> s = Files.list(collector.out)) {
                 for (Path f : s.sorted().toList()) {
-                    assertTrue(f.getFileName().toString().startsWith("remote_probe-a.site1_"), f.toString());
+                    assertTrue(f.getFileName().toString().startsWith("remote_" + sensor.name() + "_"), f.toString());
                     stored.addAll(TestPcaps.read(f).packets());
                 }
             }

@@ -70,7 +70,7 @@ final class ForwardTls {
             // The JDK's AES-GCM runs GHASH as Java code until the JIT compiles its intrinsic; BoringSSL
             // is at full speed from the first record (docs/performance.md, mutual TLS).
             try {
-                openssl = SslContextBuilder.forClient().keyManager(m.keyManagers()).trustManager(m.trustManager())
+                openssl = SslContextBuilder.forClient().keyManager(m.keyManager()).trustManager(m.trustManager())
                         .protocols(protocols).ciphers(suites).sslProvider(SslProvider.OPENSSL).build();
             } catch (GeneralSecurityException | javax.net.ssl.SSLException e) {
                 throw new ConfigException("forward.tls: OpenSSL cannot build a TLS context from these files: "

@@ -3,10 +3,11 @@ package com.secureot.pcap.tls;
 import com.secureot.pcap.config.ConfigException;
 
 import javax.net.ssl.CertPathTrustManagerParameters;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertPathBuilder;
@@ -136,23 +136,13 @@ public final class TlsMaterial {
             throws GeneralSecurityException {
         X509TrustManager tm = trustManager();
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(keyManagers().getKeyManagers(), new TrustManager[] {wrap == null ? tm : wrap.apply(tm)}, null);
+        ctx.init(new KeyManager[] {keyManager()}, new TrustManager[] {wrap == null ? tm : wrap.apply(tm)}, null);
         return ctx;
     }
 
-    /** This side's certificate chain and key, for a TLS implementation other than the JDK's context. */
-    public KeyManagerFactory keyManagers() throws GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try {
-            ks.load(null, null);
-        } catch (IOException e) {
-            throw new GeneralSecurityException(e);
-        }
-        char[] none = new char[0];
-        ks.setKeyEntry("self", key, none, chain.toArray(new X509Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, none);
-        return kmf;
+    /** This side's certificate chain and key, for the JDK's TLS and BoringSSL's alike. */
+    public X509ExtendedKeyManager keyManager() {
+        return new OwnKeyManager(key, chain);
     }
 
     /** The JDK's PKIX trust manager for the CA (and the CRL when given), whatever TLS implementation uses it. */

@@ -29,7 +29,14 @@ public final class DaemonRun implements AutoCloseable {
     }
 
     public static DaemonRun start(Path jar, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+        return start(List.of(), jar, args);
+    }
+
+    /** With JVM options before {@code -jar} (a system property a test needs). */
+    public static DaemonRun start(List<String> jvmOptions, Path jar, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         return new DaemonRun(jar.getFileName().toString(), p);

@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * A small certificate authority made at test time with the {@code openssl} command (a peer
- * written by nobody here): EC P-256 keys in PEM PKCS#8, certificates with a DNS name, expired
- * ones, revocation and a CRL, the way docs/deployment.md tells a site to make them.
+ * written by nobody here): EC P-256 keys (or RSA 2048) in PEM PKCS#8, certificates with a DNS name,
+ * expired ones, revocation and a CRL, the way docs/deployment.md tells a site to make them.
  */
 public final class TestCa {
     private final Path dir;
@@ -51,9 +51,19 @@ public final class TestCa {
         return issue(name, "clientAuth", null, null);
     }
 
+    /** The same with an RSA 2048 key. */
+    public Issued clientRsa(String name) throws IOException, InterruptedException {
+        return issue(name, "clientAuth", null, null, RSA);
+    }
+
     /** A server certificate (serverAuth) for {@code name} (a DNS name, or an IP address). */
     public Issued server(String name) throws IOException, InterruptedException {
         return issue(name, "serverAuth", null, null);
+    }
+
+    /** The same with an RSA 2048 key. */
+    public Issued serverRsa(String name) throws IOException, InterruptedException {
+        return issue(name, "serverAuth", null, null, RSA);
     }
 
     /** A client certificate valid only between the two {@code YYYYMMDDHHMMSSZ} dates. */
@@ -61,7 +71,15 @@ public final class TestCa {
         return issue(name, "clientAuth", start, end);
     }
 
+    private static final List<String> EC = List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256");
+    private static final List<String> RSA = List.of("-newkey", "rsa:2048");
+
     private Issued issue(String name, String usage, String start, String end) throws IOException, InterruptedException {
+        return issue(name, usage, start, end, EC);
+    }
+
+    private Issued issue(String name, String usage, String start, String end, List<String> newKey)
+            throws IOException, InterruptedException {
         String file = name.replaceAll("[^A-Za-z0-9.-]", "_") + "-" + System.nanoTime();
         Path key = dir.resolve(file + ".key");
         Path csr = dir.resolve(file + ".csr");
@@ -71,8 +89,10 @@ public final class TestCa {
         Files.writeString(ext, "subjectAltName = " + (ip ? "IP:" : "DNS:") + name + "\n"
                 + "extendedKeyUsage = " + usage + "\nkeyUsage = critical,digitalSignature\n"
                 + "basicConstraints = CA:FALSE\n");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(),
-                "-out", csr.toString(), "-subj", "/CN=" + name);
+        List<String> req = new ArrayList<>(List.of("req"));
+        req.addAll(newKey);
+        req.addAll(List.of("-nodes", "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + name));
+        openssl(req.toArray(new String[0]));
         List<String> args = new ArrayList<>(List.of("ca", "-batch", "-config", dir.resolve("ca.cnf").toString(),
                 "-in", csr.toString(), "-out", cert.toString(), "-extfile", ext.toString(), "-notext"));
         if (start != null) {

@@ -80,7 +80,7 @@ public final class TlsPort {
             // BoringSSL's AES-GCM runs at full speed from the first record; the JDK's GHASH runs as
             // Java code until the JIT compiles its intrinsic (docs/performance.md). Same verifier.
             try {
-                openssl = SslContextBuilder.forServer(m.keyManagers())
+                openssl = SslContextBuilder.forServer(m.keyManager())
                         .trustManager(new ClientVerifier(m.trustManager(), config, REFUSALS))
                         .clientAuth(ClientAuth.OPTIONAL).protocols(protocols).ciphers(suites)
                         .sslProvider(SslProvider.OPENSSL).build();
