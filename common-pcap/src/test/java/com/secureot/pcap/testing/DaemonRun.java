@@ -29,7 +29,12 @@ public final class DaemonRun implements AutoCloseable {
     }
 
     public static DaemonRun start(Path jar, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+        return start(java(), jar, args);
+    }
+
+    /** As {@link #start(Path, String...)} on the {@code java} given (the PATH's, to test Java 17's paths). */
+    public static DaemonRun start(String java, Path jar, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         return new DaemonRun(jar.getFileName().toString(), p);
