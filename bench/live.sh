@@ -122,6 +122,9 @@ ours() { # RUN LABEL JAVA [CONFIG]
   fi
   line "$1" "$2" "$(figure "$WORK/live-daemon.log" written)" "$(figure "$WORK/live-daemon.log" kernel_dropped)" \
     "$(ls "$WORK/live-out" | wc -l)"
+  local lost
+  lost=$(grep "final: " "$WORK/live-daemon.log" | tail -1 | grep -o 'dropped_[a-z_]*=[1-9][0-9]*' | tr '\n' ' ' || true)
+  if [ -n "$lost" ]; then echo "        not stored, counted: $lost"; fi
 }
 
 machine load
