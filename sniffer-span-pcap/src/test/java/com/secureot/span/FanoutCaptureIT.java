@@ -48,9 +48,9 @@ class FanoutCaptureIT {
     @BeforeAll
     static void createVethPair() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root for a veth pair");
-        assumeTrue(run("sh", "-c", "command -v ip && command -v tcpreplay && command -v tcpdump && command -v tshark")
-                == 0, "needs ip, tcpreplay, tcpdump and tshark");
-        run("ip", "link", "del", INJECT);
+        assumeTrue(Stream.of("ip", "tcpreplay", "tcpdump", "tshark", "capinfos").allMatch(Shell::onPath),
+                "needs ip, tcpreplay, tcpdump, tshark and capinfos");
+        Shell.sh(-1, "ip", "link", "del", INJECT);
         DaemonRun.command("ip", "link", "add", INJECT, "type", "veth", "peer", "name", CAPTURE);
         for (String itf : List.of(INJECT, CAPTURE)) {
             // With IPv6 off the kernel sends nothing of its own: what is captured is what was injected.
@@ -61,7 +61,7 @@ class FanoutCaptureIT {
 
     @AfterAll
     static void deleteVethPair() throws Exception {
-        run("ip", "link", "del", INJECT);
+        Shell.sh(-1, "ip", "link", "del", INJECT);
     }
 
     /**
@@ -87,7 +87,7 @@ class FanoutCaptureIT {
         try (DaemonRun d = DaemonRun.start(java(which), SpanDaemon.JAR, config.toString())) {
             try {
                 d.awaitLine("capturing on " + CAPTURE, 60);
-                awaitFile(work.resolve("tcpdump.log"), "listening on", tcpdump);
+                Shell.awaitText(work.resolve("tcpdump.log"), "listening on", tcpdump);
                 List<String> cmd = new ArrayList<>(List.of("tcpreplay", "-q", "-i", INJECT, "--topspeed"));
                 inputs.forEach(p -> cmd.add(p.toString()));
                 DaemonRun.command(cmd.toArray(String[]::new));
@@ -286,20 +286,5 @@ class FanoutCaptureIT {
         } catch (IOException | RuntimeException | AssertionError e) {
             return 0; // not written yet, or a record half written
         }
-    }
-
-    private static void awaitFile(Path log, String text, Process p) throws Exception {
-        long end = System.currentTimeMillis() + 30_000;
-        while (!(Files.exists(log) && Files.readString(log).contains(text))) {
-            assertTrue(p.isAlive(), "exited: " + (Files.exists(log) ? Files.readString(log) : ""));
-            assertTrue(System.currentTimeMillis() < end, "no \"" + text + "\" in " + log);
-            Thread.sleep(50);
-        }
-    }
-
-    private static int run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor();
     }
 }

@@ -2,7 +2,6 @@ package com.secureot.pcap.capture;
 
 import com.secureot.pcap.config.CaptureConfig;
 import com.secureot.pcap.metrics.CaptureMetrics;
-import com.secureot.pcap.packet.LinkTypes;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +24,7 @@ import java.util.function.Supplier;
  */
 final class FanoutCapture implements PacketCapture {
     private static final Logger log = LoggerFactory.getLogger(FanoutCapture.class);
-    private static final int DLT_EN10MB = 1;
-
     private final String interfaceName;
-    private final int snaplen;
-    private final boolean nano;
     /** Socket 0 runs on the caller's thread and counts the interface's own drops. */
     private final List<RingCapture> rings;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -37,8 +32,6 @@ final class FanoutCapture implements PacketCapture {
 
     private FanoutCapture(CaptureConfig c, List<RingCapture> rings) {
         this.interfaceName = c.interfaceName();
-        this.snaplen = c.snaplen();
-        this.nano = c.nanoTimestamps();
         this.rings = List.copyOf(rings);
     }
 
@@ -79,19 +72,20 @@ final class FanoutCapture implements PacketCapture {
         }
     }
 
+    /** As every socket's: they are opened alike. */
     @Override
     public int linkType() {
-        return LinkTypes.fromDlt(DLT_EN10MB);
+        return rings.get(0).linkType();
     }
 
     @Override
     public boolean nanoTimestamps() {
-        return nano;
+        return rings.get(0).nanoTimestamps();
     }
 
     @Override
     public int snaplen() {
-        return snaplen;
+        return rings.get(0).snaplen();
     }
 
     /**
@@ -111,7 +105,7 @@ final class FanoutCapture implements PacketCapture {
                 threads.add(t);
             }
             log.info("capturing on {} (link type {}, snaplen {}, {} timestamps) on {} threads", interfaceName,
-                    linkType(), snaplen, nano ? "nanosecond" : "microsecond", rings.size());
+                    linkType(), snaplen(), nanoTimestamps() ? "nanosecond" : "microsecond", rings.size());
             capture(rings.get(0), publishers.get(), metrics);
         } finally {
             stop();
