@@ -14,10 +14,14 @@
 # start of the measured injection to its exit (steady state: start-up and the JIT's warm-up left
 # out, shutdown and the files' flush in) and, as "cold", from the start of the warm-up injection
 # (the JIT's compilation in), CPU per measured frame, and ours / tcpdump's CPU.
+# THREADS=N (N > 1) adds, on each Java, a run of ours with capture.threads: N (N packet ring
+# sockets in one PACKET_FANOUT group, one capture thread each) right after the one-thread run,
+# labelled "xN threads"; the ratio is still to tcpdump's CPU of the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 PACKETS=${PACKETS:-2000000}
+THREADS=${THREADS:-1}
 . bench/lib.sh
 IN=bnchl0   # tcpreplay injects here
 CAP=bnchl1  # the capturers capture here
@@ -61,6 +65,7 @@ rotation:
 metrics:
   log_interval_seconds: 0
 YAML
+sed "s/^  buffer_size_mb: 64$/  buffer_size_mb: 64\n  threads: $THREADS/" "$WORK/live.yaml" > "$WORK/live-threads.yaml"
 
 # wait_for FILE TEXT: until the log shows TEXT (the capture is open), at most 30 s
 wait_for() {
@@ -104,18 +109,29 @@ line() {
   echo "$2 $cpu_s $sent $stored $4" >> "$WORK/live-runs.txt"
 }
 
-ours() { # RUN LABEL JAVA
+ours() { # RUN LABEL JAVA [CONFIG]
   rm -rf "$WORK/live-out"
   # shellcheck disable=SC2086 # a list of options
-  capture "$2" TERM "capturing on $CAP" "$WORK/live-daemon.log" "$3" $JAVA_OPTS -jar "$SPAN" "$WORK/live.yaml"
+  capture "$2" TERM "capturing on $CAP" "$WORK/live-daemon.log" "$3" $JAVA_OPTS -jar "$SPAN" "${4:-$WORK/live.yaml}"
   grep -q "capture path: kernel packet ring" "$WORK/live-daemon.log" || {
     echo "FAILED: $2 did not capture from the packet ring" >&2; cat "$WORK/live-daemon.log" >&2; exit 1; }
+  if [ -n "${4:-}" ]; then
+    grep -q "$THREADS sockets in fanout group" "$WORK/live-daemon.log" || {
+      echo "FAILED: $2 did not open $THREADS fanout sockets" >&2; cat "$WORK/live-daemon.log" >&2; exit 1; }
+  fi
   line "$1" "$2" "$(figure "$WORK/live-daemon.log" written)" "$(figure "$WORK/live-daemon.log" kernel_dropped)" \
     "$(ls "$WORK/live-out" | wc -l)"
+  local lost
+  lost=$(grep "final: " "$WORK/live-daemon.log" | tail -1 | grep -o 'dropped_[a-z_]*=[1-9][0-9]*' | tr '\n' ' ' || true)
+  if [ -n "$lost" ]; then echo "        not stored, counted: $lost"; fi
+  if [ -n "${4:-}" ]; then
+    echo "        frames read per socket (warm-up in): $(sed -n 's/.*frames read by the [0-9]* sockets on [^:]*: //p' "$WORK/live-daemon.log")"
+  fi
 }
 
 machine load
 echo "java 25: $("$JAVA25" -version 2>&1 | head -1)"
+echo "capture.threads: 1$([ "$THREADS" -gt 1 ] && echo " and $THREADS (the runs labelled x$THREADS)")"
 echo "input: $PACKETS packets, 200 sources, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}') after $WARM of warm-up, runs: $RUNS alternating"
 : > "$WORK/live-runs.txt"
 for run in $(seq "$RUNS"); do
@@ -130,10 +146,13 @@ for run in $(seq "$RUNS"); do
   line "$run" dumpcap "$(sed -n "s#.*received/dropped on interface[^:]*: \([0-9]*\)/.*#\1#p" "$WORK/live-dc.log")" \
     "$(sed -n "s#.*received/dropped on interface.*(pcap:\([0-9]*\)/.*#\1#p" "$WORK/live-dc.log")" 1
 
+  j25=$("$JAVA25" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
   ours "$run" "ours Java $java_major" "$JAVA"
-  ours "$run" "ours Java $("$JAVA25" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')" "$JAVA25"
+  if [ "$THREADS" -gt 1 ]; then ours "$run" "ours Java $java_major x$THREADS" "$JAVA" "$WORK/live-threads.yaml"; fi
+  ours "$run" "ours Java $j25" "$JAVA25"
+  if [ "$THREADS" -gt 1 ]; then ours "$run" "ours Java $j25 x$THREADS" "$JAVA25" "$WORK/live-threads.yaml"; fi
 done
-echo "medians over $RUNS runs:"
+echo "medians over $RUNS runs (load at the end $(cut -d' ' -f1-3 /proc/loadavg)):"
 awk '{ k = $1; for (i = 2; i <= NF - 4; i++) k = k " " $i; print k "\t" $(NF-3) "\t" $(NF-1) "\t" $NF "\t" $(NF-2) }' \
   "$WORK/live-runs.txt" > "$WORK/live-cols.txt"
 td=$(awk -F'\t' '$1 == "tcpdump" {print $2}' "$WORK/live-cols.txt" | median)

@@ -71,7 +71,7 @@ public final class ForwarderMain implements Callable<Integer> {
         try {
             ConfigNode root = options.root();
             cfg = SpanConfig.read(root, true);
-            CaptureChecks.check(root, cfg.capture());
+            CaptureChecks.check(root, cfg.capture(), replay.readFile() != null);
             if (cfg.forward().enable() && cfg.forward().usesKafka() && cfg.forward().kafka() != null) {
                 try {
                     KafkaTarget.check(cfg.forward().kafka());

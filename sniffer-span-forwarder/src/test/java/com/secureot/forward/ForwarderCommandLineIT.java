@@ -69,6 +69,35 @@ class ForwarderCommandLineIT {
         }
     }
 
+    /** The shared capture block: capture.threads is checked by the forwarder as by sniffer-span-pcap. */
+    @Test
+    void captureThreadsAreCheckedAsInTheCaptureDaemon() throws Exception {
+        String yaml = Files.readString(fourErrors()).replace("  hots: \"collector\"\n", "")
+                .replace("10.0.0.500", "127.0.0.1").replace("70000", "5000").replace("50Z", "502");
+        Path input = com.secureot.pcap.testing.TestPcaps.writePcap(dir.resolve("in.pcap"), List.of(
+                com.secureot.pcap.testing.TestPcaps.Packet.of(1_700_000_000L, 0,
+                        com.secureot.pcap.testing.TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 10))), false);
+        Path two = Files.writeString(dir.resolve("two.yaml"), yaml.replace("  interface: \"lo\"\n",
+                "  interface: \"lo\"\n  threads: 2\n"));
+        try (DaemonRun check = DaemonRun.start(DaemonJar.FORWARDER, "--check-config", two.toString())) {
+            assertEquals(0, check.awaitExit(120), check.log());
+        }
+        try (DaemonRun check = DaemonRun.start(DaemonJar.FORWARDER, "--check-config", "-r", input.toString(),
+                two.toString())) {
+            assertEquals(78, check.awaitExit(120), check.log());
+            assertEquals("config error: capture.threads: 2 applies to a live capture only; a replay (-r) reads its "
+                    + "file on one thread (set threads to 1 or leave it out)", check.log().strip());
+        }
+        Path pcap4j = Files.writeString(dir.resolve("pcap4j.yaml"), yaml.replace("  interface: \"lo\"\n",
+                "  interface: \"lo\"\n  threads: 3\n  backend: pcap4j\n"));
+        try (DaemonRun check = DaemonRun.start(DaemonJar.FORWARDER, "--check-config", pcap4j.toString())) {
+            assertEquals(78, check.awaitExit(120), check.log());
+            assertEquals("config error: capture.threads: 3 needs the packet ring (PACKET_FANOUT), but capture.backend "
+                    + "is \"pcap4j\", which reads on one thread; set backend to \"auto\" or \"ring\", or threads to 1",
+                    check.log().strip());
+        }
+    }
+
     @Test
     void versionNamesTheProjectVersionAndTheCapturePath() throws Exception {
         Process p = new ProcessBuilder(DaemonRun.java(), "-jar", DaemonJar.FORWARDER.toString(), "--version")

@@ -59,4 +59,42 @@ class VethTopspeedIT {
             }
         }
     }
+
+    /**
+     * {@code capture.threads: 2}: the forwarding thread takes the batches of both capture threads;
+     * every frame is stored and forwarded once (as a multiset: flows interleave across threads).
+     */
+    @Test
+    void withTwoCaptureThreadsEveryFrameIsStoredAndForwardedOnce(@TempDir Path dir) throws Exception {
+        assumeTrue(Fixtures.isRoot() && Fixtures.hasTool("tcpreplay"), "needs root and tcpreplay");
+        Path input = Fixtures.generatedCapture(dir, "burst.pcap", 60_000, 6);
+        List<PcapRecords.Packet> sent = PcapRecords.read(input);
+        Path out = dir.resolve("out");
+        try (Veth veth = new Veth("vffwa", "vffwb");
+             StreamSaver collector = new StreamSaver(Files.createDirectory(dir.resolve("collector")), 0)) {
+            Path cfg = Fixtures.config(dir, "f.yaml", veth.b, out, Fixtures.tcpForward(collector.port()));
+            Files.writeString(cfg, Files.readString(cfg).replace("  queue_size_mb: 64\n",
+                    "  queue_size_mb: 64\n  threads: 2\n"));
+            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString())) {
+                fwd.awaitLine("2 sockets in fanout group", 60);
+                fwd.awaitLine("capturing on " + veth.b, 60);
+                Path stream = collector.awaitConnection(1, 60);
+                veth.inject(input);
+                try {
+                    Fixtures.awaitSize(stream, Fixtures.streamBytes(sent), 60);
+                } catch (AssertionError e) {
+                    fwd.stop(60);
+                    throw new AssertionError(e.getMessage() + "; forwarder:\n" + fwd.log(), e);
+                }
+                assertEquals(0, fwd.stop(60), fwd.log());
+                assertEquals(sent.size(), fwd.finalFigure("captured"), fwd.log());
+                assertEquals(sent.size(), fwd.finalFigure("written"), fwd.log());
+                assertEquals(sent.size(), fwd.finalFigure("forwarded"), fwd.log());
+                assertEquals(0, fwd.finalFigure("kernel_dropped"), fwd.log());
+            }
+            List<PcapRecords.Packet> forwarded = PcapRecords.read(collector.awaitStreamsEnded().get(0));
+            assertEquals(Fixtures.frames(sent), Fixtures.frames(forwarded), "forwarded frames");
+            assertEquals(Fixtures.frames(sent), Fixtures.frames(Fixtures.localPackets(out)), "frames in the local files");
+        }
+    }
 }

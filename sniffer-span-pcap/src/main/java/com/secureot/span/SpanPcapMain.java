@@ -52,7 +52,7 @@ public final class SpanPcapMain implements Callable<Integer> {
         try {
             ConfigNode root = options.root();
             cfg = SpanConfig.read(root, false);
-            CaptureChecks.check(root, cfg.capture());
+            CaptureChecks.check(root, cfg.capture(), replay.readFile() != null);
             root.throwIfErrors();
             if (options.checkConfig()) {
                 return options.valid(cfg.storage().outputDir(), "");

@@ -111,7 +111,7 @@ class PacketRingIT {
         Daemon d = Daemon.start(java, config, work.resolve("daemon.log"));
         try {
             d.awaitLog("capturing on " + CAPTURE, 60);
-            awaitFile(work.resolve("tcpdump.log"), "listening on", tcpdump);
+            Shell.awaitText(work.resolve("tcpdump.log"), "listening on", tcpdump);
             assertEquals(0, run("tcpreplay", "-q", "-i", INJECT, "--topspeed", input.toString()));
             long kept = frames.stream().filter(f -> !isTcp(f)).count();
             long end = System.currentTimeMillis() + 20_000;
@@ -287,15 +287,6 @@ class PacketRingIT {
             return n;
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    private static void awaitFile(Path log, String text, Process p) throws Exception {
-        long end = System.currentTimeMillis() + 30_000;
-        while (!(Files.exists(log) && Files.readString(log).contains(text))) {
-            assertTrue(p.isAlive(), "exited: " + (Files.exists(log) ? Files.readString(log) : ""));
-            assertTrue(System.currentTimeMillis() < end, "no \"" + text + "\" in " + log);
-            Thread.sleep(50);
         }
     }
 

@@ -67,7 +67,12 @@ class SpanPcapCommandLineIT {
                     "config error: capture.bpf_filter: \"tcp port 50Z\" is not a valid BPF filter: unknown port '50Z'"),
             bad("default_output_prefix: \"traffic_misc\"\n", "default_output_prefix: \"traffic_misc\"\nrotation:\n"
                     + "  timezone: Nowhere/City\n", "config error: rotation.timezone: \"Nowhere/City\""),
-            bad("default_output_prefix: \"traffic_misc\"\n", "1: one\n", "config error: "));
+            bad("default_output_prefix: \"traffic_misc\"\n", "1: one\n", "config error: "),
+            bad("  interface: \"eth0\"\n", "  interface: \"eth0\"\n  threads: 17\n",
+                    "config error: capture.threads: 17 is out of range (expected 1..16)"),
+            bad("  interface: \"eth0\"\n", "  interface: \"eth0\"\n  threads: 2\n  backend: libpcap\n",
+                    "config error: capture.threads: 2 needs the packet ring (PACKET_FANOUT), but capture.backend is "
+                            + "\"libpcap\""));
 
     @Test
     void eachBadConfigurationExits78WithOneLineNamingTheKeyAndCreatesNothing() throws Exception {
@@ -86,6 +91,24 @@ class SpanPcapCommandLineIT {
                 assertFalse(r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
                 assertFalse(Files.exists(out()), "created " + out() + " for " + b.expectedLine());
             }
+        }
+    }
+
+    /** A replay reads its file on one thread: capture.threads above 1 is refused rather than ignored. */
+    @Test
+    void captureThreadsAboveOneWithAReplayExits78NamingTheKey() throws Exception {
+        Path input = work.resolve("in.pcap");
+        com.secureot.pcap.testing.TestPcaps.writePcap(input, List.of(com.secureot.pcap.testing.TestPcaps.Packet.of(
+                1_700_000_000L, 0, com.secureot.pcap.testing.TestPcaps.ipv4Frame("10.0.0.1", "10.0.0.2", 10))), false);
+        Path c = config(VALID.replace("  interface: \"eth0\"\n", "  interface: \"eth0\"\n  threads: 2\n"));
+        assertEquals(0, SpanDaemon.run(work, c.toString(), "--check-config").exit(), "live, two threads are fine");
+        for (List<String> args : List.of(List.of(c.toString(), "--check-config", "-r", input.toString()),
+                List.of(c.toString(), "-r", input.toString()))) {
+            SpanDaemon.Result r = SpanDaemon.run(work, args.toArray(String[]::new));
+            assertEquals(78, r.exit(), args + r.all());
+            assertEquals(List.of("config error: capture.threads: 2 applies to a live capture only; a replay (-r) reads "
+                    + "its file on one thread (set threads to 1 or leave it out)"), r.errorLines(), r.all());
+            assertFalse(Files.exists(out()), "nothing created");
         }
     }
 

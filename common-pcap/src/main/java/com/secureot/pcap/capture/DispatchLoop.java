@@ -5,6 +5,8 @@ import com.secureot.pcap.pipeline.BatchPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Supplier;
+
 /**
  * What both live capture paths (pcap4j on Java 17, the foreign function API on Java 22+) share:
  * the dispatch loop, the hand-over of each dispatch's packets, the kernel drop polling, stopping.
@@ -57,7 +59,8 @@ abstract class DispatchLoop implements PacketCapture {
     }
 
     @Override
-    public final void run(BatchPublisher publisher, CaptureMetrics metrics) throws CaptureOpenException {
+    public final void run(Supplier<BatchPublisher> publishers, CaptureMetrics metrics) throws CaptureOpenException {
+        BatchPublisher publisher = publishers.get();
         log.info("capturing on {} (link type {}, snaplen {}, {} timestamps)", interfaceName, linkType, snaplen,
                 nano ? "nanosecond" : "microsecond");
         this.publisher = publisher;

@@ -23,6 +23,11 @@ final class LinuxPacket {
     static final int PACKET_RX_RING = 5;
     static final int PACKET_STATISTICS = 6;
     static final int PACKET_VERSION = 10;
+    static final int PACKET_FANOUT = 18;
+    /** Fanout by the kernel's flow hash (symmetric: both directions of a flow go to the same socket). */
+    static final int PACKET_FANOUT_HASH = 0;
+    /** The kernel picks a group id no other group has (id 0 given); the other sockets join with it. */
+    static final int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
     static final int TPACKET_V3 = 2;
     static final int PACKET_MR_PROMISC = 1;
     static final int PROT_READ_WRITE = 0x1 | 0x2;

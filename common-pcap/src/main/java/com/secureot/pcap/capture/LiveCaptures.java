@@ -68,7 +68,8 @@ public final class LiveCaptures {
         if (backend.equals("ring") || backend.equals("auto")) {
             String why = RingCapture.unsupported(config.interfaceName());
             if (why == null) {
-                PacketCapture c = RingCapture.open(config, bpfFilter);
+                PacketCapture c = config.threads() > 1 ? FanoutCapture.open(config, bpfFilter)
+                        : RingCapture.open(config, bpfFilter);
                 log.info("capture path: kernel packet ring (TPACKET_V3) through {} (Java {})", RingCapture.via(),
                         Runtime.version().feature());
                 return c;
@@ -83,6 +84,11 @@ public final class LiveCaptures {
         PacketCapture c = ffm ? FfmCaptures.open(config, bpfFilter) : Pcap4jCapture.open(config, bpfFilter);
         log.info("capture path: {} (Java {}){}", pathName(ffm ? "ffm" : "pcap4j"), Runtime.version().feature(),
                 notRing == null ? "" : "; " + notRing);
+        if (config.threads() > 1) {
+            // Only "auto" gets here with threads above 1 (the configuration refuses libpcap's backends).
+            log.warn("capture.threads: {} ignored: libpcap captures on {} on one thread ({})", config.threads(),
+                    config.interfaceName(), notRing);
+        }
         return c;
     }
 }

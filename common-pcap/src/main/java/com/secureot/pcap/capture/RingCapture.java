@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * Live capture from Linux's TPACKET_V3 packet ring, read in place: the kernel fills blocks of
@@ -84,22 +85,68 @@ final class RingCapture implements PacketCapture {
     }
 
     static RingCapture open(CaptureConfig c, String bpfFilter) throws CaptureOpenException, CaptureFilterException {
-        String itf = c.interfaceName();
+        int ifindex = interfaceIndex(c.interfaceName());
+        RingGeometry g = geometry(c);
+        RingCapture ring = open(c, ifindex, g, program(c, bpfFilter), true);
+        log.info("packet ring on {}: {} blocks of {} KiB, handed over when full or after {} ms", c.interfaceName(),
+                g.blocks(), g.blockSize() >> 10, g.timeoutMillis());
+        return ring;
+    }
+
+    /** The kernel's index of {@code itf}; fails when there is no such interface. */
+    static int interfaceIndex(String itf) throws CaptureOpenException {
         int ifindex = RingSocket.interfaceIndex(itf);
         if (ifindex == 0) {
             throw new CaptureOpenException("interface \"" + itf + "\" cannot be opened: no such interface");
         }
-        byte[] filter = bpfFilter == null ? BpfPrograms.acceptAll(c.snaplen())
+        return ifindex;
+    }
+
+    /** The socket filter for {@code bpfFilter} (null: every frame), compiled by libpcap for Ethernet. */
+    static byte[] program(CaptureConfig c, String bpfFilter) throws CaptureFilterException {
+        return bpfFilter == null ? BpfPrograms.acceptAll(c.snaplen())
                 : BpfPrograms.compile(bpfFilter, DLT_EN10MB, c.snaplen());
-        RingGeometry g = RingGeometry.of(c.bufferSizeBytes(), c.snaplen(), c.timeoutMillis());
+    }
+
+    static RingGeometry geometry(CaptureConfig c) {
+        return RingGeometry.of(c.bufferSizeBytes(), c.snaplen(), c.timeoutMillis());
+    }
+
+    /**
+     * One socket on interface {@code ifindex} with {@code filter} attached before its first frame.
+     *
+     * @param interfaceDrops whether this socket counts the NIC's drops: they are the interface's, so
+     *                       of several sockets on one interface only one may add them up
+     */
+    static RingCapture open(CaptureConfig c, int ifindex, RingGeometry g, byte[] filter, boolean interfaceDrops)
+            throws CaptureOpenException {
+        String itf = c.interfaceName();
         RingSocket socket = RingSocket.open(itf, ifindex, g, c.promiscuous(), filter);
         boolean loopback = hardwareType(itf) == ARPHRD_LOOPBACK;
         RingReader reader = new RingReader(socket.ring(), g.blockSize(), g.blocks(), c.snaplen(),
                 LinkTypes.fromDlt(DLT_EN10MB), c.nanoTimestamps(), loopback);
-        log.info("packet ring on {}: {} blocks of {} KiB, handed over when full or after {} ms", itf, g.blocks(),
-                g.blockSize() >> 10, g.timeoutMillis());
         return new RingCapture(itf, c.snaplen(), c.nanoTimestamps(), c.timeoutMillis(), socket, reader,
-                c.promiscuous() ? new InterfaceDrops(itf) : null);
+                interfaceDrops && c.promiscuous() ? new InterfaceDrops(itf) : null);
+    }
+
+    /** Joins (or with {@link LinuxPacket#PACKET_FANOUT_FLAG_UNIQUEID} and id 0, founds) a fanout group. */
+    void joinFanout(int id, int typeFlags) throws CaptureOpenException {
+        socket.joinFanout(id, typeFlags, interfaceName);
+    }
+
+    /** The id of the fanout group this socket is in. */
+    int fanoutId() throws CaptureOpenException {
+        return socket.fanoutId(interfaceName);
+    }
+
+    /** Replaces the socket's filter. */
+    void attachFilter(byte[] filter) throws CaptureOpenException {
+        socket.attachFilter(filter, interfaceName);
+    }
+
+    /** Frames read from the ring so far; read after {@link #capture} returned. */
+    long framesRead() {
+        return reader.frames();
     }
 
     static String via() {
@@ -122,9 +169,15 @@ final class RingCapture implements PacketCapture {
     }
 
     @Override
-    public void run(BatchPublisher publisher, CaptureMetrics metrics) throws CaptureOpenException {
+    public void run(Supplier<BatchPublisher> publishers, CaptureMetrics metrics) throws CaptureOpenException {
+        BatchPublisher publisher = publishers.get();
         log.info("capturing on {} (link type {}, snaplen {}, {} timestamps)", interfaceName, linkType(), snaplen,
                 nano ? "nanosecond" : "microsecond");
+        capture(publisher, metrics);
+    }
+
+    /** The capture loop, on the calling thread, until {@link #stop}; then what the ring holds is read. */
+    void capture(BatchPublisher publisher, CaptureMetrics metrics) throws CaptureOpenException {
         long nextStats = System.nanoTime() + STATS_EVERY_NANOS;
         int wait = Math.min(timeoutMillis, MAX_WAIT_MILLIS);
         try {

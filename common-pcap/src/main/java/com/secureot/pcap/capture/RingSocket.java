@@ -125,6 +125,29 @@ final class RingSocket implements AutoCloseable {
     }
 
     /**
+     * PACKET_FANOUT: joins the group {@code id} of this interface, which spreads frames over its
+     * sockets by {@code typeFlags} (the low 16 bits: mode, the high: flags).
+     */
+    void joinFanout(int id, int typeFlags, String itf) throws CaptureOpenException {
+        Memory value = new Memory(4);
+        value.setInt(0, (id & 0xFFFF) | typeFlags << 16);
+        setsockopt(fd, LinuxPacket.SOL_PACKET, LinuxPacket.PACKET_FANOUT, value, "PACKET_FANOUT", itf);
+    }
+
+    /** The id of the fanout group this socket is in (the low 16 bits of getsockopt PACKET_FANOUT). */
+    int fanoutId(String itf) throws CaptureOpenException {
+        Memory value = new Memory(4);
+        value.setInt(0, 0);
+        IntByReference length = new IntByReference(4);
+        try {
+            LIBC.getsockopt(fd, LinuxPacket.SOL_PACKET, LinuxPacket.PACKET_FANOUT, value, length);
+        } catch (LastErrorException e) {
+            throw RingErrors.call(itf, "getsockopt PACKET_FANOUT", e.getErrorCode());
+        }
+        return value.getInt(0) & 0xFFFF;
+    }
+
+    /**
      * Waits up to {@code timeoutMillis} for the kernel to hand over a block; a signal ends the wait
      * early. Fails when the socket reports an error (the interface went away or down), as
      * libpcap's capture does, so that the daemon exits and is restarted rather than spin.

@@ -14,8 +14,15 @@ public final class CaptureChecks {
     private CaptureChecks() {
     }
 
-    /** Records what libpcap and this JVM would refuse in {@code capture} as errors of {@code root}. */
-    public static void check(ConfigNode root, CaptureConfig capture) {
+    /**
+     * Records what libpcap and this JVM would refuse in {@code capture} as errors of {@code root};
+     * {@code replay} (a {@code -r} file, read on one thread) refuses {@code capture.threads} above 1.
+     */
+    public static void check(ConfigNode root, CaptureConfig capture, boolean replay) {
+        if (replay && capture.threads() > 1) {
+            root.error("capture.threads", capture.threads() + " applies to a live capture only; a replay (-r) reads "
+                    + "its file on one thread (set threads to 1 or leave it out)");
+        }
         String backend = LiveCaptures.backendProblem(capture);
         if (backend != null) {
             root.error("capture.backend", backend);

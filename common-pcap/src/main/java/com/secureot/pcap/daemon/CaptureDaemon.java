@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Runs a capture daemon: a source (live interface or replayed file) on the calling thread, a
@@ -95,14 +96,16 @@ public final class CaptureDaemon {
                  SummaryLogger summary = new SummaryLogger(config.metrics().logIntervalSeconds(),
                     () -> metrics.periodic(withForward))) {
                 try {
-                    BatchPublisher publisher = new BatchPublisher(pool, pipeline.workers(), metrics, readFile != null,
-                            BATCH_MAX_AGE_MILLIS);
                     if (readFile == null) {
                         PacketCapture source = live;
                         pipeline.onFailure(source::stop);
                         pipeline.start();
-                        status = capture(source, publisher, shutdown);
+                        // One publisher per capture thread (capture.threads), all into the same workers.
+                        status = capture(source, () -> new BatchPublisher(pool, pipeline.workers(), metrics, false,
+                                BATCH_MAX_AGE_MILLIS), shutdown);
                     } else {
+                        BatchPublisher publisher = new BatchPublisher(pool, pipeline.workers(), metrics, true,
+                                BATCH_MAX_AGE_MILLIS);
                         FileReplay replay = new FileReplay(readFile, replaySpeed);
                         pipeline.onFailure(replay::stop);
                         pipeline.start();
@@ -146,9 +149,10 @@ public final class CaptureDaemon {
         return endpoint;
     }
 
-    private int capture(PacketCapture live, BatchPublisher publisher, Shutdown shutdown) throws CaptureOpenException {
+    private int capture(PacketCapture live, Supplier<BatchPublisher> publishers, Shutdown shutdown)
+            throws CaptureOpenException {
         shutdown.onStop(live::stop);
-        live.run(publisher, metrics);
+        live.run(publishers, metrics);
         return ExitCodes.OK;
     }
 

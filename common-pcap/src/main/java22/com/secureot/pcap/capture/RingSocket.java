@@ -172,6 +172,30 @@ final class RingSocket implements AutoCloseable {
         attach(callState, fd, filter, itf);
     }
 
+    void joinFanout(int id, int typeFlags, String itf) throws CaptureOpenException {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment value = tmp.allocate(JAVA_INT);
+            value.set(JAVA_INT, 0, (id & 0xFFFF) | typeFlags << 16);
+            setsockopt(callState, fd, LinuxPacket.SOL_PACKET, LinuxPacket.PACKET_FANOUT, value, "PACKET_FANOUT", itf);
+        }
+    }
+
+    int fanoutId(String itf) throws CaptureOpenException {
+        statsLen.set(JAVA_INT, 0, 4);
+        statsBuf.set(JAVA_INT, 0, 0);
+        int rc;
+        try {
+            rc = (int) Libc.GETSOCKOPT.invokeExact(callState, fd, LinuxPacket.SOL_PACKET, LinuxPacket.PACKET_FANOUT,
+                    statsBuf, statsLen);
+        } catch (Throwable t) {
+            throw new IllegalStateException("getsockopt", t);
+        }
+        if (rc != 0) {
+            throw RingErrors.call(itf, "getsockopt PACKET_FANOUT", errno(callState));
+        }
+        return statsBuf.get(JAVA_INT, 0) & 0xFFFF;
+    }
+
     void await(int timeoutMillis, String itf) throws CaptureOpenException {
         int rc;
         try {

@@ -30,6 +30,7 @@ class ConfigKeysDocumentedTest {
               timeout_ms: 50
               queue_size_mb: 32
               backend: auto
+              threads: 2
             routing_rules:
               - ip: "192.168.1.10"
                 output_prefix: "plc_main"

@@ -64,4 +64,30 @@ class FailsAtRunTimeConfigTest {
         assertTrue(rule.get(0).startsWith("routing_rules[0].output_prefix:"), rule.toString());
         assertTrue(rule.get(0).contains("an address renders to up to 39"), rule.get(0));
     }
+
+    @Test
+    void captureThreadsIsOneByDefaultAndUpToSixteenOnThePacketRing() throws Exception {
+        assertEquals(1, load(base()).capture().threads(), "today's single capture thread");
+        String at = "  interface: \"eth0\"\n";
+        assertEquals(4, load(base().replace(at, at + "  threads: 4\n")).capture().threads());
+        assertEquals(16, load(base().replace(at, at + "  threads: 16\n  backend: ring\n")).capture().threads());
+        assertEquals(List.of("capture.threads: 17 is out of range (expected 1..16)"),
+                errors(base().replace(at, at + "  threads: 17\n")));
+        assertEquals(List.of("capture.threads: 0 is out of range (expected 1..16)"),
+                errors(base().replace(at, at + "  threads: 0\n")));
+        assertEquals(List.of("capture.threads: \"two\" is not an integer"),
+                errors(base().replace(at, at + "  threads: two\n")));
+    }
+
+    @Test
+    void captureThreadsAboveOneWithALibpcapBackendIsAnErrorNamingBothKeys() throws Exception {
+        String at = "  interface: \"eth0\"\n";
+        for (String backend : List.of("libpcap", "ffm", "pcap4j")) {
+            List<String> e = errors(base().replace(at, at + "  threads: 2\n  backend: " + backend + "\n"));
+            assertEquals(1, e.size(), e.toString());
+            assertTrue(e.get(0).startsWith("capture.threads: 2 needs the packet ring (PACKET_FANOUT), but "
+                    + "capture.backend is \"" + backend + "\""), e.get(0));
+        }
+        assertEquals(1, load(base().replace(at, at + "  threads: 1\n  backend: libpcap\n")).capture().threads());
+    }
 }

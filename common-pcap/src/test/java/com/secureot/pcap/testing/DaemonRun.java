@@ -29,12 +29,21 @@ public final class DaemonRun implements AutoCloseable {
     }
 
     public static DaemonRun start(Path jar, String... args) throws IOException {
-        return start(List.of(), jar, args);
+        return start(java(), List.of(), jar, args);
+    }
+
+    /** As {@link #start(Path, String...)} on the {@code java} given (the PATH's, to test Java 17's paths). */
+    public static DaemonRun start(String java, Path jar, String... args) throws IOException {
+        return start(java, List.of(), jar, args);
     }
 
     /** With JVM options before {@code -jar} (a system property a test needs). */
     public static DaemonRun start(List<String> jvmOptions, Path jar, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java()));
+        return start(java(), jvmOptions, jar, args);
+    }
+
+    private static DaemonRun start(String java, List<String> jvmOptions, Path jar, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(List.of(args));
