@@ -74,6 +74,10 @@ public final class SotkRecordReader {
         if (n < 1 || n > SotkRecord.MAX_PACKETS) {
             return "count " + n + " is out of range (expected 1.." + SotkRecord.MAX_PACKETS + ")";
         }
+        if (firstSequence > Long.MAX_VALUE - n + 1) {
+            return "first_sequence " + firstSequence + " + count " + n + " is over 2^63 (the last packet's number "
+                    + "must be < 2^63)";
+        }
         int idLen = d[32] & 0xFF;
         if (idLen < 1 || idLen > SotkRecord.MAX_SENSOR_ID_BYTES || SotkRecord.FIXED_HEADER_BYTES + idLen > length) {
             return "sensor_id_len " + idLen + " is out of range (expected 1.." + SotkRecord.MAX_SENSOR_ID_BYTES
@@ -134,13 +138,6 @@ public final class SotkRecordReader {
         pos = dataOffset + capLen;
         index++;
         return true;
-    }
-
-    /** Skips the next {@code n} packets (already stored: duplicates). */
-    public void skip(int n) {
-        for (int i = 0; i < n && next(); i++) {
-            // next() moves past one packet
-        }
     }
 
     public int linkType() {

@@ -127,6 +127,13 @@ class SotkRecordTest {
         assertEquals("SOTK flags 0x4 are not supported (expected bits 0x1 nano, 0x2 fields)",
                 r.open(with(good, 5, 4), good.length));
         assertEquals("count 0 is out of range (expected 1..65536)", r.open(with(good, 31, 0), good.length));
+        byte[] lastNumber = with(good, 20, 0x7F);
+        for (int i = 21; i < 28; i++) {
+            lastNumber[i] = (byte) 0xFF;
+        }
+        assertNull(r.open(lastNumber, lastNumber.length), "one packet numbered 2^63 - 1");
+        assertEquals("first_sequence 9223372036854775807 + count 2 is over 2^63 (the last packet's number must be "
+                + "< 2^63)", r.open(with(lastNumber, 31, 2), good.length));
         assertEquals("packet 0 of 1: 4 bytes announced, 3 left", r.open(good, good.length - 1));
         assertEquals("1 bytes after the last of 1 packets", r.open(Arrays.copyOf(good, good.length + 1), good.length + 1));
         // orig_len (4) below cap_len: cap_len's last byte set to 5 with one more byte of data

@@ -6,6 +6,7 @@ import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
 import com.secureot.pcap.wire.SotkRecordReader;
 import com.secureot.remote.config.KafkaIngestConfig;
+import com.secureot.remote.sequence.SequenceRanges;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -198,11 +199,16 @@ public final class KafkaIngest implements AutoCloseable {
         }
         Sensor sensor = sensor(reader.sensorId());
         PartitionState state = states.computeIfAbsent(tp, this::loadState);
-        int skip = state.accept(sensor.id, reader.streamEpoch(), reader.firstSequence(), reader.count());
-        if (skip > 0) {
-            sensor.duplicates.addAndGet(skip);
-            metrics.kafkaDuplicates.addAndGet(skip);
-            reader.skip(skip);
+        long first = reader.firstSequence();
+        int count = reader.count();
+        PartitionState.Run run = state.run(sensor.id, reader.streamEpoch());
+        long held = run.held(first, count);
+        if (held > 0) {
+            sensor.duplicates.addAndGet(held);
+            metrics.kafkaDuplicates.addAndGet(held);
+            if (held == count) {
+                return;
+            }
         }
         long packets = 0;
         long bytes = 0;
@@ -211,15 +217,37 @@ public final class KafkaIngest implements AutoCloseable {
         int link = reader.linkType();
         boolean nano = reader.nano();
         int snaplen = reader.snaplen();
+        long seq = first;
         while (reader.next()) {
-            publisher.add(d, reader.dataOffset(), reader.capLen(), reader.origLen(), link, reader.sec(),
-                    reader.fraction(), nano, snaplen, sensor);
-            packets++;
-            bytes += reader.capLen();
+            // Only a record that overlaps what is stored in part (resent across a gap) asks per packet.
+            if (held == 0 || !run.holds(seq)) {
+                publisher.add(d, reader.dataOffset(), reader.capLen(), reader.origLen(), link, reader.sec(),
+                        reader.fraction(), nano, snaplen, sensor);
+                packets++;
+                bytes += reader.capLen();
+            }
+            seq++;
+        }
+        int forgotten = state.stored(run, first, count);
+        if (forgotten > 0) {
+            rangesForgotten(tp, sensor, forgotten);
         }
         sensor.packets.addAndGet(packets);
         metrics.kafkaPackets.addAndGet(packets);
         metrics.kafkaBytes.addAndGet(bytes);
+    }
+
+    /**
+     * A sensor run with more than {@link SequenceRanges#MAX_RANGES} gaps in what is stored (a
+     * forwarder whose spool overflowed again and again, or records resent at random): the lowest
+     * ranges are forgotten, so only records re-read from that far back could be stored twice.
+     */
+    private void rangesForgotten(TopicPartition tp, Sensor sensor, int forgotten) {
+        if (metrics.kafkaRangesForgotten.getAndAdd(forgotten) == 0) {
+            log.warn("kafka: partition {} sensor {}: more than {} gaps in the sequence numbers stored; the lowest "
+                    + "ranges are forgotten (kafka_ranges_forgotten): should those packets come again, they are "
+                    + "stored twice (logged once)", tp.partition(), sensor.id, SequenceRanges.MAX_RANGES);
+        }
     }
 
     /** A packet over {@code limits.max_snaplen} refuses its whole record (checked before any is stored). */
