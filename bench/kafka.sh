@@ -4,6 +4,11 @@
 #   bench/kafka.sh [RUNS]      (default 3 runs of each, alternating; needs curl, python3)
 #   KAFKA_COL_EXTRA="-XX:StartFlightRecording=filename=/tmp/k.jfr" adds JVM options to the Kafka collector (a profile);
 #   KAFKA_COL_PROPS="    fetch.max.bytes: 67108864" adds lines under its kafka.properties (4 spaces of indent)
+#   KAFKA_COL_A=/tmp/one.jar runs the collectors from that jar instead of the build's;
+#   KAFKA_COL_B=/tmp/other.jar also runs a Kafka collector from that jar after each kafka run (an A/B
+#   comparison in alternating runs: tcp, kafka, kafka-b, tcp, ...)
+#   KAFKA_THREADS=1 lists the Kafka collector's busiest threads (CPU since its start) after each run
+#   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java runs the broker and the daemons on that JVM
 # Starts a real single-node Kafka (KRaft, kafka_2.13 from e2e-tests' test classpath, built when
 # missing), publishes the input once with `sniffer-span-forwarder -r` (forward.protocol kafka,
 # one sensor), then per run:
@@ -15,6 +20,8 @@
 # Both collectors poll-free until then except for the written counter (curl every 50 ms, the same
 # for both), write one file series (one sender, one sensor) into a fresh ext4 as root, and use the
 # launcher's JVM options. Ratio = kafka rate / tcp rate (target of issue 19: >= 0.8).
+# CPU (user+sys, s): the collector's from when it is ready (tcp: listening; kafka: subscribed) to
+# the written count; "consume" is the kafka-consume thread's share; "broker" the broker's meanwhile.
 # shellcheck disable=SC2086
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +33,7 @@ PORT=${PORT:-15882}
 METRICS=${METRICS_PORT:-15883}
 . bench/lib.sh
 need_jars
+COL=${KAFKA_COL_A:-$COL}
 CP_FILE=e2e-tests/target/kafka-broker.classpath
 [ -f "$CP_FILE" ] || mvn -B -q -pl e2e-tests -am package -DskipTests
 BROKER_CP=$(cat "$CP_FILE")
@@ -136,32 +144,68 @@ metrics:
 YAML
 }
 
-tcp_rates=() kafka_rates=()
-for run in $(seq "$RUNS"); do
-  fresh_fs
-  collector_config "$WORK/col-tcp.yaml" tcp
-  start_collector "$WORK/col-tcp.yaml" "$WORK/collector.log" "" "listening on tcp"
-  t0=$(now)
-  cat "$input" > /dev/tcp/127.0.0.1/$PORT
-  t1=$(await_written "$PACKETS")
-  stop_collector
-  secs=$(echo "$t1 - $t0" | bc)
-  rate=$(echo "$PACKETS / $secs" | bc)
-  tcp_rates+=("$rate")
-  echo "tcp run $run:   $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | stored $(figure "$WORK/collector.log" written) of $PACKETS"
+thread_cpu() { # pid thread-name -> user+sys seconds of that thread
+  local t
+  for t in /proc/"$1"/task/*; do
+    if [ "$(cat "$t/comm" 2>/dev/null)" = "$2" ]; then
+      awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "$t/stat"; return
+    fi
+  done
+  echo 0
+}
 
+kafka_run() { # label run jar -> the rate on stdout's last line
+  local c0 b0 c1 b1 consume t0 t1 secs rate first
   fresh_fs
-  collector_config "$WORK/col-kafka.yaml" kafka "bench-$run-$RANDOM"
-  start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "$JAVA_OPTS ${KAFKA_COL_EXTRA:-}"
+  collector_config "$WORK/col-kafka.yaml" kafka "bench-$2-$1-$RANDOM"
+  COL=$3 start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "$JAVA_OPTS ${KAFKA_COL_EXTRA:-}" \
+    "kafka: consuming topic"
+  c0=$(cpu "$col_pid") b0=$(cpu "$broker_pid")
   t1=$(await_written "$PACKETS")
+  c1=$(cpu "$col_pid") b1=$(cpu "$broker_pid") consume=$(thread_cpu "$col_pid" kafka-consume)
+  if [ -n "${KAFKA_THREADS:-}" ]; then
+    for t in /proc/"$col_pid"/task/*; do
+      awk -v hz="$(getconf CLK_TCK)" -v n="$(cat "$t/comm")" '{sub(/^.*\) /, ""); printf "  %7.2f s %s\n", ($12 + $13) / hz, n}' "$t/stat"
+    done | sort -rn | head -12 >&2
+  fi
   first=$(grep -m1 "first record of sensor" "$WORK/collector.log" | cut -d' ' -f1)
   t0=$(date -d "$first" +%s.%N)
   stop_collector
   secs=$(echo "$t1 - $t0" | bc)
   rate=$(echo "$PACKETS / $secs" | bc)
-  kafka_rates+=("$rate")
-  echo "kafka run $run: $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | stored $(figure "$WORK/collector.log" written) of $PACKETS, kafka_duplicates $(figure "$WORK/collector.log" kafka_duplicates), ratio to the tcp run before it $(echo "scale=2; $rate / ${tcp_rates[-1]}" | bc)"
+  echo "$1 run $2: $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | cpu $(echo "$c1 - $c0" | bc) s" \
+    "(consume $consume), broker $(echo "$b1 - $b0" | bc) s | stored $(figure "$WORK/collector.log" written) of" \
+    "$PACKETS, kafka_duplicates $(figure "$WORK/collector.log" kafka_duplicates), ratio to the tcp run before it" \
+    "$(echo "scale=2; $rate / ${tcp_rates[-1]}" | bc)" >&2
+  echo "$rate"
+}
+
+tcp_rates=() kafka_rates=() b_rates=()
+for run in $(seq "$RUNS"); do
+  fresh_fs
+  collector_config "$WORK/col-tcp.yaml" tcp
+  start_collector "$WORK/col-tcp.yaml" "$WORK/collector.log" "" "listening on tcp"
+  c0=$(cpu "$col_pid")
+  t0=$(now)
+  cat "$input" > /dev/tcp/127.0.0.1/$PORT
+  t1=$(await_written "$PACKETS")
+  c1=$(cpu "$col_pid")
+  stop_collector
+  secs=$(echo "$t1 - $t0" | bc)
+  rate=$(echo "$PACKETS / $secs" | bc)
+  tcp_rates+=("$rate")
+  echo "tcp run $run:   $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | cpu $(echo "$c1 - $c0" | bc) s | stored $(figure "$WORK/collector.log" written) of $PACKETS"
+
+  kafka_rates+=("$(kafka_run kafka "$run" "$COL")")
+  if [ -n "${KAFKA_COL_B:-}" ]; then
+    b_rates+=("$(kafka_run kafka-b "$run" "$KAFKA_COL_B")")
+  fi
 done
 tcp_median=$(printf '%s\n' "${tcp_rates[@]}" | median)
 kafka_median=$(printf '%s\n' "${kafka_rates[@]}" | median)
 echo "median: tcp $tcp_median pkt/s, kafka $kafka_median pkt/s, ratio $(echo "scale=2; $kafka_median / $tcp_median" | bc) (target >= 0.8)"
+if [ -n "${KAFKA_COL_B:-}" ]; then
+  b_median=$(printf '%s\n' "${b_rates[@]}" | median)
+  echo "median: kafka-b ($KAFKA_COL_B) $b_median pkt/s, ratio $(echo "scale=2; $b_median / $tcp_median" | bc), to kafka $(echo "scale=2; $b_median / $kafka_median" | bc)"
+fi
+machine load

@@ -65,6 +65,36 @@ class SotkRecordTest {
     }
 
     @Test
+    void aRecordIsReadInPlaceWithinALargerBufferAndASecondSensorIdIsSeen() {
+        SotkRecordWriter w = new SotkRecordWriter("s1", 9, 1, 4096);
+        w.start(1, 1500, false);
+        w.add(5, 6, 3, new byte[] {7, 8, 9}, 0, 3);
+        byte[] r = w.finish();
+        // The record between other bytes, as a Kafka record's value lies in the consumer's fetch buffer.
+        byte[] fetch = new byte[r.length + 40];
+        Arrays.fill(fetch, (byte) 0x5A);
+        System.arraycopy(r, 0, fetch, 17, r.length);
+        SotkRecordReader reader = new SotkRecordReader();
+        assertNull(reader.open(fetch, 17, r.length));
+        assertEquals("s1", reader.sensorId());
+        assertTrue(reader.next());
+        assertEquals(17 + r.length - 3, reader.dataOffset());
+        assertArrayEquals(new byte[] {7, 8, 9}, Arrays.copyOfRange(fetch, reader.dataOffset(), reader.dataOffset() + 3));
+        assertFalse(reader.next());
+        assertEquals("1 bytes after the last of 1 packets", reader.open(fetch, 17, r.length + 1));
+        assertEquals("packet 0 of 1: 3 bytes announced, 2 left", reader.open(fetch, 17, r.length - 1));
+
+        SotkRecordWriter other = new SotkRecordWriter("s2", 9, 1, 4096);
+        other.start(1, 1500, false);
+        other.add(5, 6, 1, new byte[] {1}, 0, 1);
+        byte[] r2 = other.finish();
+        assertNull(reader.open(r2, 0, r2.length));
+        assertEquals("s2", reader.sensorId(), "a record of another sensor after one of s1");
+        assertNull(reader.open(fetch, 17, r.length));
+        assertEquals("s1", reader.sensorId());
+    }
+
+    @Test
     void sequenceNumbersRunOnAcrossRecordsAndRecordsStayUnderTheirLimit() {
         SotkRecordWriter w = new SotkRecordWriter("s", 1, 0, 4096);
         byte[] p = new byte[1000];

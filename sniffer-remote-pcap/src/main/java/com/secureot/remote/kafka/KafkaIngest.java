@@ -4,6 +4,7 @@ import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
+import com.secureot.pcap.wire.SotkRecord;
 import com.secureot.pcap.wire.SotkRecordReader;
 import com.secureot.remote.config.KafkaIngestConfig;
 import com.secureot.remote.sequence.SequenceRanges;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,12 +60,14 @@ public final class KafkaIngest implements AutoCloseable {
     private final CollectorMetrics metrics;
     private final List<ConsumerWorker> writers;
     private final BatchPublisher publisher;
-    private final Consumer<byte[], byte[]> consumer;
+    private final Consumer<ByteBuffer, ByteBuffer> consumer;
     private final Path stateDir;
     private final int maxSnaplen;
     private final Runnable onFailure;
     private final Thread thread;
     private final SotkRecordReader reader = new SotkRecordReader();
+    /** A record of a value buffer without an array (not the consumer's usual kind) is copied here. */
+    private byte[] scratch = new byte[0];
     private final Map<TopicPartition, PartitionState> states = new HashMap<>();
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
     private final Map<String, Sensor> sensors = new TreeMap<>();
@@ -124,8 +128,8 @@ public final class KafkaIngest implements AutoCloseable {
             long silentSince = System.nanoTime();
             boolean warned = false;
             while (!stopping) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-                for (ConsumerRecord<byte[], byte[]> r : records) {
+                ConsumerRecords<ByteBuffer, ByteBuffer> records = consumer.poll(POLL);
+                for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
                     record(r);
                 }
                 publisher.flushIfOlder();
@@ -180,12 +184,12 @@ public final class KafkaIngest implements AutoCloseable {
         onFailure.run();
     }
 
-    private void record(ConsumerRecord<byte[], byte[]> r) throws InterruptedException {
+    private void record(ConsumerRecord<ByteBuffer, ByteBuffer> r) throws InterruptedException {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         pending.put(tp, new OffsetAndMetadata(r.offset() + 1));
         metrics.kafkaRecords.incrementAndGet();
-        byte[] v = r.value();
-        String problem = v == null ? "record without a value" : reader.open(v, v.length);
+        ByteBuffer v = r.value();
+        String problem = v == null ? "record without a value" : open(v);
         if (problem == null) {
             problem = snaplenProblem();
         }
@@ -248,6 +252,25 @@ public final class KafkaIngest implements AutoCloseable {
                     + "ranges are forgotten (kafka_ranges_forgotten): should those packets come again, they are "
                     + "stored twice (logged once)", tp.partition(), sensor.id, SequenceRanges.MAX_RANGES);
         }
+    }
+
+    /**
+     * Opens the record where it lies: the value is a view of the consumer's fetch buffer (a heap
+     * buffer), so the packets go from there straight into the write batches, one copy.
+     */
+    private String open(ByteBuffer v) {
+        if (v.hasArray()) {
+            return reader.open(v.array(), v.arrayOffset() + v.position(), v.remaining());
+        }
+        int n = v.remaining();
+        if (n > SotkRecord.MAX_RECORD_BYTES) {
+            return "record of " + n + " bytes is over the limit of " + SotkRecord.MAX_RECORD_BYTES;
+        }
+        if (scratch.length < n) {
+            scratch = new byte[n];
+        }
+        v.get(v.position(), scratch, 0, n);
+        return reader.open(scratch, 0, n);
     }
 
     /** A packet over {@code limits.max_snaplen} refuses its whole record (checked before any is stored). */
