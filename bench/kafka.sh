@@ -20,6 +20,8 @@
 # Both collectors poll-free until then except for the written counter (curl every 50 ms, the same
 # for both), write one file series (one sender, one sensor) into a fresh ext4 as root, and use the
 # launcher's JVM options. Ratio = kafka rate / tcp rate (target of issue 19: >= 0.8).
+# "2nd half": the rate from the half-way mark of the written count to the end, past the start-up
+# and most of the JIT's work (the Kafka client's code is compiled during the first seconds).
 # CPU (user+sys, s): the collector's from when it is ready (tcp: listening; kafka: subscribed) to
 # the written count; "consume" is the kafka-consume thread's share; "broker" the broker's meanwhile.
 # shellcheck disable=SC2086
@@ -81,7 +83,8 @@ for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$KPORT) 2>/dev/null && break
 now() { date +%s.%N; }
 written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
 await_written() { # count -> prints the time it was reached
-  while [ "$(written)" != "$1" ]; do
+  local w
+  while w=$(written); [ "${w:-0}" -lt "$1" ]; do
     kill -0 "$col_pid" 2>/dev/null || { echo "collector died; log:" >&2; tail "$WORK/collector.log" >&2; exit 1; }
     sleep 0.05
   done
@@ -155,12 +158,13 @@ thread_cpu() { # pid thread-name -> user+sys seconds of that thread
 }
 
 kafka_run() { # label run jar -> the rate on stdout's last line
-  local c0 b0 c1 b1 consume t0 t1 secs rate first
+  local c0 b0 c1 b1 consume t0 th t1 secs rate first half
   fresh_fs
   collector_config "$WORK/col-kafka.yaml" kafka "bench-$2-$1-$RANDOM"
   COL=$3 start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "$JAVA_OPTS ${KAFKA_COL_EXTRA:-}" \
     "kafka: consuming topic"
   c0=$(cpu "$col_pid") b0=$(cpu "$broker_pid")
+  th=$(await_written $((PACKETS / 2)))
   t1=$(await_written "$PACKETS")
   c1=$(cpu "$col_pid") b1=$(cpu "$broker_pid") consume=$(thread_cpu "$col_pid" kafka-consume)
   if [ -n "${KAFKA_THREADS:-}" ]; then
@@ -173,39 +177,53 @@ kafka_run() { # label run jar -> the rate on stdout's last line
   stop_collector
   secs=$(echo "$t1 - $t0" | bc)
   rate=$(echo "$PACKETS / $secs" | bc)
-  echo "$1 run $2: $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | cpu $(echo "$c1 - $c0" | bc) s" \
+  half=$(echo "($PACKETS / 2) / ($t1 - $th)" | bc)
+  echo "$1 run $2: $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s, 2nd half $half pkt/s" \
+    "(to tcp's $(echo "scale=2; $half / ${tcp_halves[-1]}" | bc)) | cpu $(echo "$c1 - $c0" | bc) s" \
     "(consume $consume), broker $(echo "$b1 - $b0" | bc) s | stored $(figure "$WORK/collector.log" written) of" \
     "$PACKETS, kafka_duplicates $(figure "$WORK/collector.log" kafka_duplicates), ratio to the tcp run before it" \
     "$(echo "scale=2; $rate / ${tcp_rates[-1]}" | bc)" >&2
-  echo "$rate"
+  echo "$rate $half"
 }
 
-tcp_rates=() kafka_rates=() b_rates=()
+tcp_rates=() tcp_halves=() kafka_rates=() kafka_halves=() b_rates=() b_halves=()
 for run in $(seq "$RUNS"); do
   fresh_fs
   collector_config "$WORK/col-tcp.yaml" tcp
   start_collector "$WORK/col-tcp.yaml" "$WORK/collector.log" "" "listening on tcp"
   c0=$(cpu "$col_pid")
   t0=$(now)
-  cat "$input" > /dev/tcp/127.0.0.1/$PORT
+  cat "$input" > /dev/tcp/127.0.0.1/$PORT &
+  cat_pid=$!
+  th=$(await_written $((PACKETS / 2)))
   t1=$(await_written "$PACKETS")
+  wait "$cat_pid"
   c1=$(cpu "$col_pid")
+  if [ -n "${KAFKA_THREADS:-}" ]; then
+    for t in /proc/"$col_pid"/task/*; do
+      awk -v hz="$(getconf CLK_TCK)" -v n="$(cat "$t/comm")" '{sub(/^.*\) /, ""); printf "  %7.2f s %s\n", ($12 + $13) / hz, n}' "$t/stat"
+    done | sort -rn | head -8
+  fi
   stop_collector
   secs=$(echo "$t1 - $t0" | bc)
   rate=$(echo "$PACKETS / $secs" | bc)
   tcp_rates+=("$rate")
-  echo "tcp run $run:   $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s | cpu $(echo "$c1 - $c0" | bc) s | stored $(figure "$WORK/collector.log" written) of $PACKETS"
+  tcp_halves+=("$(echo "($PACKETS / 2) / ($t1 - $th)" | bc)")
+  echo "tcp run $run:   $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s, 2nd half ${tcp_halves[-1]} pkt/s | cpu $(echo "$c1 - $c0" | bc) s | stored $(figure "$WORK/collector.log" written) of $PACKETS"
 
-  kafka_rates+=("$(kafka_run kafka "$run" "$COL")")
+  read -r rate half < <(kafka_run kafka "$run" "$COL")
+  kafka_rates+=("$rate") kafka_halves+=("$half")
   if [ -n "${KAFKA_COL_B:-}" ]; then
-    b_rates+=("$(kafka_run kafka-b "$run" "$KAFKA_COL_B")")
+    read -r rate half < <(kafka_run kafka-b "$run" "$KAFKA_COL_B")
+    b_rates+=("$rate") b_halves+=("$half")
   fi
 done
 tcp_median=$(printf '%s\n' "${tcp_rates[@]}" | median)
 kafka_median=$(printf '%s\n' "${kafka_rates[@]}" | median)
 echo "median: tcp $tcp_median pkt/s, kafka $kafka_median pkt/s, ratio $(echo "scale=2; $kafka_median / $tcp_median" | bc) (target >= 0.8)"
+echo "median 2nd half: tcp $(printf '%s\n' "${tcp_halves[@]}" | median) pkt/s, kafka $(printf '%s\n' "${kafka_halves[@]}" | median) pkt/s"
 if [ -n "${KAFKA_COL_B:-}" ]; then
   b_median=$(printf '%s\n' "${b_rates[@]}" | median)
-  echo "median: kafka-b ($KAFKA_COL_B) $b_median pkt/s, ratio $(echo "scale=2; $b_median / $tcp_median" | bc), to kafka $(echo "scale=2; $b_median / $kafka_median" | bc)"
+  echo "median: kafka-b ($KAFKA_COL_B) $b_median pkt/s, ratio $(echo "scale=2; $b_median / $tcp_median" | bc), to kafka $(echo "scale=2; $b_median / $kafka_median" | bc); 2nd half $(printf '%s\n' "${b_halves[@]}" | median) pkt/s"
 fi
 machine load
