@@ -39,15 +39,16 @@ import java.util.function.Supplier;
  * only moves over a contiguous run of acknowledged records.
  *
  * <p>The producer holds at most {@link KafkaTarget#windowBytes} unacknowledged at a time; the rest waits in
- * the spool, on disk. It never gives a record up for time (delivery.timeout.ms is unbounded):
- * a record given up would come back later, after records that followed it, and the collector
- * takes sequence numbers below what it stored as duplicates. A refusal that is the record's own
- * (too large for the brokers, invalid) counts its packets {@code send_error} and the stream goes
- * on; any other refusal (authorization, a fatal producer error) closes the producer, waits with
- * back-off and publishes again from the first unacknowledged record with a new one: the
- * collector skips what it stored already. (Not covered: such an error on one record while the
- * producer, having renumbered the records behind it, gets the next one accepted, i.e. a refusal
- * that clears between two requests; the resent record would then come behind its successor.)
+ * the spool, on disk. It never gives a record up for time (delivery.timeout.ms is unbounded),
+ * so an outage only delays records. A refusal that is the record's own (too large for the
+ * brokers, invalid) counts its packets {@code send_error} and the stream goes on; any other
+ * refusal (authorization, a fatal producer error) closes the producer, waits with back-off and
+ * publishes again from the first unacknowledged record with a new one: the collector skips what
+ * it stored already. The records handed to the producer after the refused one cannot be called
+ * back: those the brokers accept anyway are in the topic before the refused one comes again, so
+ * a record may come behind its successor. Keeping the order would mean one record in flight at
+ * a time; the collector instead keeps the numbers it stored as ranges and stores such a record
+ * (docs/wire-formats.md).
  */
 final class KafkaPublisher implements SpoolSender {
     private static final Logger log = LoggerFactory.getLogger(KafkaPublisher.class);

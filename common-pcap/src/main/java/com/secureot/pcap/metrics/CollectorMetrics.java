@@ -31,6 +31,8 @@ public final class CollectorMetrics {
     public final AtomicLong kafkaBytes = new AtomicLong();
     /** Packets skipped because this collector's files already hold them (by sensor sequence number). */
     public final AtomicLong kafkaDuplicates = new AtomicLong();
+    /** Ranges of stored sequence numbers forgotten for room (a sensor run with too many gaps): later copies of them are stored again. */
+    public final AtomicLong kafkaRangesForgotten = new AtomicLong();
     /** Records refused (not SOTK, bad values); each is logged with its partition and offset. */
     public final AtomicLong kafkaBadRecords = new AtomicLong();
     /** Consumer lag by partition (records not yet consumed), updated about once a second. */
@@ -81,7 +83,8 @@ public final class CollectorMetrics {
                     .append(" kafka_packets=").append(kafkaPackets.get())
                     .append(" kafka_bytes=").append(kafkaBytes.get())
                     .append(" kafka_duplicates=").append(kafkaDuplicates.get())
-                    .append(" kafka_bad_records=").append(kafkaBadRecords.get());
+                    .append(" kafka_bad_records=").append(kafkaBadRecords.get())
+                    .append(" kafka_ranges_forgotten=").append(kafkaRangesForgotten.get());
         }
         sb.append(' ').append(storage.storeSummary());
         return sb.toString();

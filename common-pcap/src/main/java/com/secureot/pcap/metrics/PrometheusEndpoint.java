@@ -110,6 +110,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
                     m.kafkaDuplicates::get);
             counter("secureot_kafka_bad_records_total", "Kafka records refused (not SOTK, or a bad value).",
                     m.kafkaBadRecords::get);
+            counter("secureot_kafka_sequence_ranges_forgotten_total",
+                    "Ranges of stored sequence numbers forgotten for room (a sensor run with too many gaps).",
+                    m.kafkaRangesForgotten::get);
             GaugeWithCallback.builder().name("secureot_kafka_consumer_lag")
                     .help("Records of each assigned partition not yet consumed.").labelNames("partition")
                     .callback(cb -> m.kafkaLag.forEach((p, lag) -> cb.call(lag, String.valueOf(p))))

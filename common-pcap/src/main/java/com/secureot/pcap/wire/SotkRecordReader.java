@@ -2,6 +2,9 @@ package com.secureot.pcap.wire;
 
 import com.secureot.pcap.packet.Timestamps;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,6 +13,9 @@ import java.nio.charset.StandardCharsets;
  * {@link #next} walks its packets without allocating. One owner thread, reused for every record.
  */
 public final class SotkRecordReader {
+    // One load per field, not four or eight byte loads (the checks and the walk read every header twice).
+    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private byte[] d;
     private int end;
     private int pos;
@@ -35,36 +41,46 @@ public final class SotkRecordReader {
      * packet. Returns null when valid, else what is wrong (the record must then be refused).
      */
     public String open(byte[] value, int length) {
+        return open(value, 0, length);
+    }
+
+    /**
+     * Checks the record in {@code value[offset..offset+length)} (a Kafka record's value within the
+     * consumer's fetch buffer, read in place) and, when it is valid, positions before its first
+     * packet. Returns null when valid, else what is wrong (the record must then be refused).
+     */
+    public String open(byte[] value, int offset, int length) {
         d = value;
-        end = length;
+        end = offset + length;
         index = 0;
         count = 0;
+        int b = offset;
         if (length < SotkRecord.FIXED_HEADER_BYTES + 1) {
             return "record of " + length + " bytes is shorter than the SOTK header";
         }
         if (length > SotkRecord.MAX_RECORD_BYTES) {
             return "record of " + length + " bytes is over the limit of " + SotkRecord.MAX_RECORD_BYTES;
         }
-        int magic = i32(0);
+        int magic = i32(b);
         if (magic != SotkRecord.MAGIC) {
             return String.format("magic 0x%08x is not SOTK (0x%08x)", magic, SotkRecord.MAGIC);
         }
-        int version = d[4] & 0xFF;
+        int version = d[b + 4] & 0xFF;
         if (version != SotkRecord.VERSION) {
             return "SOTK version " + version + " is not supported (expected " + SotkRecord.VERSION + ")";
         }
-        int flags = d[5] & 0xFF;
+        int flags = d[b + 5] & 0xFF;
         if ((flags & ~(SotkRecord.FLAG_NANO | SotkRecord.FLAG_FIELDS)) != 0) {
             return "SOTK flags 0x" + Integer.toHexString(flags) + " are not supported (expected bits 0x1 nano, "
                     + "0x2 fields)";
         }
         nano = (flags & SotkRecord.FLAG_NANO) != 0;
         fields = (flags & SotkRecord.FLAG_FIELDS) != 0;
-        linkType = ((d[6] & 0xFF) << 8) | (d[7] & 0xFF);
-        snaplen = i32(8);
-        streamEpoch = i64(12);
-        firstSequence = i64(20);
-        long n = i32(28) & 0xFFFFFFFFL;
+        linkType = ((d[b + 6] & 0xFF) << 8) | (d[b + 7] & 0xFF);
+        snaplen = i32(b + 8);
+        streamEpoch = i64(b + 12);
+        firstSequence = i64(b + 20);
+        long n = i32(b + 28) & 0xFFFFFFFFL;
         if (snaplen <= 0 || snaplen > SotkRecord.MAX_CAPLEN) {
             return "snaplen " + (snaplen & 0xFFFFFFFFL) + " is out of range (expected 1.." + SotkRecord.MAX_CAPLEN + ")";
         }
@@ -74,20 +90,28 @@ public final class SotkRecordReader {
         if (n < 1 || n > SotkRecord.MAX_PACKETS) {
             return "count " + n + " is out of range (expected 1.." + SotkRecord.MAX_PACKETS + ")";
         }
-        int idLen = d[32] & 0xFF;
+        if (firstSequence > Long.MAX_VALUE - n + 1) {
+            return "first_sequence " + firstSequence + " + count " + n + " is over 2^63 (the last packet's number "
+                    + "must be < 2^63)";
+        }
+        int idLen = d[b + 32] & 0xFF;
         if (idLen < 1 || idLen > SotkRecord.MAX_SENSOR_ID_BYTES || SotkRecord.FIXED_HEADER_BYTES + idLen > length) {
             return "sensor_id_len " + idLen + " is out of range (expected 1.." + SotkRecord.MAX_SENSOR_ID_BYTES
                     + " within the record)";
         }
-        String id = new String(d, SotkRecord.FIXED_HEADER_BYTES, idLen, StandardCharsets.US_ASCII);
-        String idProblem = SotkRecord.sensorIdProblem(id);
-        if (idProblem != null) {
-            return "sensor_id " + idProblem;
+        // Same id as the previous record (the usual case): compared in place, nothing allocated.
+        String id = sameId(b + SotkRecord.FIXED_HEADER_BYTES, idLen) ? sensorId
+                : new String(d, b + SotkRecord.FIXED_HEADER_BYTES, idLen, StandardCharsets.US_ASCII);
+        if (id != sensorId) {
+            String idProblem = SotkRecord.sensorIdProblem(id);
+            if (idProblem != null) {
+                return "sensor_id " + idProblem;
+            }
         }
-        int p = SotkRecord.FIXED_HEADER_BYTES + idLen;
+        int p = b + SotkRecord.FIXED_HEADER_BYTES + idLen;
         int first = p;
         for (long i = 0; i < n; i++) {
-            if (p + SotkRecord.PACKET_HEADER_BYTES > length) {
+            if (p + SotkRecord.PACKET_HEADER_BYTES > end) {
                 return "packet " + i + " of " + n + ": header cut at byte " + length;
             }
             long ts = i64(p);
@@ -103,21 +127,32 @@ public final class SotkRecordReader {
                 return "packet " + i + ": orig_len " + orig + " is less than cap_len " + cap;
             }
             p += SotkRecord.PACKET_HEADER_BYTES;
-            if (p + cap > length) {
-                return "packet " + i + " of " + n + ": " + cap + " bytes announced, " + (length - p) + " left";
+            if (p + cap > end) {
+                return "packet " + i + " of " + n + ": " + cap + " bytes announced, " + (end - p) + " left";
             }
             p += (int) cap;
         }
-        if (p != length) {
-            return (length - p) + " bytes after the last of " + n + " packets";
+        if (p != end) {
+            return (end - p) + " bytes after the last of " + n + " packets";
         }
-        // Same id as the previous record (the usual case): keep the string, allocate nothing.
-        if (!id.equals(sensorId)) {
-            sensorId = id;
-        }
+        sensorId = id;
         count = (int) n;
         pos = first;
         return null;
+    }
+
+    /** Whether {@code d[at..at+len)} spells the previous record's (valid) sensor id. */
+    private boolean sameId(int at, int len) {
+        String id = sensorId;
+        if (id == null || id.length() != len) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (d[at + i] != (byte) id.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Advances to the next packet; false after the last. */
@@ -134,13 +169,6 @@ public final class SotkRecordReader {
         pos = dataOffset + capLen;
         index++;
         return true;
-    }
-
-    /** Skips the next {@code n} packets (already stored: duplicates). */
-    public void skip(int n) {
-        for (int i = 0; i < n && next(); i++) {
-            // next() moves past one packet
-        }
     }
 
     public int linkType() {
@@ -189,7 +217,7 @@ public final class SotkRecordReader {
         return capLen;
     }
 
-    /** Where the current packet's bytes start in the array given to {@link #open}. */
+    /** Where the current packet's bytes start in the array given to {@link #open} (offset included). */
     public int dataOffset() {
         return dataOffset;
     }
@@ -199,10 +227,10 @@ public final class SotkRecordReader {
     }
 
     private int i32(int at) {
-        return ((d[at] & 0xFF) << 24) | ((d[at + 1] & 0xFF) << 16) | ((d[at + 2] & 0xFF) << 8) | (d[at + 3] & 0xFF);
+        return (int) I32.get(d, at);
     }
 
     private long i64(int at) {
-        return ((long) i32(at) << 32) | (i32(at + 4) & 0xFFFFFFFFL);
+        return (long) I64.get(d, at);
     }
 }

@@ -65,6 +65,36 @@ class SotkRecordTest {
     }
 
     @Test
+    void aRecordIsReadInPlaceWithinALargerBufferAndASecondSensorIdIsSeen() {
+        SotkRecordWriter w = new SotkRecordWriter("s1", 9, 1, 4096);
+        w.start(1, 1500, false);
+        w.add(5, 6, 3, new byte[] {7, 8, 9}, 0, 3);
+        byte[] r = w.finish();
+        // The record between other bytes, as a Kafka record's value lies in the consumer's fetch buffer.
+        byte[] fetch = new byte[r.length + 40];
+        Arrays.fill(fetch, (byte) 0x5A);
+        System.arraycopy(r, 0, fetch, 17, r.length);
+        SotkRecordReader reader = new SotkRecordReader();
+        assertNull(reader.open(fetch, 17, r.length));
+        assertEquals("s1", reader.sensorId());
+        assertTrue(reader.next());
+        assertEquals(17 + r.length - 3, reader.dataOffset());
+        assertArrayEquals(new byte[] {7, 8, 9}, Arrays.copyOfRange(fetch, reader.dataOffset(), reader.dataOffset() + 3));
+        assertFalse(reader.next());
+        assertEquals("1 bytes after the last of 1 packets", reader.open(fetch, 17, r.length + 1));
+        assertEquals("packet 0 of 1: 3 bytes announced, 2 left", reader.open(fetch, 17, r.length - 1));
+
+        SotkRecordWriter other = new SotkRecordWriter("s2", 9, 1, 4096);
+        other.start(1, 1500, false);
+        other.add(5, 6, 1, new byte[] {1}, 0, 1);
+        byte[] r2 = other.finish();
+        assertNull(reader.open(r2, 0, r2.length));
+        assertEquals("s2", reader.sensorId(), "a record of another sensor after one of s1");
+        assertNull(reader.open(fetch, 17, r.length));
+        assertEquals("s1", reader.sensorId());
+    }
+
+    @Test
     void sequenceNumbersRunOnAcrossRecordsAndRecordsStayUnderTheirLimit() {
         SotkRecordWriter w = new SotkRecordWriter("s", 1, 0, 4096);
         byte[] p = new byte[1000];
@@ -127,6 +157,13 @@ class SotkRecordTest {
         assertEquals("SOTK flags 0x4 are not supported (expected bits 0x1 nano, 0x2 fields)",
                 r.open(with(good, 5, 4), good.length));
         assertEquals("count 0 is out of range (expected 1..65536)", r.open(with(good, 31, 0), good.length));
+        byte[] lastNumber = with(good, 20, 0x7F);
+        for (int i = 21; i < 28; i++) {
+            lastNumber[i] = (byte) 0xFF;
+        }
+        assertNull(r.open(lastNumber, lastNumber.length), "one packet numbered 2^63 - 1");
+        assertEquals("first_sequence 9223372036854775807 + count 2 is over 2^63 (the last packet's number must be "
+                + "< 2^63)", r.open(with(lastNumber, 31, 2), good.length));
         assertEquals("packet 0 of 1: 4 bytes announced, 3 left", r.open(good, good.length - 1));
         assertEquals("1 bytes after the last of 1 packets", r.open(Arrays.copyOf(good, good.length + 1), good.length + 1));
         // orig_len (4) below cap_len: cap_len's last byte set to 5 with one more byte of data

@@ -4,7 +4,7 @@ import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.config.ConfigNode;
 import com.secureot.remote.config.KafkaIngestConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -65,8 +65,9 @@ public final class KafkaConsumerProperties {
         p.putAll(cfg.client().properties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", cfg.client().bootstrapServers()));
         p.put(ConsumerConfig.GROUP_ID_CONFIG, cfg.groupId());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        // Views of the fetch buffer, not copies: a record is read where the consumer received it.
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         return p;
     }

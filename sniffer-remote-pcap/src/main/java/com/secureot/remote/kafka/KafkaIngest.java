@@ -4,8 +4,10 @@ import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
+import com.secureot.pcap.wire.SotkRecord;
 import com.secureot.pcap.wire.SotkRecordReader;
 import com.secureot.remote.config.KafkaIngestConfig;
+import com.secureot.remote.sequence.SequenceRanges;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,12 +60,14 @@ public final class KafkaIngest implements AutoCloseable {
     private final CollectorMetrics metrics;
     private final List<ConsumerWorker> writers;
     private final BatchPublisher publisher;
-    private final Consumer<byte[], byte[]> consumer;
+    private final Consumer<ByteBuffer, ByteBuffer> consumer;
     private final Path stateDir;
     private final int maxSnaplen;
     private final Runnable onFailure;
     private final Thread thread;
     private final SotkRecordReader reader = new SotkRecordReader();
+    /** A record of a value buffer without an array (not the consumer's usual kind) is copied here. */
+    private byte[] scratch = new byte[0];
     private final Map<TopicPartition, PartitionState> states = new HashMap<>();
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
     private final Map<String, Sensor> sensors = new TreeMap<>();
@@ -123,8 +128,8 @@ public final class KafkaIngest implements AutoCloseable {
             long silentSince = System.nanoTime();
             boolean warned = false;
             while (!stopping) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-                for (ConsumerRecord<byte[], byte[]> r : records) {
+                ConsumerRecords<ByteBuffer, ByteBuffer> records = consumer.poll(POLL);
+                for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
                     record(r);
                 }
                 publisher.flushIfOlder();
@@ -179,12 +184,12 @@ public final class KafkaIngest implements AutoCloseable {
         onFailure.run();
     }
 
-    private void record(ConsumerRecord<byte[], byte[]> r) throws InterruptedException {
+    private void record(ConsumerRecord<ByteBuffer, ByteBuffer> r) throws InterruptedException {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         pending.put(tp, new OffsetAndMetadata(r.offset() + 1));
         metrics.kafkaRecords.incrementAndGet();
-        byte[] v = r.value();
-        String problem = v == null ? "record without a value" : reader.open(v, v.length);
+        ByteBuffer v = r.value();
+        String problem = v == null ? "record without a value" : open(v);
         if (problem == null) {
             problem = snaplenProblem();
         }
@@ -198,11 +203,16 @@ public final class KafkaIngest implements AutoCloseable {
         }
         Sensor sensor = sensor(reader.sensorId());
         PartitionState state = states.computeIfAbsent(tp, this::loadState);
-        int skip = state.accept(sensor.id, reader.streamEpoch(), reader.firstSequence(), reader.count());
-        if (skip > 0) {
-            sensor.duplicates.addAndGet(skip);
-            metrics.kafkaDuplicates.addAndGet(skip);
-            reader.skip(skip);
+        long first = reader.firstSequence();
+        int count = reader.count();
+        PartitionState.Run run = state.run(sensor.id, reader.streamEpoch());
+        long held = run.held(first, count);
+        if (held > 0) {
+            sensor.duplicates.addAndGet(held);
+            metrics.kafkaDuplicates.addAndGet(held);
+            if (held == count) {
+                return;
+            }
         }
         long packets = 0;
         long bytes = 0;
@@ -211,15 +221,56 @@ public final class KafkaIngest implements AutoCloseable {
         int link = reader.linkType();
         boolean nano = reader.nano();
         int snaplen = reader.snaplen();
+        long seq = first;
         while (reader.next()) {
-            publisher.add(d, reader.dataOffset(), reader.capLen(), reader.origLen(), link, reader.sec(),
-                    reader.fraction(), nano, snaplen, sensor);
-            packets++;
-            bytes += reader.capLen();
+            // Only a record that overlaps what is stored in part (resent across a gap) asks per packet.
+            if (held == 0 || !run.holds(seq)) {
+                publisher.add(d, reader.dataOffset(), reader.capLen(), reader.origLen(), link, reader.sec(),
+                        reader.fraction(), nano, snaplen, sensor);
+                packets++;
+                bytes += reader.capLen();
+            }
+            seq++;
+        }
+        int forgotten = state.stored(run, first, count);
+        if (forgotten > 0) {
+            rangesForgotten(tp, sensor, forgotten);
         }
         sensor.packets.addAndGet(packets);
         metrics.kafkaPackets.addAndGet(packets);
         metrics.kafkaBytes.addAndGet(bytes);
+    }
+
+    /**
+     * A sensor run with more than {@link SequenceRanges#MAX_RANGES} gaps in what is stored (a
+     * forwarder whose spool overflowed again and again, or records resent at random): the lowest
+     * ranges are forgotten, so only records re-read from that far back could be stored twice.
+     */
+    private void rangesForgotten(TopicPartition tp, Sensor sensor, int forgotten) {
+        if (metrics.kafkaRangesForgotten.getAndAdd(forgotten) == 0) {
+            log.warn("kafka: partition {} sensor {}: more than {} gaps in the sequence numbers stored; the lowest "
+                    + "ranges are forgotten (kafka_ranges_forgotten): should those packets come again, they are "
+                    + "stored twice (logged once)", tp.partition(), sensor.id, SequenceRanges.MAX_RANGES);
+        }
+    }
+
+    /**
+     * Opens the record where it lies: the value is a view of the consumer's fetch buffer (a heap
+     * buffer), so the packets go from there straight into the write batches, one copy.
+     */
+    private String open(ByteBuffer v) {
+        if (v.hasArray()) {
+            return reader.open(v.array(), v.arrayOffset() + v.position(), v.remaining());
+        }
+        int n = v.remaining();
+        if (n > SotkRecord.MAX_RECORD_BYTES) {
+            return "record of " + n + " bytes is over the limit of " + SotkRecord.MAX_RECORD_BYTES;
+        }
+        if (scratch.length < n) {
+            scratch = new byte[n];
+        }
+        v.get(v.position(), scratch, 0, n);
+        return reader.open(scratch, 0, n);
     }
 
     /** A packet over {@code limits.max_snaplen} refuses its whole record (checked before any is stored). */

@@ -6,6 +6,7 @@ import com.secureot.pcap.store.StoreBarrier;
 import com.secureot.pcap.wire.Sot2;
 import com.secureot.pcap.wire.Sot2Decoder;
 import com.secureot.pcap.wire.Sot2Exception;
+import com.secureot.remote.sequence.SequenceRanges;
 import com.secureot.remote.sender.Sender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,6 +2,7 @@ package com.secureot.remote.sot2;
 
 import com.secureot.pcap.io.PcapFormat;
 import com.secureot.pcap.store.AppendTracker;
+import com.secureot.remote.sequence.SequenceRanges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

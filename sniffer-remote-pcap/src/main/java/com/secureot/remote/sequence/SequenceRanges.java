@@ -1,19 +1,21 @@
-package com.secureot.remote.sot2;
+package com.secureot.remote.sequence;
 
 import java.util.Arrays;
 
 /**
  * A set of sequence numbers as sorted, disjoint, non-adjacent ranges: what a stream has stored
- * (or the sensor skipped). Live traffic and a backfill interleave two ranges; more than
- * {@link #MAX_RANGES} means a sensor sends at random, and it is refused.
+ * (or the sensor skipped). Live traffic and a backfill interleave two ranges, a record resent
+ * behind its successor makes a short-lived third; more than {@link #MAX_RANGES} means a sensor
+ * sends at random: SOT2 refuses it, Kafka forgets the lowest range ({@link #forgetLowest}).
+ * Used by SOT2 streams and Kafka partitions; one owner thread.
  */
-final class SequenceRanges {
-    static final int MAX_RANGES = 64;
+public final class SequenceRanges {
+    public static final int MAX_RANGES = 64;
     private long[] lo = new long[4];
     private long[] hi = new long[4];
     private int n;
 
-    SequenceRanges copy() {
+    public SequenceRanges copy() {
         SequenceRanges c = new SequenceRanges();
         c.lo = Arrays.copyOf(lo, Math.max(4, n));
         c.hi = Arrays.copyOf(hi, Math.max(4, n));
@@ -21,21 +23,21 @@ final class SequenceRanges {
         return c;
     }
 
-    int size() {
+    public int size() {
         return n;
     }
 
     /** The highest sequence held, or 0. */
-    long max() {
+    public long max() {
         return n == 0 ? 0 : hi[n - 1];
     }
 
     /** The end of the range that starts at 1, or 0: every sequence up to it is held. */
-    long contiguous() {
+    public long contiguous() {
         return n > 0 && lo[0] == 1 ? hi[0] : 0;
     }
 
-    boolean contains(long s) {
+    public boolean contains(long s) {
         if (n == 0 || s > hi[n - 1]) {
             return false; // the common case: the next live record
         }
@@ -48,7 +50,7 @@ final class SequenceRanges {
     }
 
     /** How many of {@code [a, b]} are held already. */
-    long overlap(long a, long b) {
+    public long overlap(long a, long b) {
         long c = 0;
         for (int i = 0; i < n; i++) {
             long x = Math.max(a, lo[i]);
@@ -61,7 +63,7 @@ final class SequenceRanges {
     }
 
     /** Adds {@code [a, b]}; false (and unchanged) when that would make more than MAX_RANGES ranges. */
-    boolean add(long a, long b) {
+    public boolean add(long a, long b) {
         if (a > b) {
             throw new IllegalArgumentException("range [" + a + ", " + b + "] (expected: a <= b)");
         }
@@ -114,6 +116,19 @@ final class SequenceRanges {
         return true;
     }
 
+    /**
+     * Forgets the lowest range (nothing when empty): room for {@link #add} when at
+     * {@link #MAX_RANGES}. What it held then counts as not held (stored again if it comes again).
+     */
+    public void forgetLowest() {
+        if (n == 0) {
+            return;
+        }
+        System.arraycopy(lo, 1, lo, 0, n - 1);
+        System.arraycopy(hi, 1, hi, 0, n - 1);
+        n--;
+    }
+
     private void grow() {
         if (n == lo.length) {
             lo = Arrays.copyOf(lo, n * 2);
@@ -134,16 +149,20 @@ final class SequenceRanges {
         return sb.toString();
     }
 
-    static SequenceRanges parse(String s) {
+    /** Reads {@link #toString}'s form back; a bad range (or a number below 0) throws NumberFormatException. */
+    public static SequenceRanges parse(String s) {
         SequenceRanges r = new SequenceRanges();
         if (s.equals("-")) {
             return r;
         }
         for (String part : s.split(",")) {
             int d = part.indexOf('-');
+            if (d <= 0) {
+                throw new NumberFormatException("range " + part);
+            }
             long a = Long.parseLong(part.substring(0, d));
             long b = Long.parseLong(part.substring(d + 1));
-            if (a < 1 || b < a || !r.add(a, b)) {
+            if (a < 0 || b < a || !r.add(a, b)) {
                 throw new NumberFormatException("range " + part);
             }
         }
