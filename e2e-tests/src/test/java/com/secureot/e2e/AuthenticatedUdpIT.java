@@ -286,18 +286,7 @@ class AuthenticatedUdpIT {
 
     private Path collectorConfig(int udpPort, int metricsPort, Path out, Path key, boolean require) throws IOException {
         Path config = dir.resolve("collector.yaml");
-        Files.writeString(config, ""
-                + "port: " + udpPort + "\n"
-                + "protocol: udp\n"
-                + "bind_address: \"127.0.0.1\"\n"
-                + "default_output_prefix: \"" + PREFIX + "\"\n"
-                + "output_directories:\n"
-                + "  pcap_raw_output_path: \"" + out + "\"\n"
-                + "rotation:\n"
-                + "  timezone: UTC\n"
-                + "metrics:\n"
-                + "  listen: \"127.0.0.1:" + metricsPort + "\"\n"
-                + "  log_interval_seconds: 0\n"
+        Files.writeString(config, CollectorYaml.of(udpPort, "udp", PREFIX, out, metricsPort, "")
                 + "require_authentication: " + require + "\n"
                 + "udp_auth:\n"
                 + "  keys:\n"

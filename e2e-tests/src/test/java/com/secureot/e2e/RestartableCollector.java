@@ -40,19 +40,7 @@ final class RestartableCollector implements AutoCloseable {
         this.metricsPort = FreePorts.tcp();
         this.out = dir.resolve("collector-out");
         this.config = dir.resolve("collector.yaml");
-        Files.writeString(config, ""
-                + "port: " + port + "\n"
-                + "protocol: tcp\n"
-                + "bind_address: \"127.0.0.1\"\n"
-                + "default_output_prefix: \"" + prefix + "\"\n"
-                + "output_directories:\n"
-                + "  pcap_raw_output_path: \"" + out + "\"\n"
-                + "rotation:\n"
-                + "  timezone: UTC\n"
-                + "metrics:\n"
-                + "  listen: \"127.0.0.1:" + metricsPort + "\"\n"
-                + "  log_interval_seconds: 0\n"
-                + extraYaml);
+        Files.writeString(config, CollectorYaml.of(port, "tcp", prefix, out, metricsPort, extraYaml));
     }
 
     void start() throws IOException, InterruptedException {

@@ -23,24 +23,7 @@ class VethTopspeedIT {
         try (Veth veth = new Veth("fwd5a", "fwd5b");
              StreamSaver collector = new StreamSaver(Files.createDirectory(dir.resolve("collector")), 0)) {
             Path cfg = Fixtures.config(dir, "f.yaml", veth.b, out, Fixtures.tcpForward(collector.port()));
-            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString())) {
-                fwd.awaitLine("capturing on " + veth.b, 60);
-                Path stream = collector.awaitConnection(1, 60);
-                veth.inject(input);
-                // Every record must reach the collector before the stop, else the stop would cut it.
-                try {
-                    Fixtures.awaitSize(stream, Fixtures.streamBytes(sent), 60);
-                } catch (AssertionError e) {
-                    fwd.stop(60);
-                    throw new AssertionError(e.getMessage() + "; forwarder:\n" + fwd.log(), e);
-                }
-                assertEquals(0, fwd.stop(60), fwd.log());
-                assertEquals(sent.size(), fwd.finalFigure("captured"), fwd.log());
-                assertEquals(sent.size(), fwd.finalFigure("written"), fwd.log());
-                assertEquals(sent.size(), fwd.finalFigure("forwarded"), fwd.log());
-                assertEquals(0, fwd.finalFigure("kernel_dropped"), fwd.log());
-            }
-            List<PcapRecords.Packet> forwarded = PcapRecords.read(collector.awaitStreamsEnded().get(0));
+            List<PcapRecords.Packet> forwarded = forwardEveryFrame(veth, collector, cfg, input, sent, null);
             assertEquals(sent.size(), forwarded.size());
             for (int i = 0; i < sent.size(); i++) {
                 assertEquals(true, sent.get(i).sameFrameAs(forwarded.get(i)), "forwarded frame " + i);
@@ -75,26 +58,42 @@ class VethTopspeedIT {
             Path cfg = Fixtures.config(dir, "f.yaml", veth.b, out, Fixtures.tcpForward(collector.port()));
             Files.writeString(cfg, Files.readString(cfg).replace("  queue_size_mb: 64\n",
                     "  queue_size_mb: 64\n  threads: 2\n"));
-            try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString())) {
-                fwd.awaitLine("2 sockets in fanout group", 60);
-                fwd.awaitLine("capturing on " + veth.b, 60);
-                Path stream = collector.awaitConnection(1, 60);
-                veth.inject(input);
-                try {
-                    Fixtures.awaitSize(stream, Fixtures.streamBytes(sent), 60);
-                } catch (AssertionError e) {
-                    fwd.stop(60);
-                    throw new AssertionError(e.getMessage() + "; forwarder:\n" + fwd.log(), e);
-                }
-                assertEquals(0, fwd.stop(60), fwd.log());
-                assertEquals(sent.size(), fwd.finalFigure("captured"), fwd.log());
-                assertEquals(sent.size(), fwd.finalFigure("written"), fwd.log());
-                assertEquals(sent.size(), fwd.finalFigure("forwarded"), fwd.log());
-                assertEquals(0, fwd.finalFigure("kernel_dropped"), fwd.log());
-            }
-            List<PcapRecords.Packet> forwarded = PcapRecords.read(collector.awaitStreamsEnded().get(0));
+            List<PcapRecords.Packet> forwarded = forwardEveryFrame(veth, collector, cfg, input, sent,
+                    "2 sockets in fanout group");
             assertEquals(Fixtures.frames(sent), Fixtures.frames(forwarded), "forwarded frames");
             assertEquals(Fixtures.frames(sent), Fixtures.frames(Fixtures.localPackets(out)), "frames in the local files");
         }
+    }
+
+    /**
+     * Runs the forwarder on {@code cfg}, injects {@code input} at top speed, waits until the
+     * collector holds every record, stops it and checks its counters; returns what was forwarded.
+     *
+     * @param openedLine a log line to see before the capture starts, or null
+     */
+    private static List<PcapRecords.Packet> forwardEveryFrame(Veth veth, StreamSaver collector, Path cfg, Path input,
+                                                             List<PcapRecords.Packet> sent, String openedLine)
+            throws Exception {
+        try (DaemonRun fwd = DaemonRun.start(DaemonJar.FORWARDER, cfg.toString())) {
+            if (openedLine != null) {
+                fwd.awaitLine(openedLine, 60);
+            }
+            fwd.awaitLine("capturing on " + veth.b, 60);
+            Path stream = collector.awaitConnection(1, 60);
+            veth.inject(input);
+            // Every record must reach the collector before the stop, else the stop would cut it.
+            try {
+                Fixtures.awaitSize(stream, Fixtures.streamBytes(sent), 60);
+            } catch (AssertionError e) {
+                fwd.stop(60);
+                throw new AssertionError(e.getMessage() + "; forwarder:\n" + fwd.log(), e);
+            }
+            assertEquals(0, fwd.stop(60), fwd.log());
+            assertEquals(sent.size(), fwd.finalFigure("captured"), fwd.log());
+            assertEquals(sent.size(), fwd.finalFigure("written"), fwd.log());
+            assertEquals(sent.size(), fwd.finalFigure("forwarded"), fwd.log());
+            assertEquals(0, fwd.finalFigure("kernel_dropped"), fwd.log());
+        }
+        return PcapRecords.read(collector.awaitStreamsEnded().get(0));
     }
 }

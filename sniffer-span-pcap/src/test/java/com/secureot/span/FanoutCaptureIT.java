@@ -94,7 +94,7 @@ class FanoutCaptureIT {
                 long end = System.currentTimeMillis() + 30_000;
                 // Once tcpdump has read a frame, the kernel has put it in our rings too (the same
                 // pass over the interface's packet sockets); SIGTERM reads the rings to the end.
-                while (countRecords(tcpdumpFile) < injected && System.currentTimeMillis() < end) {
+                while (RingTraffic.records(tcpdumpFile) < injected && System.currentTimeMillis() < end) {
                     Thread.sleep(100);
                 }
             } finally {
@@ -102,7 +102,7 @@ class FanoutCaptureIT {
                 assertTrue(tcpdump.waitFor(20, TimeUnit.SECONDS));
             }
             assertEquals(0, d.stop(60), d.log());
-            fromTcpdump = countRecords(tcpdumpFile);
+            fromTcpdump = RingTraffic.records(tcpdumpFile);
             assertEquals(injected, fromTcpdump, "tcpdump's count (the reference)");
             assertTrue(d.log().contains(threads + " sockets in fanout group"), d.log());
             List<Long> perSocket = perSocketFrames(d);
@@ -152,7 +152,7 @@ class FanoutCaptureIT {
      */
     @Test
     void framesStillInEveryRingAtSigtermAreStored() throws Exception {
-        List<Packet> injected = traffic(20_000, 300);
+        List<Packet> injected = RingTraffic.frames(20_000, 300);
         Path input = TestPcaps.writePcap(work.resolve("in.pcap"), injected, false);
         Path out = work.resolve("out");
         Path config = config(out, "  threads: 4\n  buffer_size_mb: 4\n  timeout_ms: 3000\n", "all");
@@ -176,7 +176,7 @@ class FanoutCaptureIT {
      */
     @Test
     void kernelDropsOfEverySocketAreCounted() throws Exception {
-        List<Packet> injected = traffic(20_000, 1000);
+        List<Packet> injected = RingTraffic.frames(20_000, 1000);
         Path input = TestPcaps.writePcap(work.resolve("in.pcap"), injected, false);
         Path out = work.resolve("out");
         Path config = config(out, "  threads: 2\n  buffer_size_mb: 1\n", "all");
@@ -254,15 +254,6 @@ class FanoutCaptureIT {
         return n;
     }
 
-    private static List<Packet> traffic(int count, int payload) {
-        List<Packet> p = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            p.add(Packet.of(1_700_000_000L + i / 1000, i % 1000 * 1000,
-                    TestPcaps.ipv4Frame("10.2.0." + (1 + i % 200), "10.3.0.1", payload + i % 7)));
-        }
-        return p;
-    }
-
     private String java(String which) {
         if (which.equals("path")) {
             return "java";
@@ -278,13 +269,5 @@ class FanoutCaptureIT {
                 + "output_directories:\n  pcap_raw_output_path: \"" + out + "\"\n"
                 + "rotation:\n  timezone: UTC\n");
         return p;
-    }
-
-    private static long countRecords(Path pcap) {
-        try {
-            return TestPcaps.records(Files.readAllBytes(pcap)).size();
-        } catch (IOException | RuntimeException | AssertionError e) {
-            return 0; // not written yet, or a record half written
-        }
     }
 }

@@ -115,7 +115,7 @@ class PacketRingIT {
             assertEquals(0, run("tcpreplay", "-q", "-i", INJECT, "--topspeed", input.toString()));
             long kept = frames.stream().filter(f -> !isTcp(f)).count();
             long end = System.currentTimeMillis() + 20_000;
-            while (countRecords(tcpdumpFile) < kept && System.currentTimeMillis() < end) {
+            while (RingTraffic.records(tcpdumpFile) < kept && System.currentTimeMillis() < end) {
                 Thread.sleep(100);
             }
         } finally {
@@ -155,7 +155,7 @@ class PacketRingIT {
     @ParameterizedTest
     @ValueSource(strings = {"path", "build"})
     void framesStillInTheRingAtSigtermAreStored(String which) throws Exception {
-        List<Packet> injected = traffic(20_000, 300);
+        List<Packet> injected = RingTraffic.frames(20_000, 300);
         Path input = TestPcaps.writePcap(work.resolve("in.pcap"), injected, false);
         Path config = config(work.resolve("out"), "  timeout_ms: 3000\n");
         Daemon d = Daemon.start(java(which), config, work.resolve("daemon.log"));
@@ -182,7 +182,7 @@ class PacketRingIT {
     @ParameterizedTest
     @ValueSource(strings = {"path", "build"})
     void aTinyRingCountsWhatItCouldNotHoldAsKernelDrops(String which) throws Exception {
-        List<Packet> injected = traffic(20_000, 1000);
+        List<Packet> injected = RingTraffic.frames(20_000, 1000);
         Path input = TestPcaps.writePcap(work.resolve("in.pcap"), injected, false);
         Path config = config(work.resolve("out"), "  buffer_size_mb: 1\n");
         Daemon d = Daemon.start(java(which), config, work.resolve("daemon.log"));
@@ -224,15 +224,6 @@ class PacketRingIT {
 
     // ---- helpers
 
-    private static List<Packet> traffic(int count, int payload) {
-        List<Packet> p = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            p.add(Packet.of(1_700_000_000L + i / 1000, i % 1000 * 1000,
-                    TestPcaps.ipv4Frame("10.2.0." + (1 + i % 200), "10.3.0.1", payload + i % 7)));
-        }
-        return p;
-    }
-
     private static boolean isTcp(byte[] frame) {
         int type = (frame[12] & 0xFF) << 8 | frame[13] & 0xFF;
         int at = 14;
@@ -271,23 +262,6 @@ class PacketRingIT {
             }
         }
         return all;
-    }
-
-    private static long countRecords(Path pcap) {
-        try {
-            byte[] b = Files.readAllBytes(pcap);
-            long n = 0;
-            for (int p = 24; p + 16 <= b.length; n++) {
-                int cap = (b[p + 8] & 0xFF) | (b[p + 9] & 0xFF) << 8 | (b[p + 10] & 0xFF) << 16 | (b[p + 11] & 0xFF) << 24;
-                p += 16 + cap;
-                if (p > b.length) {
-                    break;
-                }
-            }
-            return n;
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private static int run(String... cmd) throws IOException, InterruptedException {
