@@ -34,15 +34,7 @@ class AcknowledgedForwardingIT {
     private Path forwarderConfig(String name, int port, int spoolMb, int drainSeconds) throws IOException {
         Path config = dir.resolve(name);
         Files.writeString(config, ForwarderYaml.replayTo(dir.resolve("forwarder-out"), 64, port, "tcp")
-                + "  format: sot2\n"
-                + "  sensor_id: \"plant-7\"\n"
-                + "  reconnect_min_ms: 100\n"
-                + "  reconnect_max_ms: 500\n"
-                + "  drain_timeout_seconds: " + drainSeconds + "\n"
-                + "  backfill_rate_mbps: 0\n"
-                + "  spool:\n"
-                + "    directory: \"" + dir.resolve("spool") + "\"\n"
-                + "    max_size_mb: " + spoolMb + "\n");
+                + ForwarderYaml.sot2Spooled(dir.resolve("spool"), spoolMb, drainSeconds));
         return config;
     }
 

@@ -55,15 +55,7 @@ class AcknowledgedTlsIT {
     private Path forwarderConfig(String name, int port, boolean tls, int drainSeconds) throws IOException {
         Path config = dir.resolve(name);
         Files.writeString(config, ForwarderYaml.replayTo(dir.resolve("forwarder-out"), 64, port, "tcp")
-                + "  format: sot2\n"
-                + "  sensor_id: \"plant-7\"\n"
-                + "  reconnect_min_ms: 100\n"
-                + "  reconnect_max_ms: 500\n"
-                + "  drain_timeout_seconds: " + drainSeconds + "\n"
-                + "  backfill_rate_mbps: 0\n"
-                + "  spool:\n"
-                + "    directory: \"" + dir.resolve("spool-" + name) + "\"\n"
-                + "    max_size_mb: 256\n"
+                + ForwarderYaml.sot2Spooled(dir.resolve("spool-" + name), 256, drainSeconds)
                 + (tls ? "  tls:\n"
                 + "    enable: true\n"
                 + "    ca_file: \"" + ca.caCert + "\"\n"

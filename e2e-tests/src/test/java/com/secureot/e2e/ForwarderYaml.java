@@ -32,4 +32,17 @@ final class ForwarderYaml {
                 + "  port: " + port + "\n"
                 + "  protocol: \"" + protocol + "\"\n";
     }
+
+    /** The rest of the {@code forward} block for SOT2 as "plant-7", with a spool and no backfill pacing. */
+    static String sot2Spooled(Path spool, int spoolMb, int drainSeconds) {
+        return "  format: sot2\n"
+                + "  sensor_id: \"plant-7\"\n"
+                + "  reconnect_min_ms: 100\n"
+                + "  reconnect_max_ms: 500\n"
+                + "  drain_timeout_seconds: " + drainSeconds + "\n"
+                + "  backfill_rate_mbps: 0\n"
+                + "  spool:\n"
+                + "    directory: \"" + spool + "\"\n"
+                + "    max_size_mb: " + spoolMb + "\n";
+    }
 }
