@@ -2,6 +2,7 @@ package com.secureot.remote;
 
 import com.secureot.pcap.testing.FreePorts;
 import com.secureot.pcap.testing.TestCa;
+import com.secureot.pcap.wire.TlsAcceptNotice;
 import com.secureot.remote.PcapRecords.Packet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static com.secureot.remote.CollectorIT.assertSamePackets;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,9 +89,12 @@ class TlsSendersIT {
     }
 
     static String sClient(TestCa.Issued cert) {
-        return "tcpdump -r '" + capture + "' -w - 2>/dev/null | openssl s_client -quiet -no_ign_eof "
-                + "-verify_return_error -connect 127.0.0.1:" + tlsPort + " -cert '" + cert.cert() + "' -key '"
-                + cert.key() + "' -CAfile '" + ca.caCert + "'";
+        return "tcpdump -r '" + capture + "' -w - 2>/dev/null | " + sClientCommand(cert);
+    }
+
+    static String sClientCommand(TestCa.Issued cert) {
+        return "openssl s_client -quiet -no_ign_eof -verify_return_error -connect 127.0.0.1:" + tlsPort
+                + " -cert '" + cert.cert() + "' -key '" + cert.key() + "' -CAfile '" + ca.caCert + "'";
     }
 
     static void storedExactly(String prefix, List<Packet> sent) throws Exception {
@@ -114,6 +119,28 @@ class TlsSendersIT {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("loopback_")),
                     "the name rules come first; the address rule does not take these senders");
         }
+    }
+
+    /**
+     * docs/wire-formats.md, "Inside mutual TLS": the accept notice goes to a client that offers the
+     * ALPN name {@code secureot/1}, and to no other (a sender that never reads would close with it
+     * unread, and the kernel would reset its stream). Both streams are stored exactly.
+     */
+    @Test
+    void theAcceptNoticeGoesOnlyToAClientThatOffersItsAlpnName() throws Exception {
+        List<Packet> sent = PcapRecords.read(capture);
+        Path asked = dir.resolve("asked.out");
+        Path notAsked = dir.resolve("not-asked.out");
+        // The sleep keeps s_client's input open after the capture, so that it reads what the collector sent.
+        assertEquals(0, sh("(tcpdump -r '" + capture + "' -w - 2>/dev/null; sleep 2) | " + sClientCommand(
+                ca.client("probe-c.site2")) + " -alpn " + TlsAcceptNotice.ALPN + " > '" + asked + "'"));
+        assertEquals(0, sh("(tcpdump -r '" + capture + "' -w - 2>/dev/null; sleep 2) | " + sClientCommand(
+                ca.client("probe-d.site2")) + " > '" + notAsked + "'"));
+        assertArrayEquals(TlsAcceptNotice.bytes(), Files.readAllBytes(asked), "what the collector sent after the "
+                + "handshake to a client offering " + TlsAcceptNotice.ALPN);
+        assertEquals(0, Files.size(notAsked), "the collector sends nothing to a client that did not ask");
+        storedExactly("site2_probe-c.site2", sent);
+        storedExactly("site2_probe-d.site2", sent);
     }
 
     @Test

@@ -3,7 +3,9 @@ package com.secureot.forward;
 import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.config.ForwardTlsConfig;
 import com.secureot.pcap.tls.TlsMaterial;
+import com.secureot.pcap.wire.TlsAcceptNotice;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -71,7 +73,11 @@ final class ForwardTls {
             // is at full speed from the first record (docs/performance.md, mutual TLS).
             try {
                 openssl = SslContextBuilder.forClient().keyManager(m.keyManager()).trustManager(m.trustManager())
-                        .protocols(protocols).ciphers(suites).sslProvider(SslProvider.OPENSSL).build();
+                        .protocols(protocols).ciphers(suites)
+                        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, TlsAcceptNotice.ALPN))
+                        .sslProvider(SslProvider.OPENSSL).build();
             } catch (GeneralSecurityException | javax.net.ssl.SSLException e) {
                 throw new ConfigException("forward.tls: OpenSSL cannot build a TLS context from these files: "
                         + e.getMessage());
@@ -103,6 +109,9 @@ final class ForwardTls {
         p.setEndpointIdentificationAlgorithm("HTTPS");
         p.setProtocols(protocols);
         p.setCipherSuites(suites);
+        if (openssl == null) {
+            p.setApplicationProtocols(new String[] {TlsAcceptNotice.ALPN}); // BoringSSL's context offers it itself
+        }
         if (!serverName.matches("[0-9.]+|.*:.*")) {
             p.setServerNames(List.of(new SNIHostName(serverName)));
         }

@@ -1,5 +1,7 @@
 package com.secureot.forward;
 
+import com.secureot.pcap.wire.TlsAcceptNotice;
+
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
@@ -16,15 +18,18 @@ import java.nio.channels.SocketChannel;
 /**
  * A TLS client over the forwarder's socket: the handshake (with a deadline, the socket
  * non-blocking meanwhile), then the stream's bytes encrypted into TLS records and written in
- * full. After the handshake the socket is blocking again; PCAP-over-IP only writes (the collector
- * never sends data: reading is the handshake and the check that it did not refuse this sensor
- * right after it, as TLS 1.3 verifies the client's certificate after the client's side is done),
- * SOT2 also reads the collector's welcome and acknowledgements on a second thread ({@link #read}):
+ * full. After the handshake the socket is blocking again; PCAP-over-IP only writes (reading is
+ * the handshake and the collector's verdict on this sensor right after it, its accept notice or a
+ * refusal, as TLS 1.3 verifies the client's certificate after the client's side is done), SOT2
+ * also reads the collector's welcome and acknowledgements on a second thread ({@link #read}):
  * one thread may write while another reads, as the SSLEngine allows wrap and unwrap to run
  * concurrently.
  */
 final class TlsChannel implements ByteChannel {
-    /** TLS 1.3: how long to wait after the handshake for the collector's verdict on this sensor's certificate. */
+    /**
+     * TLS 1.3: how long to wait after the handshake for a refusal of this sensor's certificate from
+     * a peer that did not promise an accept notice (a SecureOT collector does).
+     */
     static final long SETTLE_MILLIS = 1000;
     /**
      * The handshake's deadline is at least this, whatever connect_timeout_ms says: a JVM's first
@@ -52,8 +57,9 @@ final class TlsChannel implements ByteChannel {
     }
 
     /**
-     * Runs the handshake, then waits up to {@code settleMillis} for the collector's first record
-     * (a session ticket, or the alert refusing this sensor).
+     * Runs the handshake, then waits for the collector's verdict on this sensor: its accept notice
+     * or the alert refusing it; from a peer that did not promise the notice, a refusal within
+     * {@code settleMillis}.
      *
      * @throws SSLException the collector could not be verified, or refused this sensor
      */
@@ -85,15 +91,36 @@ final class TlsChannel implements ByteChannel {
                     default -> throw new SSLException("unexpected handshake state " + hs);
                 }
             }
-            // TLS 1.3: the collector verifies this sensor's certificate now; a refusal is an alert here.
-            if ("TLSv1.3".equals(engine.getSession().getProtocol())) {
-                long settle = System.nanoTime() + settleMillis * 1_000_000L;
-                unwrap(sel, key, Math.min(deadline, settle), false);
+            // A collector that selected our ALPN name sends its notice: wait for it (or a refusal) as
+            // long as the handshake may take. Any other peer (a TLS terminator in front of a
+            // collector's plaintext port) has until the settling wait ends to refuse.
+            if (TlsAcceptNotice.ALPN.equals(engine.getApplicationProtocol())) {
+                awaitAcceptNotice(sel, key, deadline);
+            } else if ("TLSv1.3".equals(engine.getSession().getProtocol())) {
+                unwrap(sel, key, Math.min(deadline, System.nanoTime() + settleMillis * 1_000_000L), false);
             }
             key.cancel();
         }
         ch.configureBlocking(true);
-        appIn.clear();
+    }
+
+    /**
+     * Reads the collector's accept notice ({@link TlsAcceptNotice}), promised by its choice of our
+     * ALPN name: TLS 1.3 verifies this sensor's certificate after the client's side of the
+     * handshake is done, so either the notice or the alert refusing the sensor (an SSLException
+     * here) follows. Bytes after the notice stay in {@link #appIn} for {@link #read}.
+     */
+    private void awaitAcceptNotice(Selector sel, SelectionKey key, long deadline) throws IOException {
+        while (appIn.position() < TlsAcceptNotice.BYTES) {
+            unwrap(sel, key, deadline, true);
+        }
+        appIn.flip();
+        if (!TlsAcceptNotice.matches(appIn)) {
+            throw new SSLException("the collector's first bytes are not its accept notice: not a SecureOT "
+                    + "collector's TLS port?");
+        }
+        appIn.position(TlsAcceptNotice.BYTES);
+        appIn.compact();
     }
 
     /**
@@ -148,13 +175,16 @@ final class TlsChannel implements ByteChannel {
         }
     }
 
-    /** Reads and unwraps one record; with {@code required} false, a quiet collector until the deadline is fine. */
+    /**
+     * Reads and unwraps what arrives until a record was consumed (application data lands in
+     * {@link #appIn}); with {@code required} false, a quiet collector until the deadline is fine:
+     * null then.
+     */
     private HandshakeStatus unwrap(Selector sel, SelectionKey key, long deadline, boolean required) throws IOException {
         while (true) {
             netIn.flip();
             SSLEngineResult r = engine.unwrap(netIn, appIn);
             netIn.compact();
-            appIn.clear(); // the collector sends no data; whatever it is, it is not ours to keep
             if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                 throw new SSLException("the collector closed the TLS connection");
             }
@@ -170,7 +200,7 @@ final class TlsChannel implements ByteChannel {
                 if (required) {
                     throw new SocketTimeoutException("TLS handshake with the collector not complete in time");
                 }
-                return engine.getHandshakeStatus();
+                return null;
             }
             key.interestOps(SelectionKey.OP_READ);
             sel.select(left);

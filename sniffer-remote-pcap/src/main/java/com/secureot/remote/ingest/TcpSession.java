@@ -3,6 +3,7 @@ package com.secureot.remote.ingest;
 import com.secureot.pcap.metrics.RejectReason;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.pipeline.BatchPublisher;
+import com.secureot.pcap.wire.TlsAcceptNotice;
 import com.secureot.remote.config.LimitsConfig;
 import com.secureot.remote.sender.Sender;
 import io.netty.buffer.ByteBuf;
@@ -194,7 +195,10 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
         ctx.fireUserEventTriggered(evt);
     }
 
-    /** The peer is verified (the verifier checked chain, dates, CRL and name): the stream may begin. */
+    /**
+     * The peer is verified (the verifier checked chain, dates, CRL and name): the stream may begin,
+     * and a client that asked for it is told so ({@link TlsAcceptNotice}).
+     */
     private void handshakeDone(SSLEngine engine) {
         X509Certificate cert;
         try {
@@ -211,6 +215,11 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RecordSin
         startNanos = System.nanoTime();
         markIdentified();
         arm();
+        if (TlsAcceptNotice.ALPN.equals(engine.getApplicationProtocol())) {
+            // The client asked to learn that it was accepted (TLS 1.3 verifies it after its side
+            // of the handshake): without this it could only wait for a refusal that never comes.
+            channel.writeAndFlush(Unpooled.wrappedBuffer(TlsAcceptNotice.bytes()));
+        }
         log.debug("{}: verified, {} {}", where, engine.getSession().getProtocol(), engine.getSession().getCipherSuite());
     }
 

@@ -3,7 +3,9 @@ package com.secureot.remote.ingest;
 import com.secureot.pcap.config.ConfigException;
 import com.secureot.pcap.tls.TlsMaterial;
 import com.secureot.remote.config.TlsConfig;
+import com.secureot.pcap.wire.TlsAcceptNotice;
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -83,6 +85,10 @@ public final class TlsPort {
                 openssl = SslContextBuilder.forServer(m.keyManager())
                         .trustManager(new ClientVerifier(m.trustManager(), config, REFUSALS))
                         .clientAuth(ClientAuth.OPTIONAL).protocols(protocols).ciphers(suites)
+                        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                                // A client that offers other names, or none, goes on without ALPN.
+                                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, TlsAcceptNotice.ALPN))
                         .sslProvider(SslProvider.OPENSSL).build();
             } catch (GeneralSecurityException | javax.net.ssl.SSLException e) {
                 throw new ConfigException("tls: OpenSSL cannot build a TLS context from these files: "
@@ -119,6 +125,9 @@ public final class TlsPort {
         engine.setWantClientAuth(true);
         engine.setEnabledProtocols(c.protocols);
         engine.setEnabledCipherSuites(c.suites);
+        // "": no ALPN for a client that does not offer ours (null would refuse it).
+        engine.setHandshakeApplicationProtocolSelector((e, offered) ->
+                offered.contains(TlsAcceptNotice.ALPN) ? TlsAcceptNotice.ALPN : "");
         SslHandler h = new SslHandler(engine);
         h.setHandshakeTimeout(config.handshakeTimeoutSeconds(), TimeUnit.SECONDS);
         return h;
