@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.CertPathBuilder;
 import java.security.cert.CertStore;
 import java.security.cert.CertificateException;
@@ -92,7 +91,7 @@ public final class TlsMaterial {
             }
         }
         PrivateKey key = collect(errors, () -> privateKey(path + ".private_key_file", privateKey));
-        if (key != null && own != null && !matches(key, own)) {
+        if (key != null && own != null && !KeyPairCheck.matches(key, own)) {
             errors.add(error(path + ".private_key_file", privateKey, "this key does not match the certificate in "
                     + certificate).getMessage());
         }
@@ -124,6 +123,10 @@ public final class TlsMaterial {
 
     public X509Certificate certificate() {
         return chain.get(0);
+    }
+
+    PrivateKey key() {
+        return key;
     }
 
     /**
@@ -231,28 +234,6 @@ public final class TlsMaterial {
             return out;
         } catch (java.security.cert.CRLException | CertificateException e) {
             throw error(key, file, "is not a PEM CRL file");
-        }
-    }
-
-    /** Signs with the key and verifies with the certificate: true when they are a pair, whatever the algorithm. */
-    private static boolean matches(PrivateKey key, X509Certificate cert) {
-        String alg = switch (key.getAlgorithm()) {
-            case "EC" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            default -> key.getAlgorithm();
-        };
-        try {
-            byte[] probe = "secureot key check".getBytes(StandardCharsets.US_ASCII);
-            Signature s = Signature.getInstance(alg);
-            s.initSign(key);
-            s.update(probe);
-            byte[] sig = s.sign();
-            Signature v = Signature.getInstance(alg);
-            v.initVerify(cert.getPublicKey());
-            v.update(probe);
-            return v.verify(sig);
-        } catch (GeneralSecurityException e) {
-            return false; // a key of another algorithm than the certificate's
         }
     }
 
