@@ -130,17 +130,7 @@ class KafkaScaleOutIT {
             b.awaitPartitions(60);
             // Paced (the capture's two hours in about 12 s), so the stop lands mid-stream.
             try (DaemonRun f = forwarder(here, "s2", topic, capture, 600, "")) {
-                KafkaCollector writer = null;
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (writer == null && System.nanoTime() < end) {
-                    if (a.packets() > input.size() / 4) {
-                        writer = a;
-                    } else if (b.packets() > input.size() / 4) {
-                        writer = b;
-                    }
-                    Thread.sleep(20);
-                }
-                assertTrue(writer != null, "no collector stored a quarter of the packets; a:\n" + a.log() + "\nb:\n" + b.log());
+                KafkaCollector writer = writerOfAQuarter(a, b, input.size());
                 KafkaCollector other = writer == a ? b : a;
                 assertEquals(0, writer.stop(), writer.log());
                 long byWriter = writer.finalFigure("kafka_packets");
@@ -171,17 +161,7 @@ class KafkaScaleOutIT {
             b.awaitPartitions(60);
             // Paced: the whole capture (two hours of traffic) in about 12 s, so the kill lands mid-stream.
             try (DaemonRun f = forwarder(here, "s3", topic, capture, 600, "")) {
-                KafkaCollector writer = null;
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (writer == null && System.nanoTime() < end) {
-                    if (a.packets() > input.size() / 4) {
-                        writer = a;
-                    } else if (b.packets() > input.size() / 4) {
-                        writer = b;
-                    }
-                    Thread.sleep(20);
-                }
-                assertTrue(writer != null, "no collector stored a quarter of the packets; a:\n" + a.log() + "\nb:\n" + b.log());
+                KafkaCollector writer = writerOfAQuarter(a, b, input.size());
                 KafkaCollector other = writer == a ? b : a;
                 long before = writer.packets();
                 writer.kill();
@@ -518,6 +498,21 @@ class KafkaScaleOutIT {
                 DaemonRun.command("tshark", "-r", f.toString(), "-q");
             }
         }
+    }
+
+    /** The collector that stored a quarter of {@code packets} first: the one that owns the sensor's partition. */
+    private static KafkaCollector writerOfAQuarter(KafkaCollector a, KafkaCollector b, int packets) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < end) {
+            if (a.packets() > packets / 4) {
+                return a;
+            }
+            if (b.packets() > packets / 4) {
+                return b;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no collector stored a quarter of the packets; a:\n" + a.log() + "\nb:\n" + b.log());
     }
 
     private static void awaitStored(long total, long seconds, KafkaCollector... collectors) throws Exception {
