@@ -6,7 +6,9 @@
 #   KAFKA_COL_PROPS="    fetch.max.bytes: 67108864" adds lines under its kafka.properties (4 spaces of indent)
 #   KAFKA_COL_A=/tmp/one.jar runs the collectors from that jar instead of the build's;
 #   KAFKA_COL_B=/tmp/other.jar also runs a Kafka collector from that jar after each kafka run (an A/B
-#   comparison in alternating runs: tcp, kafka, kafka-b, tcp, ...)
+#   comparison in alternating runs: tcp, kafka, kafka-b, tcp, ...);
+#   KAFKA_COL_B_PROPS gives kafka-b its own kafka.properties lines instead of KAFKA_COL_PROPS (an A/B of
+#   two settings: KAFKA_COL_B set to the same jar as KAFKA_COL_A, or to the build's)
 #   KAFKA_AOT=1 runs both collectors with the launcher's start-up cache (one training run of each first)
 #   KAFKA_THREADS=1 lists both collectors' busiest threads (CPU since their start) after each run
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java runs the broker and the daemons on that JVM
@@ -118,16 +120,17 @@ t1=$(now)
 machine load
 echo "publish: $(figure "$WORK/fwd-kafka.log" forwarded) of $PACKETS packets forwarded in $(echo "$t1 - $t0" | bc) s (forwarder -r, local files too), kafka_records $(figure "$WORK/fwd-kafka.log" kafka_records), fwd errors $(figure "$WORK/fwd-kafka.log" kafka_errors)"
 
-collector_config() { # file protocol [group]
+collector_config() { # file protocol [group [kafka.properties lines]]
   if [ "$2" = kafka ]; then
+    local props=${4:-}
     cat > "$1" <<YAML
 protocol: kafka
 kafka:
   bootstrap_servers: "127.0.0.1:$KPORT"
   topic: "bench"
   group_id: "$3"
-${KAFKA_COL_PROPS:+  properties:
-$KAFKA_COL_PROPS}
+${props:+  properties:
+$props}
 default_output_prefix: "kafka_{sender_name}"
 YAML
   else
@@ -167,10 +170,10 @@ thread_cpu() { # pid thread-name -> user+sys seconds of that thread
   echo 0
 }
 
-kafka_run() { # label run jar -> the rate on stdout's last line
+kafka_run() { # label run jar kafka.properties-lines -> the rate on stdout's last line
   local c0 b0 c1 b1 consume t0 th t1 secs rate first half
   fresh_fs
-  collector_config "$WORK/col-kafka.yaml" kafka "bench-$2-$1-$RANDOM"
+  collector_config "$WORK/col-kafka.yaml" kafka "bench-$2-$1-$RANDOM" "$4"
   COL=$3 start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "$JAVA_OPTS $KAFKA_CACHE ${KAFKA_COL_EXTRA:-}" \
     "kafka: consuming topic"
   c0=$(cpu "$col_pid") b0=$(cpu "$broker_pid")
@@ -206,7 +209,7 @@ if [ "${KAFKA_AOT:-0}" = 1 ] && startup_cache_enabled; then
   await_written "$train_packets" > /dev/null
   stop_collector
   fresh_fs
-  collector_config "$WORK/col-kafka.yaml" kafka "bench-train-$RANDOM"
+  collector_config "$WORK/col-kafka.yaml" kafka "bench-train-$RANDOM" "${KAFKA_COL_PROPS:-}"
   start_collector "$WORK/col-kafka.yaml" "$WORK/collector.log" "$JAVA_OPTS $(startup_cache col-kafka record)"
   await_written "$PACKETS" > /dev/null
   stop_collector
@@ -235,10 +238,10 @@ for run in $(seq "$RUNS"); do
   tcp_halves+=("$(echo "($PACKETS / 2) / ($t1 - $th)" | bc)")
   echo "tcp run $run:   $(printf '%6.2f' "$secs") s $(printf '%8d' "$rate") pkt/s, 2nd half ${tcp_halves[-1]} pkt/s | cpu $(echo "$c1 - $c0" | bc) s | stored $(figure "$WORK/collector.log" written) of $PACKETS"
 
-  read -r rate half < <(kafka_run kafka "$run" "$COL")
+  read -r rate half < <(kafka_run kafka "$run" "$COL" "${KAFKA_COL_PROPS:-}")
   kafka_rates+=("$rate") kafka_halves+=("$half")
   if [ -n "${KAFKA_COL_B:-}" ]; then
-    read -r rate half < <(kafka_run kafka-b "$run" "$KAFKA_COL_B")
+    read -r rate half < <(kafka_run kafka-b "$run" "$KAFKA_COL_B" "${KAFKA_COL_B_PROPS-${KAFKA_COL_PROPS:-}}")
     b_rates+=("$rate") b_halves+=("$half")
   fi
 done

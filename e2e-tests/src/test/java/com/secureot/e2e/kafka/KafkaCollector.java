@@ -28,6 +28,15 @@ final class KafkaCollector implements AutoCloseable {
 
     KafkaCollector(Path dir, String name, KafkaBroker broker, String topic, String group, int commitMillis)
             throws IOException {
+        this(dir, name, broker, topic, group, commitMillis, "consumer");
+    }
+
+    /**
+     * @param groupProtocol {@code consumer} (the collector's default, nothing set), or {@code classic}
+     *                      with its client-side session timeout
+     */
+    KafkaCollector(Path dir, String name, KafkaBroker broker, String topic, String group, int commitMillis,
+                   String groupProtocol) throws IOException {
         this.name = name;
         this.out = dir.resolve(name + "-out");
         this.metricsPort = FreePorts.tcp();
@@ -40,10 +49,13 @@ final class KafkaCollector implements AutoCloseable {
                 + "  topic: \"" + topic + "\"\n"
                 + "  group_id: \"" + group + "\"\n"
                 + "  commit_interval_ms: " + commitMillis + "\n"
-                + "  properties:\n"
-                // A collector killed with -9 is noticed after the session timeout: the lowest the broker allows.
-                + "    session.timeout.ms: 6000\n"
-                + "    heartbeat.interval.ms: 1000\n"
+                // A collector killed with -9 is noticed after the session timeout: under the consumer
+                // protocol the broker's (KafkaBroker sets it), under the classic one the client's, the
+                // lowest the broker allows.
+                + (groupProtocol.equals("classic") ? "  properties:\n"
+                        + "    group.protocol: classic\n"
+                        + "    session.timeout.ms: 6000\n"
+                        + "    heartbeat.interval.ms: 1000\n" : "")
                 + "default_output_prefix: \"" + PREFIX + "\"\n"
                 + "output_directories:\n"
                 + "  pcap_raw_output_path: \"" + out + "\"\n"

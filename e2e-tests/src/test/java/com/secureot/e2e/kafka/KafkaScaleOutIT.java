@@ -14,6 +14,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -112,29 +114,54 @@ class KafkaScaleOutIT {
         }
     }
 
-    @Test
-    void killNineOfTheCollectorWritingASensorLosesNothingTheOtherTakesOver() throws Exception {
-        broker.createTopic("kill", 4);
-        Path here = dir.resolve("kill");
+    /** Both group protocols: the consumer one (the collector's default) and the classic one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"consumer", "classic"})
+    void sigtermOfTheCollectorWritingASensorMidStreamLosesNothingAndStoresNothingTwice(String protocol)
+            throws Exception {
+        String topic = "term-" + protocol;
+        broker.createTopic(topic, 4);
+        Path here = dir.resolve(topic);
+        Path capture = captures.get("s2");
+        List<Packet> input = TestPcaps.read(capture).packets();
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, topic, "g-" + topic, 1000, protocol).start();
+             KafkaCollector b = new KafkaCollector(here, "b", broker, topic, "g-" + topic, 1000, protocol).start()) {
+            a.awaitPartitions(60);
+            b.awaitPartitions(60);
+            // Paced (the capture's two hours in about 12 s), so the stop lands mid-stream.
+            try (DaemonRun f = forwarder(here, "s2", topic, capture, 600, "")) {
+                KafkaCollector writer = writerOfAQuarter(a, b, input.size());
+                KafkaCollector other = writer == a ? b : a;
+                assertEquals(0, writer.stop(), writer.log());
+                long byWriter = writer.finalFigure("kafka_packets");
+                assertTrue(byWriter < input.size(), "stopped after the end of the stream: " + byWriter);
+                assertEquals(0, f.awaitExit(180), f.log());
+                assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
+                awaitStoredBy(other, input.size() - byWriter, 120);
+                other.awaitCaughtUp(120);
+                assertEquals(0, other.stop(), other.log());
+                assertEquals(0, a.finalFigure("kafka_duplicates") + b.finalFigure("kafka_duplicates"));
+                assertSameMultiset(input, stored("s2", a, b), "s2 in the files of both collectors (" + byWriter
+                        + " stored by the stopped one, " + protocol + " protocol)");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"consumer", "classic"})
+    void killNineOfTheCollectorWritingASensorLosesNothingTheOtherTakesOver(String protocol) throws Exception {
+        String topic = "kill-" + protocol;
+        broker.createTopic(topic, 4);
+        Path here = dir.resolve(topic);
         Path capture = captures.get("s3");
         List<Packet> input = TestPcaps.read(capture).packets();
-        try (KafkaCollector a = new KafkaCollector(here, "a", broker, "kill", "g-kill", 1000).start();
-             KafkaCollector b = new KafkaCollector(here, "b", broker, "kill", "g-kill", 1000).start()) {
+        try (KafkaCollector a = new KafkaCollector(here, "a", broker, topic, "g-" + topic, 1000, protocol).start();
+             KafkaCollector b = new KafkaCollector(here, "b", broker, topic, "g-" + topic, 1000, protocol).start()) {
             a.awaitPartitions(60);
             b.awaitPartitions(60);
             // Paced: the whole capture (two hours of traffic) in about 12 s, so the kill lands mid-stream.
-            try (DaemonRun f = forwarder(here, "s3", "kill", capture, 600, "")) {
-                KafkaCollector writer = null;
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (writer == null && System.nanoTime() < end) {
-                    if (a.packets() > input.size() / 4) {
-                        writer = a;
-                    } else if (b.packets() > input.size() / 4) {
-                        writer = b;
-                    }
-                    Thread.sleep(20);
-                }
-                assertTrue(writer != null, "no collector stored a quarter of the packets; a:\n" + a.log() + "\nb:\n" + b.log());
+            try (DaemonRun f = forwarder(here, "s3", topic, capture, 600, "")) {
+                KafkaCollector writer = writerOfAQuarter(a, b, input.size());
                 KafkaCollector other = writer == a ? b : a;
                 long before = writer.packets();
                 writer.kill();
@@ -471,6 +498,21 @@ class KafkaScaleOutIT {
                 DaemonRun.command("tshark", "-r", f.toString(), "-q");
             }
         }
+    }
+
+    /** The collector that stored a quarter of {@code packets} first: the one that owns the sensor's partition. */
+    private static KafkaCollector writerOfAQuarter(KafkaCollector a, KafkaCollector b, int packets) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < end) {
+            if (a.packets() > packets / 4) {
+                return a;
+            }
+            if (b.packets() > packets / 4) {
+                return b;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no collector stored a quarter of the packets; a:\n" + a.log() + "\nb:\n" + b.log());
     }
 
     private static void awaitStored(long total, long seconds, KafkaCollector... collectors) throws Exception {

@@ -22,6 +22,15 @@ public final class KafkaConsumerProperties {
     private static final Set<String> OWNED = Set.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
             ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG);
+    static final String CLASSIC = "classic";
+    static final String CONSUMER = "consumer";
+    /**
+     * Settings of the classic group protocol, which the consumer protocol refuses (its session
+     * timeout and heartbeat are the brokers' {@code group.consumer.*} settings, its assignor runs
+     * on the broker): a file that sets one was written for the classic protocol and keeps it.
+     */
+    static final Set<String> CLASSIC_ONLY = Set.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
 
     private KafkaConsumerProperties() {
     }
@@ -42,11 +51,38 @@ public final class KafkaConsumerProperties {
                         + "are in the files (false)");
             } else if (!known.contains(k)) {
                 errors.add(where + "is not a Kafka consumer property");
+            } else if (k.equals(ConsumerConfig.GROUP_PROTOCOL_CONFIG) && !v.equalsIgnoreCase(CLASSIC)
+                    && !v.equalsIgnoreCase(CONSUMER)) {
+                errors.add(where + ConfigNode.quote(v) + " is not a group protocol (expected consumer or classic)");
+            }
+        }
+        String protocol = cfg.client().properties().get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        if (protocol != null && protocol.trim().equalsIgnoreCase(CONSUMER)) {
+            for (String k : cfg.client().properties().keySet()) {
+                if (CLASSIC_ONLY.contains(k)) {
+                    errors.add(PROPERTIES + "." + k + ": is a setting of the classic group protocol, not of "
+                            + PROPERTIES + "." + ConsumerConfig.GROUP_PROTOCOL_CONFIG + ": consumer (the brokers' "
+                            + "group.consumer.* settings hold it)");
+                }
             }
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
+    }
+
+    private static boolean classicOnly(KafkaIngestConfig cfg) {
+        for (String k : cfg.client().properties().keySet()) {
+            if (CLASSIC_ONLY.contains(k)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code p} (from {@link #of}) joins the group with the consumer protocol. */
+    static boolean consumerProtocol(Properties p) {
+        return p.getProperty(ConsumerConfig.GROUP_PROTOCOL_CONFIG).trim().equalsIgnoreCase(CONSUMER);
     }
 
     static Properties of(KafkaIngestConfig cfg, String clientId) {
@@ -62,6 +98,10 @@ public final class KafkaConsumerProperties {
         // The kernel's receive buffer autotuning instead of Kafka's fixed 64 KiB: 520 MB read
         // here in 5.2 s instead of 7-10 s.
         p.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, "-1");
+        // The consumer protocol (KIP-848): the fetches run on the client's background thread, so
+        // they overlap with this collector's decoding and copying, and a rebalance moves only the
+        // partitions that change owner. Kept classic for a file that sets a classic-only setting.
+        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, classicOnly(cfg) ? CLASSIC : CONSUMER);
         p.putAll(cfg.client().properties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", cfg.client().bootstrapServers()));
         p.put(ConsumerConfig.GROUP_ID_CONFIG, cfg.groupId());

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +63,8 @@ public final class KafkaIngest implements AutoCloseable {
     private final List<ConsumerWorker> writers;
     private final BatchPublisher publisher;
     private final Consumer<ByteBuffer, ByteBuffer> consumer;
+    /** The group protocol is KIP-848's (group.protocol consumer), which brokers before 4.0 lack. */
+    private final boolean consumerProtocol;
     private final Path stateDir;
     private final int maxSnaplen;
     private final Runnable onFailure;
@@ -96,7 +100,9 @@ public final class KafkaIngest implements AutoCloseable {
         this.onFailure = onFailure;
         // Waiting when every batch is in use slows the consumption, never loses a record.
         this.publisher = new BatchPublisher(pool, writers, metrics.storage, true, BATCH_MAX_AGE_MILLIS);
-        this.consumer = new KafkaConsumer<>(KafkaConsumerProperties.of(cfg, "sniffer-remote-pcap-" + host()));
+        Properties props = KafkaConsumerProperties.of(cfg, "sniffer-remote-pcap-" + host());
+        this.consumerProtocol = KafkaConsumerProperties.consumerProtocol(props);
+        this.consumer = new KafkaConsumer<>(props);
         this.thread = new Thread(this::run, "kafka-consume");
         metrics.kafka = true;
     }
@@ -164,6 +170,11 @@ public final class KafkaIngest implements AutoCloseable {
             fail(e, "a file writer failed; offsets since the last commit are not committed");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (UnsupportedVersionException e) {
+            fail(e, consumerProtocol && !everAssigned
+                    ? "the brokers do not support group.protocol consumer (Kafka 4.0 and later do); set "
+                    + KafkaConsumerProperties.PROPERTIES + ".group.protocol: classic"
+                    : e.getClass().getSimpleName() + ": " + e.getMessage());
         } catch (KafkaException | IllegalStateException e) {
             fail(e, e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
