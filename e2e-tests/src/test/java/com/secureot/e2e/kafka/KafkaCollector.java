@@ -28,12 +28,12 @@ final class KafkaCollector implements AutoCloseable {
 
     KafkaCollector(Path dir, String name, KafkaBroker broker, String topic, String group, int commitMillis)
             throws IOException {
-        this(dir, name, broker, topic, group, commitMillis, "consumer");
+        this(dir, name, broker, topic, group, commitMillis, "classic");
     }
 
     /**
-     * @param groupProtocol {@code consumer} (the collector's default, nothing set), or {@code classic}
-     *                      with its client-side session timeout
+     * @param groupProtocol {@code classic} (the collector's default, not set: only its client-side
+     *                      session timeout), or {@code consumer}
      */
     KafkaCollector(Path dir, String name, KafkaBroker broker, String topic, String group, int commitMillis,
                    String groupProtocol) throws IOException {
@@ -52,10 +52,10 @@ final class KafkaCollector implements AutoCloseable {
                 // A collector killed with -9 is noticed after the session timeout: under the consumer
                 // protocol the broker's (KafkaBroker sets it), under the classic one the client's, the
                 // lowest the broker allows.
-                + (groupProtocol.equals("classic") ? "  properties:\n"
-                        + "    group.protocol: classic\n"
+                + "  properties:\n"
+                + (groupProtocol.equals("classic") ? ""
                         + "    session.timeout.ms: 6000\n"
-                        + "    heartbeat.interval.ms: 1000\n" : "")
+                        + "    heartbeat.interval.ms: 1000\n" : "    group.protocol: consumer\n")
                 + "default_output_prefix: \"" + PREFIX + "\"\n"
                 + "output_directories:\n"
                 + "  pcap_raw_output_path: \"" + out + "\"\n"

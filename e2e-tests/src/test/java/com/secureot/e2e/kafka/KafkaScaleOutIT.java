@@ -114,7 +114,7 @@ class KafkaScaleOutIT {
         }
     }
 
-    /** Both group protocols: the consumer one (the collector's default) and the classic one. */
+    /** Both group protocols: the classic one (the collector's default) and the consumer one (KIP-848). */
     @ParameterizedTest
     @ValueSource(strings = {"consumer", "classic"})
     void sigtermOfTheCollectorWritingASensorMidStreamLosesNothingAndStoresNothingTwice(String protocol)

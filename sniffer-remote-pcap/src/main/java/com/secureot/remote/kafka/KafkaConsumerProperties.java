@@ -27,7 +27,7 @@ public final class KafkaConsumerProperties {
     /**
      * Settings of the classic group protocol, which the consumer protocol refuses (its session
      * timeout and heartbeat are the brokers' {@code group.consumer.*} settings, its assignor runs
-     * on the broker): a file that sets one was written for the classic protocol and keeps it.
+     * on the broker).
      */
     static final Set<String> CLASSIC_ONLY = Set.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
             ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
@@ -71,15 +71,6 @@ public final class KafkaConsumerProperties {
         }
     }
 
-    private static boolean classicOnly(KafkaIngestConfig cfg) {
-        for (String k : cfg.client().properties().keySet()) {
-            if (CLASSIC_ONLY.contains(k)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Whether {@code p} (from {@link #of}) joins the group with the consumer protocol. */
     static boolean consumerProtocol(Properties p) {
         return p.getProperty(ConsumerConfig.GROUP_PROTOCOL_CONFIG).trim().equalsIgnoreCase(CONSUMER);
@@ -98,10 +89,10 @@ public final class KafkaConsumerProperties {
         // The kernel's receive buffer autotuning instead of Kafka's fixed 64 KiB: 520 MB read
         // here in 5.2 s instead of 7-10 s.
         p.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, "-1");
-        // The consumer protocol (KIP-848): the fetches run on the client's background thread, so
-        // they overlap with this collector's decoding and copying, and a rebalance moves only the
-        // partitions that change owner. Kept classic for a file that sets a classic-only setting.
-        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, classicOnly(cfg) ? CLASSIC : CONSUMER);
+        // The classic group protocol unless kafka.properties chooses the consumer one (KIP-848):
+        // classic works with every broker (the consumer one needs Kafka 4.0), keeps the session
+        // timeout a client setting, and consumed as fast here (docs/performance.md, section 6).
+        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, CLASSIC);
         p.putAll(cfg.client().properties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", cfg.client().bootstrapServers()));
         p.put(ConsumerConfig.GROUP_ID_CONFIG, cfg.groupId());

@@ -32,15 +32,8 @@ class KafkaConsumerPropertiesTest {
     }
 
     @Test
-    void joinsWithTheConsumerProtocolByDefault() throws ConfigException {
-        Properties p = of("");
-        assertEquals("consumer", p.getProperty("group.protocol"));
-        assertTrue(KafkaConsumerProperties.consumerProtocol(p));
-    }
-
-    @Test
-    void aFileWithAClassicProtocolSettingKeepsTheClassicProtocol() throws ConfigException {
-        for (String line : new String[] {"    session.timeout.ms: 6000\n", "    heartbeat.interval.ms: 1000\n",
+    void joinsWithTheClassicProtocolByDefaultWithOrWithoutItsSettings() throws ConfigException {
+        for (String line : new String[] {"", "    session.timeout.ms: 6000\n", "    heartbeat.interval.ms: 1000\n",
                 "    partition.assignment.strategy: org.apache.kafka.clients.consumer.RangeAssignor\n"}) {
             Properties p = of(line);
             assertEquals("classic", p.getProperty("group.protocol"), line);
@@ -53,6 +46,7 @@ class KafkaConsumerPropertiesTest {
         assertEquals("classic", of("    group.protocol: classic\n").getProperty("group.protocol"));
         assertEquals("CONSUMER", of("    group.protocol: CONSUMER\n").getProperty("group.protocol"));
         assertFalse(KafkaConsumerProperties.consumerProtocol(of("    group.protocol: classic\n")));
+        assertTrue(KafkaConsumerProperties.consumerProtocol(of("    group.protocol: consumer\n")));
     }
 
     @Test
