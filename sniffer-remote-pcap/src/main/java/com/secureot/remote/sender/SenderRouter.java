@@ -29,7 +29,8 @@ public final class SenderRouter implements PacketRouter {
     private final NamePattern[] names;
     private final PrefixTemplate[] prefixes;
     private final PrefixTemplate fallback;
-    private final Map<Sender, Route> cache = new IdentityHashMap<>();
+    /** Small at first: each connection has its own router, and it mostly sees one sender. */
+    private final Map<Sender, Route> cache = new IdentityHashMap<>(4);
 
     /** @param partitions how many store partitions the routes choose between */
     public SenderRouter(List<RoutingRule> rules, PrefixTemplate defaultPrefix, int partitions) {
