@@ -17,14 +17,19 @@
 # THREADS=N (N > 1) adds, on each Java, a run of ours with capture.threads: N (N packet ring
 # sockets in one PACKET_FANOUT group, one capture thread each) right after the one-thread run,
 # labelled "xN threads"; the ratio is still to tcpdump's CPU of the same run.
+# BASE=DIR (another checkout with its jars built, e.g. a `git worktree` of main) adds, on each Java,
+# a run of DIR's sniffer-span-pcap.jar right after ours, labelled "base": an A/B of a change in
+# one run, alternating. VETH=NAME names the veth pair NAME0/NAME1 (default bnchl), so that two
+# benchmarks on one machine do not collide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 PACKETS=${PACKETS:-2000000}
 THREADS=${THREADS:-1}
 . bench/lib.sh
-IN=bnchl0   # tcpreplay injects here
-CAP=bnchl1  # the capturers capture here
+BASE=${BASE:-}
+IN=${VETH:-bnchl}0   # tcpreplay injects here
+CAP=${VETH:-bnchl}1  # the capturers capture here
 [ "$(id -u)" = 0 ] || { echo "bench/live.sh needs root (veth pair, capture)" >&2; exit 1; }
 for tool in tcpreplay tcpdump dumpcap /usr/bin/time; do
   command -v "$tool" > /dev/null || { echo "bench/live.sh needs $tool" >&2; exit 1; }
@@ -36,6 +41,7 @@ if [ -z "${JAVA25:-}" ]; then
   done
 fi
 need_jars
+if [ -n "$BASE" ] && [ ! -f "$BASE/$SPAN" ]; then echo "bench/live.sh: no $BASE/$SPAN (build it there first)" >&2; exit 1; fi
 
 WARM=${WARM:-300000}
 input="$WORK/live-in-$PACKETS.pcap"
@@ -103,19 +109,19 @@ capture() {
 line() {
   local ratio= stored=$(($3 - WARM))
   [ "$2" = tcpdump ] && td_cpu=$cpu_s
-  case "$2" in ours*) ratio=$(printf '  ours/tcpdump CPU %.2f' "$(echo "$cpu_s / $td_cpu" | bc -l)");; esac
+  case "$2" in ours*|base*) ratio=$(printf '  ours/tcpdump CPU %.2f' "$(echo "$cpu_s / $td_cpu" | bc -l)");; esac
   printf 'run %d  %-14s injected %8d  stored %8d  kernel_dropped %7d  files %4d  CPU %6.2f s (cold %5.2f)  %5.2f us/frame%s | tcpreplay %7.0f pkt/s\n' \
     "$1" "$2" "$sent" "$stored" "$4" "$5" "$cpu_s" "$cold_s" "$(echo "$cpu_s * 1000000 / $sent" | bc -l)" "$ratio" "$pps"
   echo "$2 $cpu_s $sent $stored $4" >> "$WORK/live-runs.txt"
 }
 
-ours() { # RUN LABEL JAVA [CONFIG]
+ours() { # RUN LABEL JAVA [CONFIG [JAR]]
   rm -rf "$WORK/live-out"
   # shellcheck disable=SC2086 # a list of options
-  capture "$2" TERM "capturing on $CAP" "$WORK/live-daemon.log" "$3" $JAVA_OPTS -jar "$SPAN" "${4:-$WORK/live.yaml}"
+  capture "$2" TERM "capturing on $CAP" "$WORK/live-daemon.log" "$3" $JAVA_OPTS -jar "${5:-$SPAN}" "${4:-$WORK/live.yaml}"
   grep -q "capture path: kernel packet ring" "$WORK/live-daemon.log" || {
     echo "FAILED: $2 did not capture from the packet ring" >&2; cat "$WORK/live-daemon.log" >&2; exit 1; }
-  if [ -n "${4:-}" ]; then
+  if [ "${4:-$WORK/live.yaml}" != "$WORK/live.yaml" ]; then
     grep -q "$THREADS sockets in fanout group" "$WORK/live-daemon.log" || {
       echo "FAILED: $2 did not open $THREADS fanout sockets" >&2; cat "$WORK/live-daemon.log" >&2; exit 1; }
   fi
@@ -124,13 +130,14 @@ ours() { # RUN LABEL JAVA [CONFIG]
   local lost
   lost=$(grep "final: " "$WORK/live-daemon.log" | tail -1 | grep -o 'dropped_[a-z_]*=[1-9][0-9]*' | tr '\n' ' ' || true)
   if [ -n "$lost" ]; then echo "        not stored, counted: $lost"; fi
-  if [ -n "${4:-}" ]; then
+  if [ "${4:-$WORK/live.yaml}" != "$WORK/live.yaml" ]; then
     echo "        frames read per socket (warm-up in): $(sed -n 's/.*frames read by the [0-9]* sockets on [^:]*: //p' "$WORK/live-daemon.log")"
   fi
 }
 
 machine load
 echo "java 25: $("$JAVA25" -version 2>&1 | head -1)"
+[ -z "$BASE" ] || echo "base: $BASE at $(git -C "$BASE" log -1 --format=%h)"
 echo "capture.threads: 1$([ "$THREADS" -gt 1 ] && echo " and $THREADS (the runs labelled x$THREADS)")"
 echo "input: $PACKETS packets, 200 sources, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}') after $WARM of warm-up, runs: $RUNS alternating"
 : > "$WORK/live-runs.txt"
@@ -148,8 +155,10 @@ for run in $(seq "$RUNS"); do
 
   j25=$("$JAVA25" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
   ours "$run" "ours Java $java_major" "$JAVA"
+  if [ -n "$BASE" ]; then ours "$run" "base Java $java_major" "$JAVA" "$WORK/live.yaml" "$BASE/$SPAN"; fi
   if [ "$THREADS" -gt 1 ]; then ours "$run" "ours Java $java_major x$THREADS" "$JAVA" "$WORK/live-threads.yaml"; fi
   ours "$run" "ours Java $j25" "$JAVA25"
+  if [ -n "$BASE" ]; then ours "$run" "base Java $j25" "$JAVA25" "$WORK/live.yaml" "$BASE/$SPAN"; fi
   if [ "$THREADS" -gt 1 ]; then ours "$run" "ours Java $j25 x$THREADS" "$JAVA25" "$WORK/live-threads.yaml"; fi
 done
 echo "medians over $RUNS runs (load at the end $(cut -d' ' -f1-3 /proc/loadavg)):"

@@ -74,7 +74,7 @@ public final class CollectorDaemon {
             return runKafka(shutdown, pool, batches);
         }
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
-                store -> new SenderRouter(storage.rules(), storage.defaultPrefix(), store));
+                partitions -> new SenderRouter(storage.rules(), storage.defaultPrefix(), partitions));
         Pipeline pipeline = new Pipeline(writers);
         SenderRegistry senders = new SenderRegistry(config.allowedSenders());
         Sensors sensors = new Sensors(config.udpAuth().keys());
@@ -96,8 +96,8 @@ public final class CollectorDaemon {
             throw new ConfigException("output_directories.pcap_raw_output_path: cannot keep the SOT2 state in "
                     + storage.outputDir().resolve(Sot2Streams.FOLDER) + ": " + e.getMessage());
         }
-        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, pipeline.workers(), clock,
-                sot2);
+        Ingest ingest = new Ingest(config, senders, metrics, new RejectLog(metrics), pool, pipeline.workers(),
+                pipeline::newRouter, clock, sot2);
 
         InetAddress bind = address(config.bindAddress());
         TlsPort tls;
@@ -173,12 +173,12 @@ public final class CollectorDaemon {
             BindException {
         StorageConfig storage = config.storage();
         StoreWorkers writers = new StoreWorkers(storage, metrics.storage, clock, StoreTiming.LIVE, batches,
-                store -> new SensorRouter(storage.rules(), storage.defaultPrefix(), store));
+                partitions -> new SensorRouter(storage.rules(), storage.defaultPrefix(), partitions));
         Pipeline pipeline = new Pipeline(writers);
         CountDownLatch stopped = new CountDownLatch(1);
         Path stateDir = storage.outputDir().resolve(".kafka-state").resolve(
                 config.kafka().groupId().replaceAll("[^A-Za-z0-9._-]", "_"));
-        KafkaIngest ingest = new KafkaIngest(config.kafka(), metrics, pool, pipeline.workers(), stateDir,
+        KafkaIngest ingest = new KafkaIngest(config.kafka(), metrics, pool, pipeline.workers(), pipeline.newRouter(), stateDir,
                 config.limits().maxSnaplen(), stopped::countDown);
         pipeline.addSource(ingest);
         PrometheusEndpoint endpoint = null;

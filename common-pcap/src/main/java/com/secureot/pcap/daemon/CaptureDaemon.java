@@ -81,7 +81,7 @@ public final class CaptureDaemon {
             int batchBytes = Math.max(BATCH_BYTES, config.capture().snaplen());
             BatchPool pool = new BatchPool(batches, batchBytes, BATCH_PACKETS);
             StoreWorkers stores = new StoreWorkers(storage, metrics, clock, StoreTiming.of(readFile != null, replaySpeed),
-                    batches, store -> new AddressRouter(storage.rules(), storage.defaultPrefix(), store));
+                    batches, partitions -> new AddressRouter(storage.rules(), storage.defaultPrefix(), partitions));
             List<ConsumerWorker> others = new ArrayList<>();
             if (forwarder != null) {
                 // Live, a slow network costs forwarded packets, never captured ones; a replay waits
@@ -101,11 +101,11 @@ public final class CaptureDaemon {
                         pipeline.onFailure(source::stop);
                         pipeline.start();
                         // One publisher per capture thread (capture.threads), all into the same workers.
-                        status = capture(source, () -> new BatchPublisher(pool, pipeline.workers(), metrics, false,
-                                BATCH_MAX_AGE_MILLIS), shutdown);
+                        status = capture(source, () -> new BatchPublisher(pool, pipeline.workers(), pipeline.newRouter(),
+                                metrics, false, BATCH_MAX_AGE_MILLIS), shutdown);
                     } else {
-                        BatchPublisher publisher = new BatchPublisher(pool, pipeline.workers(), metrics, true,
-                                BATCH_MAX_AGE_MILLIS);
+                        BatchPublisher publisher = new BatchPublisher(pool, pipeline.workers(), pipeline.newRouter(),
+                                metrics, true, BATCH_MAX_AGE_MILLIS);
                         FileReplay replay = new FileReplay(readFile, replaySpeed);
                         pipeline.onFailure(replay::stop);
                         pipeline.start();

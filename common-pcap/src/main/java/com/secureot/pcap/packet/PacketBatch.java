@@ -21,6 +21,8 @@ public final class PacketBatch {
     public final int[] snaplen;
     /** Who sent the packet (the collector routes by it); null for captured packets. */
     public final Object[] origin;
+    /** Where each packet goes, set by the publisher's router as the packet is added (null without one). */
+    public final com.secureot.pcap.store.Route[] route;
     public int count;
     public int used;
     /**
@@ -59,6 +61,7 @@ public final class PacketBatch {
         nanoPrecision = new boolean[maxPackets];
         snaplen = new int[maxPackets];
         origin = new Object[maxPackets];
+        route = new com.secureot.pcap.store.Route[maxPackets];
     }
 
     public boolean fits(int length) {
@@ -107,6 +110,7 @@ public final class PacketBatch {
     /** Called once by each consumer when done with the batch. */
     public void release() {
         if (references.decrementAndGet() == 0) {
+            java.util.Arrays.fill(route, 0, count, null);
             count = 0;
             used = 0;
             sourceEnded = false;

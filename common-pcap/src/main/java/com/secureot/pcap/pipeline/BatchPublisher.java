@@ -5,6 +5,7 @@ import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.packet.PacketHandler;
+import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.store.AppendTracker;
 import com.secureot.pcap.store.StoreBarrier;
 
@@ -19,6 +20,7 @@ import java.util.List;
 public final class BatchPublisher implements PacketHandler {
     private final BatchPool pool;
     private final List<ConsumerWorker> consumers;
+    private final PacketRouter router;
     private final CaptureMetrics metrics;
     private final boolean waitWhenFull;
     private final long maxAgeNanos;
@@ -33,11 +35,14 @@ public final class BatchPublisher implements PacketHandler {
     /**
      * @param maxAgeMillis a batch is handed over at the latest this long after its first packet
      *                     (checked by {@link #flushIfOlder}), so a quiet link is still written
+     * @param router this publisher's own (see {@link Pipeline#newRouter}): routes each packet as
+     *               it is added, for every store writer; null when no consumer stores packets
      */
-    public BatchPublisher(BatchPool pool, List<ConsumerWorker> consumers, CaptureMetrics metrics,
+    public BatchPublisher(BatchPool pool, List<ConsumerWorker> consumers, PacketRouter router, CaptureMetrics metrics,
                           boolean waitWhenFull, long maxAgeMillis) {
         this.pool = pool;
         this.consumers = List.copyOf(consumers);
+        this.router = router;
         this.metrics = metrics;
         this.waitWhenFull = waitWhenFull;
         this.maxAgeNanos = maxAgeMillis * 1_000_000L;
@@ -120,7 +125,14 @@ public final class BatchPublisher implements PacketHandler {
     /** Records the packet written after {@link #reserve} returned a batch. */
     public void commit(int capLen, int origLen, int linkType, long sec, int fraction, boolean nano, int snaplen,
                        Object origin) {
-        current.commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, origin);
+        PacketBatch b = current;
+        b.commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, origin);
+        if (router != null) {
+            // Here, not in the writers: the packet's header is still in this core's cache, and
+            // each packet is routed once however many writers there are.
+            int i = b.count - 1;
+            b.route[i] = router.route(b, i);
+        }
         pendingPackets++;
         pendingBytes += capLen;
     }

@@ -1,5 +1,6 @@
 package com.secureot.pcap.pipeline;
 
+import com.secureot.pcap.route.PacketRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,11 @@ public final class Pipeline implements AutoCloseable {
     /** Every worker, the stores first: what a publisher hands its batches to. */
     public List<ConsumerWorker> workers() {
         return workers;
+    }
+
+    /** A router for one publishing thread (see {@link BatchPublisher}): each source thread has its own. */
+    public PacketRouter newRouter() {
+        return stores.newRouter();
     }
 
     /** A source closed by {@link #close} before the workers (sources added later close first). */

@@ -3,15 +3,15 @@ package com.secureot.pcap.pipeline;
 import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.PacketBatch;
-import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.store.AppendTracker;
 import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.Route;
 import com.secureot.pcap.store.StoreBarrier;
 import com.secureot.pcap.store.RotatingPcapStore;
 
 /**
- * Routes each packet to its file series and stores those of its store's partition; runs on the
- * store's own thread.
+ * Stores the packets whose route (set by the publisher's router) names its store's partition;
+ * runs on the store's own thread.
  */
 public final class StoreWriter implements BatchConsumer {
     /**
@@ -22,26 +22,19 @@ public final class StoreWriter implements BatchConsumer {
      */
     static final String FAIL_WRITER_PROPERTY = "secureot.test.fail_writer";
 
-    private final PacketRouter router;
     private final RotatingPcapStore store;
     private final CaptureMetrics metrics;
-    private final boolean countsRejected;
+    private final int partition;
     /** The packet of the current batch being stored: where to count from when storing threw. */
     private int position;
     /** Packets of its partition this writer stored or tried to (for the test hook). */
     private long owned;
     private final long failAt;
 
-    public StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics, boolean countsRejected) {
-        this(router, store, metrics, countsRejected, -1);
-    }
-
-    StoreWriter(PacketRouter router, RotatingPcapStore store, CaptureMetrics metrics, boolean countsRejected,
-                int partition) {
-        this.countsRejected = countsRejected;
-        this.router = router;
+    public StoreWriter(RotatingPcapStore store, CaptureMetrics metrics) {
         this.store = store;
         this.metrics = metrics;
+        this.partition = store.partition().index();
         this.failAt = failAt(System.getProperty(FAIL_WRITER_PROPERTY), partition);
     }
 
@@ -62,12 +55,14 @@ public final class StoreWriter implements BatchConsumer {
     public void accept(PacketBatch b) {
         AppendTracker tracker = b.tracker;
         long interval = b.interval;
+        Route[] routes = b.route;
         for (int i = 0; i < b.count; i++) {
             position = i;
-            OutputSeries s = router.route(b, i);
-            if (!s.owned()) {
+            Route r = routes[i];
+            if (r.partition() != partition) {
                 continue; // another partition's writer stores it
             }
+            OutputSeries s = store.series(r);
             if (++owned >= failAt) {
                 throw new IllegalStateException("test hook " + FAIL_WRITER_PROPERTY + ": writer fails at packet " + owned);
             }
@@ -103,18 +98,17 @@ public final class StoreWriter implements BatchConsumer {
             b.barrier.fail();
         }
         // Never for a lossless writer: its queue holds every batch of the pool, and after a
-        // failure batches still go to its thread (see lost). Were it ever to happen, the share
-        // of each partition is unknown without routing on the source thread: partition 0 counts.
-        if (countsRejected) {
-            metrics.drop(DropReason.INTERNAL_ERROR, b.count);
-        }
+        // failure batches still go to its thread (see lost). Were it ever to happen, each writer
+        // counts its own share (on the publisher's thread, which only reads the routes).
+        countOwned(b, 0);
     }
 
     /** Counts the packets of this partition from {@code from} on: what it would have stored. */
     private void countOwned(PacketBatch b, int from) {
         long n = 0;
+        Route[] routes = b.route;
         for (int i = from; i < b.count; i++) {
-            if (router.route(b, i).owned()) {
+            if (routes[i].partition() == partition) {
                 n++;
             }
         }

@@ -1,9 +1,13 @@
 package com.secureot.pcap.route;
 
 import com.secureot.pcap.packet.PacketBatch;
-import com.secureot.pcap.store.OutputSeries;
+import com.secureot.pcap.store.Route;
 
-/** Chooses the file series of each packet. Called by the store's thread only. */
+/**
+ * Chooses the route of each packet. Called by the thread that fills the batch, once per packet,
+ * right after the packet's bytes went in (while they are in that core's cache): each source
+ * thread has its own router, and the writers only read the routes.
+ */
 public interface PacketRouter {
-    OutputSeries route(PacketBatch batch, int index);
+    Route route(PacketBatch batch, int index);
 }

@@ -127,6 +127,25 @@ public final class RotatingPcapStore implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The series of a route of this store's partition (see {@link Route#partition()}), kept in
+     * the route: the common case costs two comparisons, not a map lookup.
+     */
+    public OutputSeries series(Route r) {
+        OutputSeries s = r.series;
+        if (s == null || r.generation != generation) {
+            s = series(r.prefix);
+            r.series = s;
+            r.generation = generation;
+        }
+        return s;
+    }
+
+    /** This store's share of the prefixes. */
+    public StorePartition partition() {
+        return partition;
+    }
+
     /** Changes when series kept by callers may have been forgotten; they must ask again. */
     public int generation() {
         return generation;

@@ -73,7 +73,12 @@ public final class StorePartition {
     }
 
     boolean owns(String prefix) {
-        return count == 1 || Math.floorMod(prefix.hashCode(), count) == index;
+        return ownerOf(prefix, count) == index;
+    }
+
+    /** The partition, of {@code count}, that writes {@code prefix}. */
+    static int ownerOf(String prefix, int count) {
+        return count == 1 ? 0 : Math.floorMod(prefix.hashCode(), count);
     }
 
     /** The thread that creates files for every partition. */

@@ -120,7 +120,7 @@ class RingReaderTest {
         Collector c = new Collector();
         ConsumerWorker w = new ConsumerWorker("store", c, 8);
         w.start();
-        BatchPublisher pub = new BatchPublisher(new BatchPool(8, 1 << 20, 1024), List.of(w), m, false, 20);
+        BatchPublisher pub = new BatchPublisher(new BatchPool(8, 1 << 20, 1024), List.of(w), null, m, false, 20);
         RingReader r = new RingReader(k.ring, BLOCK, BLOCKS, snaplen, 1, true, skipOutgoing);
         assertEquals(expectBlocks, r.drain(pub));
         assertFalse(r.ready(), "the next block is the kernel's");
@@ -195,7 +195,7 @@ class RingReaderTest {
         Collector c = new Collector();
         ConsumerWorker w = new ConsumerWorker("store", c, 8);
         w.start();
-        BatchPublisher pub = new BatchPublisher(new BatchPool(8, 1 << 20, 1024), List.of(w), m, false, 20);
+        BatchPublisher pub = new BatchPublisher(new BatchPool(8, 1 << 20, 1024), List.of(w), null, m, false, 20);
         RingReader r = new RingReader(k.ring, BLOCK, BLOCKS, 262144, 1, false, false);
         for (int round = 0; round < 3; round++) {
             for (int b = 0; b < BLOCKS; b++) {

@@ -48,7 +48,7 @@ class BatchPublisherTest {
         BlockedWriter writer = new BlockedWriter(m);
         ConsumerWorker worker = new ConsumerWorker("store", writer, pool.size());
         worker.start();
-        BatchPublisher live = new BatchPublisher(pool, List.of(worker), m, false, 20);
+        BatchPublisher live = new BatchPublisher(pool, List.of(worker), null, m, false, 20);
         byte[] frame = new byte[100];
         int sent = 1000;
         for (int i = 0; i < sent; i++) {
@@ -75,7 +75,7 @@ class BatchPublisherTest {
         BlockedWriter writer = new BlockedWriter(m);
         ConsumerWorker worker = new ConsumerWorker("store", writer, pool.size());
         worker.start();
-        BatchPublisher replay = new BatchPublisher(pool, List.of(worker), m, true, 20);
+        BatchPublisher replay = new BatchPublisher(pool, List.of(worker), null, m, true, 20);
         Thread source = new Thread(() -> {
             byte[] frame = new byte[100];
             try {

@@ -1,25 +1,14 @@
 package com.secureot.pcap.route;
 
-import com.secureot.pcap.config.RetentionConfig;
-import com.secureot.pcap.config.RotationConfig;
 import com.secureot.pcap.config.RoutingRule;
-import com.secureot.pcap.metrics.CaptureMetrics;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.packet.LinkTypes;
 import com.secureot.pcap.packet.PacketBatch;
-import com.secureot.pcap.store.RotatingPcapStore;
-import com.secureot.pcap.store.StoreTiming;
-import com.secureot.pcap.testing.FakeClock;
 import com.secureot.pcap.testing.TestPcaps;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,27 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AddressRouterTest {
-    @TempDir
-    Path dir;
-    private RotatingPcapStore store;
     private final BatchPool pool = new BatchPool(2, 1 << 16, 16);
 
-    @AfterEach
-    void close() {
-        if (store != null) {
-            store.close();
-        }
-    }
-
     private AddressRouter router(String defaultPrefix, String... ipThenPrefix) {
-        store = new RotatingPcapStore(dir, new RotationConfig(ZoneOffset.UTC, 0, 16, 300, 1000),
-                new RetentionConfig(0, 0, 60), new CaptureMetrics(), new FakeClock(Instant.EPOCH), StoreTiming.PACED_REPLAY);
         List<RoutingRule> rules = new ArrayList<>();
         for (int i = 0; i < ipThenPrefix.length; i += 2) {
             rules.add(new RoutingRule(IpPrefix.parse(ipThenPrefix[i]).orElseThrow(),
                     PrefixTemplate.of(ipThenPrefix[i + 1])));
         }
-        return new AddressRouter(rules, PrefixTemplate.of(defaultPrefix), store);
+        return new AddressRouter(rules, PrefixTemplate.of(defaultPrefix), 1);
     }
 
     private String route(AddressRouter r, int linkType, byte[] frame) {

@@ -4,6 +4,7 @@ import com.secureot.pcap.metrics.CollectorMetrics;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.pipeline.BatchPublisher;
 import com.secureot.pcap.pipeline.ConsumerWorker;
+import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.wire.SotkRecord;
 import com.secureot.pcap.wire.SotkRecordReader;
 import com.secureot.remote.config.KafkaIngestConfig;
@@ -91,7 +92,7 @@ public final class KafkaIngest implements AutoCloseable {
      * @param onFailure called once from the consumer thread when it stops on an error
      */
     public KafkaIngest(KafkaIngestConfig cfg, CollectorMetrics metrics, BatchPool pool, List<ConsumerWorker> writers,
-                       Path stateDir, int maxSnaplen, Runnable onFailure) {
+                       PacketRouter router, Path stateDir, int maxSnaplen, Runnable onFailure) {
         this.cfg = cfg;
         this.metrics = metrics;
         this.writers = writers;
@@ -99,7 +100,7 @@ public final class KafkaIngest implements AutoCloseable {
         this.maxSnaplen = maxSnaplen;
         this.onFailure = onFailure;
         // Waiting when every batch is in use slows the consumption, never loses a record.
-        this.publisher = new BatchPublisher(pool, writers, metrics.storage, true, BATCH_MAX_AGE_MILLIS);
+        this.publisher = new BatchPublisher(pool, writers, router, metrics.storage, true, BATCH_MAX_AGE_MILLIS);
         Properties props = KafkaConsumerProperties.of(cfg, "sniffer-remote-pcap-" + host());
         this.consumerProtocol = KafkaConsumerProperties.consumerProtocol(props);
         this.consumer = new KafkaConsumer<>(props);

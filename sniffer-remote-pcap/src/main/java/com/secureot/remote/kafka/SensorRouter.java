@@ -4,8 +4,7 @@ import com.secureot.pcap.config.RoutingRule;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.route.PrefixTemplate;
-import com.secureot.pcap.store.OutputSeries;
-import com.secureot.pcap.store.RotatingPcapStore;
+import com.secureot.pcap.store.Route;
 
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -14,46 +13,41 @@ import java.util.Map;
 /**
  * Routes a consumed packet by its sensor: the first routing rule whose {@code name} matches the
  * sensor id, else {@code default_output_prefix}, with {@code {sender_name}} as the sensor id (the
- * configuration has no rule by address under Kafka). Cached per sensor, so routing a packet is one identity lookup. Store thread.
+ * configuration has no rule by address under Kafka). Cached per sensor, so routing a packet is one identity lookup. The consumer's thread.
  */
 public final class SensorRouter implements PacketRouter {
     private static final int CACHE_ENTRIES = 1 << 16;
 
-    private final RotatingPcapStore store;
+    private final int partitions;
     private final PrefixTemplate prefix;
     private final List<RoutingRule> rules;
-    private final Map<Sensor, OutputSeries> cache = new IdentityHashMap<>();
-    private int generation;
+    private final Map<Sensor, Route> cache = new IdentityHashMap<>();
 
-    public SensorRouter(List<RoutingRule> rules, PrefixTemplate prefix, RotatingPcapStore store) {
-        this.store = store;
+    /** @param partitions how many store partitions the routes choose between */
+    public SensorRouter(List<RoutingRule> rules, PrefixTemplate prefix, int partitions) {
+        this.partitions = partitions;
         this.rules = List.copyOf(rules);
         this.prefix = prefix;
-        this.generation = store.generation();
     }
 
     @Override
-    public OutputSeries route(PacketBatch b, int i) {
-        if (generation != store.generation()) {
-            cache.clear();
-            generation = store.generation();
-        }
+    public Route route(PacketBatch b, int i) {
         Sensor s = (Sensor) b.origin[i];
-        OutputSeries series = cache.get(s);
-        if (series == null) {
+        Route r = cache.get(s);
+        if (r == null) {
             if (cache.size() >= CACHE_ENTRIES) {
                 cache.clear();
             }
             PrefixTemplate t = prefix;
-            for (RoutingRule r : rules) {
-                if (r.name() != null && r.name().matches(s.id)) {
-                    t = r.prefix();
+            for (RoutingRule rule : rules) {
+                if (rule.name() != null && rule.name().matches(s.id)) {
+                    t = rule.prefix();
                     break;
                 }
             }
-            series = store.series(t.render(null, null, s.id));
-            cache.put(s, series);
+            r = new Route(t.render(null, null, s.id), partitions);
+            cache.put(s, r);
         }
-        return series;
+        return r;
     }
 }

@@ -6,8 +6,7 @@ import com.secureot.pcap.route.IpPrefix;
 import com.secureot.pcap.route.NamePattern;
 import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.route.PrefixTemplate;
-import com.secureot.pcap.store.OutputSeries;
-import com.secureot.pcap.store.RotatingPcapStore;
+import com.secureot.pcap.store.Route;
 
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -18,23 +17,24 @@ import java.util.Map;
  * rule, in configuration order, whose network holds the sender's address, or whose name pattern
  * matches the sender's authenticated name (a TLS client certificate's), wins, otherwise the
  * default prefix; {@code {sender_ip}} becomes the sender's file-name form. The choice is cached
- * per sender, so routing a packet is one identity lookup. Runs on the store's thread.
+ * per sender, so routing a packet is one identity lookup. Runs on the receiving thread (one router each).
  */
 public final class SenderRouter implements PacketRouter {
     private static final int CACHE_ENTRIES = 1 << 16;
 
-    private final RotatingPcapStore store;
+    private final int partitions;
     /** Per rule: its network, or null for a rule by name. */
     private final IpPrefix[] networks;
     /** Per rule: its name pattern, or null for a rule by address. */
     private final NamePattern[] names;
     private final PrefixTemplate[] prefixes;
     private final PrefixTemplate fallback;
-    private final Map<Sender, OutputSeries> cache = new IdentityHashMap<>();
-    private int generation;
+    /** Small at first: each connection has its own router, and it mostly sees one sender. */
+    private final Map<Sender, Route> cache = new IdentityHashMap<>(4);
 
-    public SenderRouter(List<RoutingRule> rules, PrefixTemplate defaultPrefix, RotatingPcapStore store) {
-        this.store = store;
+    /** @param partitions how many store partitions the routes choose between */
+    public SenderRouter(List<RoutingRule> rules, PrefixTemplate defaultPrefix, int partitions) {
+        this.partitions = partitions;
         networks = new IpPrefix[rules.size()];
         names = new NamePattern[rules.size()];
         prefixes = new PrefixTemplate[rules.size()];
@@ -44,25 +44,20 @@ public final class SenderRouter implements PacketRouter {
             prefixes[i] = rules.get(i).prefix();
         }
         fallback = defaultPrefix;
-        generation = store.generation();
     }
 
     @Override
-    public OutputSeries route(PacketBatch b, int i) {
-        if (generation != store.generation()) {
-            cache.clear();
-            generation = store.generation();
-        }
+    public Route route(PacketBatch b, int i) {
         Sender s = (Sender) b.origin[i];
-        OutputSeries series = cache.get(s);
-        if (series == null) {
+        Route r = cache.get(s);
+        if (r == null) {
             if (cache.size() >= CACHE_ENTRIES) {
                 cache.clear();
             }
-            series = store.series(prefixOf(s));
-            cache.put(s, series);
+            r = new Route(prefixOf(s), partitions);
+            cache.put(s, r);
         }
-        return series;
+        return r;
     }
 
     /** The resolved file prefix of a sender. */

@@ -56,7 +56,7 @@ class Sot2SessionTest {
         Collector(CollectorConfig cfg) throws IOException {
             streams = Sot2Streams.open(cfg.storage().outputDir(), false);
             writers = new StoreWorkers(cfg.storage(), metrics.storage, Clock.systemUTC(), StoreTiming.LIVE, 16,
-                    store -> new SenderRouter(cfg.storage().rules(), cfg.storage().defaultPrefix(), store));
+                    n -> new SenderRouter(cfg.storage().rules(), cfg.storage().defaultPrefix(), n));
             writers.workers().forEach(ConsumerWorker::start);
         }
 
@@ -85,7 +85,8 @@ class Sot2SessionTest {
         final java.util.concurrent.ConcurrentLinkedQueue<Runnable> later = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         Connection(Collector c, String name) {
-            publisher = new BatchPublisher(c.pool, c.writers.workers(), c.metrics.storage, true, 200);
+            publisher = new BatchPublisher(c.pool, c.writers.workers(), c.writers.newRouter(), c.metrics.storage,
+                    true, 200);
             session = new Sot2Session(c.streams, publisher, c.sender, c.writers.workers().size(), c.metrics,
                     65535, null, this, name);
         }
