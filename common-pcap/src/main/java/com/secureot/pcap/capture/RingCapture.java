@@ -15,7 +15,9 @@ import java.util.function.Supplier;
 /**
  * Live capture from Linux's TPACKET_V3 packet ring, read in place: the kernel fills blocks of
  * frames in memory shared with this process, the capture thread waits (poll) once per block,
- * copies each frame once into a batch ({@link RingReader}) and gives the block back. libpcap does
+ * copies each frame once into a batch ({@link RingReader}) and gives the block back; when every
+ * batch is in the writers' queues it waits for one with the block kept, so the ring buffers
+ * behind the queue and a full ring's drops are the kernel's to count. libpcap does
  * the same in C; here no library call sits between the ring and the batch, so there is no call
  * and no allocation per frame on Java 17 either. The filter is libpcap's ({@link BpfPrograms}),
  * the frames what libpcap would deliver (VLAN tag put back), the drops the socket's statistics.
@@ -182,8 +184,11 @@ final class RingCapture implements PacketCapture {
         int wait = Math.min(timeoutMillis, MAX_WAIT_MILLIS);
         try {
             while (!stopping) {
-                if (reader.drain(publisher) == 0) {
+                if (reader.drain(publisher) == 0 && !reader.stalled()) {
                     socket.await(wait, interfaceName);
+                }
+                if (reader.stalled()) {
+                    publisher.awaitBatch(wait);
                 }
                 // Hand on what the blocks held at once: a block is only handed over by the kernel when
                 // full or timed out, so what it held is as old as the batch should ever get.
@@ -215,8 +220,11 @@ final class RingCapture implements PacketCapture {
         long deadline = System.nanoTime() + Math.max(1000L, 4L * timeoutMillis) * 1_000_000L;
         pollStats(metrics);
         while (reader.frames() + kernelDrops < kernelFrames && System.nanoTime() < deadline) {
-            if (reader.drain(publisher) == 0) {
+            if (reader.drain(publisher) == 0 && !reader.stalled()) {
                 socket.await(Math.min(timeoutMillis, 20), interfaceName);
+            }
+            if (reader.stalled()) {
+                publisher.awaitBatch(20);
             }
             publisher.flush();
             pollStats(metrics);

@@ -55,6 +55,11 @@ final class RingReader {
     private final boolean nano;
     private final boolean skipOutgoing;
     private int current;
+    /** In the current block: where the next frame starts, and how many are left (-1: not started). */
+    private int next;
+    private int left = -1;
+    /** The last drain stopped at a frame for want of a free batch (see {@link #stalled}). */
+    private boolean stalled;
     private long frames;
 
     /**
@@ -88,13 +93,18 @@ final class RingReader {
 
     /**
      * Copies every frame of every block the kernel has handed over, from the current one on, and
-     * gives the blocks back; returns how many blocks were read (0: wait for the kernel).
+     * gives the blocks back; returns how many blocks were read (0 and not {@link #stalled}: wait
+     * for the kernel).
      */
-    int drain(BatchPublisher out) throws InterruptedException {
+    int drain(BatchPublisher out) {
         int n = 0;
+        stalled = false;
         while (n < blocks && ready()) {
             int base = current * blockSize;
-            readBlock(base, out);
+            if (!readBlock(base, out)) {
+                stalled = true;
+                return n;
+            }
             STATUS.setRelease(ring, base + BLOCK_STATUS, TP_STATUS_KERNEL);
             current = current + 1 == blocks ? 0 : current + 1;
             n++;
@@ -102,19 +112,40 @@ final class RingReader {
         return n;
     }
 
-    private void readBlock(int base, BatchPublisher out) throws InterruptedException {
-        int count = ring.getInt(base + BLOCK_NUM_PKTS);
-        int p = base + ring.getInt(base + BLOCK_OFFSET_TO_FIRST_PKT);
-        for (int i = 0; i < count; i++) {
-            frame(p, out);
-            p += ring.getInt(p + TP_NEXT_OFFSET);
-        }
-        frames += count;
+    /**
+     * True when the last {@link #drain} stopped inside a block because every batch was in the
+     * writers' queues. The block stays with this process and the next drain goes on at the same
+     * frame: meanwhile the kernel fills the ring's other blocks, so the ring buffers behind the
+     * queue, and only a full ring drops frames, counted by the kernel (kernel_dropped).
+     */
+    boolean stalled() {
+        return stalled;
     }
 
-    private void frame(int p, BatchPublisher out) throws InterruptedException {
+    /** Reads the block at {@code base} from where the last call stopped; false when it stopped again. */
+    private boolean readBlock(int base, BatchPublisher out) {
+        if (left < 0) {
+            left = ring.getInt(base + BLOCK_NUM_PKTS);
+            next = base + ring.getInt(base + BLOCK_OFFSET_TO_FIRST_PKT);
+        }
+        int p = next;
+        for (int i = left; i > 0; i--) {
+            if (!frame(p, out)) {
+                next = p;
+                left = i;
+                return false;
+            }
+            p += ring.getInt(p + TP_NEXT_OFFSET);
+        }
+        frames += ring.getInt(base + BLOCK_NUM_PKTS);
+        left = -1;
+        return true;
+    }
+
+    /** Copies one frame into the publisher's batch; false when no batch is free (nothing copied). */
+    private boolean frame(int p, BatchPublisher out) {
         if (skipOutgoing && ring.get(p + SLL_PKTTYPE) == PACKET_OUTGOING) {
-            return;
+            return true;
         }
         int status = ring.getInt(p + TP_STATUS);
         int kernelCap = ring.getInt(p + TP_SNAPLEN);
@@ -125,30 +156,31 @@ final class RingReader {
         int fraction = nano ? ring.getInt(p + TP_NSEC) : ring.getInt(p + TP_NSEC) / 1000;
         int tci = ring.getInt(p + TP_VLAN_TCI);
         if ((tci != 0 || (status & TP_STATUS_VLAN_VALID) != 0) && kernelCap >= VLAN_OFFSET) {
-            tagged(mac, kernelCap, len, sec, fraction, status, tci, p, out);
-            return;
+            return tagged(mac, kernelCap, len, sec, fraction, status, tci, p, out);
         }
         int cap = Math.min(kernelCap, snaplen);
-        PacketBatch b = out.reserve(cap);
-        if (b != null) {
-            ring.get(mac, b.data, b.used, cap);
-            out.commit(cap, len, linkType, sec, fraction, nano, snaplen, null);
+        if (!out.room(cap)) {
+            return false;
         }
+        PacketBatch b = out.roomBatch();
+        ring.get(mac, b.data, b.used, cap);
+        out.commit(cap, len, linkType, sec, fraction, nano, snaplen, null);
+        return true;
     }
 
     /** A frame whose outer tag the kernel took out: MAC addresses, the tag, then the rest. */
-    private void tagged(int mac, int kernelCap, int len, long sec, int fraction, int status, int tci, int p,
-                        BatchPublisher out) throws InterruptedException {
+    private boolean tagged(int mac, int kernelCap, int len, long sec, int fraction, int status, int tci, int p,
+                           BatchPublisher out) {
         int tpid = ring.getShort(p + TP_VLAN_TPID) & 0xFFFF;
         if (tpid == 0 && (status & TP_STATUS_VLAN_TPID_VALID) == 0) {
             tpid = ETH_P_8021Q; // a kernel older than 3.14 gives no TPID
         }
         // snaplen >= 64 (CaptureConfig), so a cut frame still holds the addresses and the whole tag.
         int cap = Math.min(kernelCap + VLAN_TAG_LEN, snaplen);
-        PacketBatch b = out.reserve(cap);
-        if (b == null) {
-            return;
+        if (!out.room(cap)) {
+            return false;
         }
+        PacketBatch b = out.roomBatch();
         byte[] d = b.data;
         int at = b.used;
         ring.get(mac, d, at, VLAN_OFFSET);
@@ -158,5 +190,6 @@ final class RingReader {
         d[at + 15] = (byte) tci;
         ring.get(mac + VLAN_OFFSET, d, at + VLAN_OFFSET + VLAN_TAG_LEN, cap - VLAN_OFFSET - VLAN_TAG_LEN);
         out.commit(cap, len + VLAN_TAG_LEN, linkType, sec, fraction, nano, snaplen, null);
+        return true;
     }
 }

@@ -15,7 +15,9 @@ import java.util.List;
 /**
  * The source side of a pipeline: copies packets into pooled batches and hands full (or old)
  * batches to every consumer. Owned by the source thread. A live source must never wait, so when
- * no batch is free the packet is dropped and counted; a replay or a TCP sender waits instead.
+ * no batch is free the packet is dropped and counted; a replay or a TCP sender waits instead, and
+ * the packet ring, whose kernel keeps capturing into its other blocks meanwhile, asks for room
+ * ({@link #room}) and waits for a batch ({@link #awaitBatch}) without dropping.
  */
 public final class BatchPublisher implements PacketHandler {
     private final BatchPool pool;
@@ -115,6 +117,20 @@ public final class BatchPublisher implements PacketHandler {
         }
         begin(b);
         return true;
+    }
+
+    /**
+     * After {@link #room} returned false: waits up to {@code millis} for a batch to be free and
+     * makes it the current one. A source that can hold its packets meanwhile (the kernel's packet
+     * ring) waits here instead of dropping them, then asks {@link #room} again.
+     */
+    public void awaitBatch(long millis) throws InterruptedException {
+        if (current == null) {
+            PacketBatch b = pool.poll(millis);
+            if (b != null) {
+                begin(b);
+            }
+        }
     }
 
     /** After {@link #room} returned true: the batch to write the packet into at {@code data[used..]}, then {@link #commit}. */

@@ -1,6 +1,7 @@
 package com.secureot.pcap.capture;
 
 import com.secureot.pcap.metrics.CaptureMetrics;
+import com.secureot.pcap.metrics.DropReason;
 import com.secureot.pcap.packet.BatchPool;
 import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.pipeline.BatchConsumer;
@@ -15,6 +16,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -210,5 +212,72 @@ class RingReaderTest {
         assertEquals(3 * BLOCKS * 2, c.packets.size());
         assertEquals(3 * BLOCKS * 2, r.frames());
         assertEquals(2, c.packets.get(c.packets.size() - 1).sec(), "last round last");
+    }
+    /** Stores as {@link Collector} does, but each batch only once the test lets it (a writer behind). */
+    private static final class SlowCollector implements BatchConsumer {
+        final Collector stored = new Collector();
+        final Semaphore gate = new Semaphore(0);
+
+        @Override
+        public void accept(PacketBatch b) {
+            gate.acquireUninterruptibly();
+            stored.accept(b);
+        }
+
+        @Override
+        public void tick() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void withEveryBatchQueuedTheReaderKeepsTheBlockAndGoesOnAtTheSameFrameWithoutDropping() throws Exception {
+        byte[] f = TestPcaps.ethernet(0x0800, IP);
+        KernelSide k = new KernelSide();
+        Frame[] frames = new Frame[5];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = Frame.plain(f, 100 + i, i);
+        }
+        k.block(0, frames);
+        CaptureMetrics m = new CaptureMetrics();
+        SlowCollector c = new SlowCollector();
+        ConsumerWorker w = new ConsumerWorker("store", c, 8);
+        w.start();
+        // Two batches of two frames each: the fifth frame finds both in the writer's queue.
+        BatchPool pool = new BatchPool(2, 2 * f.length + 1, 1024);
+        BatchPublisher pub = new BatchPublisher(pool, List.of(w), null, m, false, 20);
+        RingReader r = new RingReader(k.ring, BLOCK, BLOCKS, 262144, 1, true, false);
+
+        assertEquals(0, r.drain(pub), "no block finished");
+        assertTrue(r.stalled());
+        assertEquals(RingReader.TP_STATUS_USER, k.status(0) & RingReader.TP_STATUS_USER, "the block is kept");
+        assertEquals(0, r.frames());
+        pub.awaitBatch(20);
+        assertEquals(0, pool.available(), "still none free: the writer has not stored a batch");
+
+        c.gate.release(2);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        int blocks = 0;
+        while (blocks == 0 && System.nanoTime() < deadline) {
+            pub.awaitBatch(100);
+            blocks = r.drain(pub);
+        }
+        assertEquals(1, blocks, "the block read to its end once a batch was free");
+        assertFalse(r.stalled());
+        assertEquals(RingReader.TP_STATUS_KERNEL, k.status(0), "then handed back");
+        c.gate.release(1);
+        pub.flush();
+        w.close();
+
+        List<Packet> want = new ArrayList<>();
+        for (int i = 0; i < frames.length; i++) {
+            want.add(new Packet(1, 100 + i, i, f.length, f));
+        }
+        TestPcaps.assertSamePackets(want, c.stored.packets, "every frame once, in order");
+        assertEquals(5, r.frames());
+        assertEquals(0, m.dropped(DropReason.QUEUE_FULL), "nothing dropped");
     }
 }
