@@ -21,7 +21,7 @@ public final class PacketBatch {
     public final int[] snaplen;
     /** Who sent the packet (the collector routes by it); null for captured packets. */
     public final Object[] origin;
-    /** Where each packet goes, set by the publisher's router as the packet is added (null without one). */
+    /** Where each packet goes, set by the publisher's router as the batch is handed over (null without one). */
     public final com.secureot.pcap.store.Route[] route;
     public int count;
     public int used;

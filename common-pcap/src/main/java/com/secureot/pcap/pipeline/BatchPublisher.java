@@ -7,6 +7,7 @@ import com.secureot.pcap.packet.PacketBatch;
 import com.secureot.pcap.packet.PacketHandler;
 import com.secureot.pcap.route.PacketRouter;
 import com.secureot.pcap.store.AppendTracker;
+import com.secureot.pcap.store.Route;
 import com.secureot.pcap.store.StoreBarrier;
 
 import java.nio.ByteBuffer;
@@ -37,8 +38,9 @@ public final class BatchPublisher implements PacketHandler {
     /**
      * @param maxAgeMillis a batch is handed over at the latest this long after its first packet
      *                     (checked by {@link #flushIfOlder}), so a quiet link is still written
-     * @param router this publisher's own (see {@link Pipeline#newRouter}): routes each packet as
-     *               it is added, for every store writer; null when no consumer stores packets
+     * @param router this publisher's own (see {@link Pipeline#newRouter}): routes each batch's
+     *               packets as it is handed over, for every store writer; null when no consumer
+     *               stores packets
      */
     public BatchPublisher(BatchPool pool, List<ConsumerWorker> consumers, PacketRouter router, CaptureMetrics metrics,
                           boolean waitWhenFull, long maxAgeMillis) {
@@ -141,16 +143,23 @@ public final class BatchPublisher implements PacketHandler {
     /** Records the packet written after {@link #reserve} returned a batch. */
     public void commit(int capLen, int origLen, int linkType, long sec, int fraction, boolean nano, int snaplen,
                        Object origin) {
-        PacketBatch b = current;
-        b.commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, origin);
-        if (router != null) {
-            // Here, not in the writers: the packet's header is still in this core's cache, and
-            // each packet is routed once however many writers there are.
-            int i = b.count - 1;
-            b.route[i] = router.route(b, i);
-        }
+        current.commit(capLen, origLen, linkType, sec, fraction, nano, snaplen, origin);
         pendingPackets++;
         pendingBytes += capLen;
+    }
+
+    /**
+     * Routes every packet of the batch, once, for all the writers. Here, at hand-over, rather than
+     * as each packet is added: the batch was just filled on this core, so its headers are still
+     * in its cache, and the per-packet loops of the sources (the ring walk, the stream decoders)
+     * stay small enough for the JIT to compile them whole, without the router's look-up inlined
+     * into each.
+     */
+    private void route(PacketBatch b) {
+        Route[] routes = b.route;
+        for (int i = 0, n = b.count; i < n; i++) {
+            routes[i] = router.route(b, i);
+        }
     }
 
     private boolean acquire() throws InterruptedException {
@@ -264,6 +273,9 @@ public final class BatchPublisher implements PacketHandler {
         metrics.capturedBytes.addAndGet(pendingBytes);
         pendingPackets = 0;
         pendingBytes = 0;
+        if (router != null) {
+            route(b);
+        }
         b.retainFor(consumers.size());
         for (ConsumerWorker c : consumers) {
             c.offer(b);
