@@ -26,6 +26,9 @@
 # As root, every run (reference and forwarding) writes into a freshly made ext4 file
 # system, as bench/offline.sh does: in a folder where earlier runs created and deleted thousands of
 # files, ext4's inode allocator dominated the file creations (perf: recently_deleted).
+# BASE=DIR (another checkout with its jars built, e.g. a `git worktree` of main) adds, after each
+# TCP and each TLS run, the same run with DIR's forwarder and collector (each with a start-up cache
+# of its own), labelled "base tcp" and "base tls": an A/B of a change in one run, alternating.
 # shellcheck disable=SC2086 # JAVA_OPTS and the *_OPTS below are lists of options
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,10 @@ METRICS=${METRICS_PORT:-15871}
 TLS_PORT=${TLS_PORT:-15872}
 . bench/lib.sh
 need_jars
+if [ -n "${BASE:-}" ]; then
+  BASE_FWD=$BASE/$FWD BASE_COL=$BASE/$COL
+  [ -f "$BASE_FWD" ] && [ -f "$BASE_COL" ] || { echo "BASE=$BASE: no $BASE_FWD or $BASE_COL (build it first)" >&2; exit 66; }
+fi
 
 # A small CA, the collector's certificate (IP 127.0.0.1) and the sensor's, as docs/deployment.md makes them.
 certs() {
@@ -139,6 +146,8 @@ written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packet
 # run of that mode records; the collector records one from a run that serves all three.
 SPAN_OPTS=$JAVA_OPTS COL_OPTS=$JAVA_OPTS
 declare -A FWD_OPTS=([tcp]=$JAVA_OPTS [tls]=$JAVA_OPTS [sot2]=$JAVA_OPTS [udp]=$JAVA_OPTS [udp-auth]=$JAVA_OPTS)
+declare -A BASE_FWD_OPTS=([tcp]=$JAVA_OPTS [tls]=$JAVA_OPTS)
+BASE_COL_OPTS=$JAVA_OPTS
 cache_note=
 if startup_cache_enabled; then
   train=$(training_input)
@@ -157,6 +166,20 @@ if startup_cache_enabled; then
     FWD_OPTS[$mode]="$JAVA_OPTS $(startup_cache "fwd-$mode" use)"
   done
   stop_collector
+  if [ -n "${BASE:-}" ]; then
+    fresh_fs
+    COL=$BASE_COL collector "$JAVA_OPTS $(startup_cache base-col record)"
+    trained=0
+    for mode in tcp tls; do
+      local_config "$WORK/fwd.yaml" "$FS/local-$mode" "$mode"
+      "$JAVA" $JAVA_OPTS $(startup_cache "base-fwd-$mode" record) -jar "$BASE_FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
+      trained=$((trained + 200000))
+      for _ in $(seq 100); do [ "$(written)" = "$trained" ] && break; sleep 0.1; done
+      BASE_FWD_OPTS[$mode]="$JAVA_OPTS $(startup_cache "base-fwd-$mode" use)"
+    done
+    stop_collector
+    BASE_COL_OPTS="$JAVA_OPTS $(startup_cache base-col use)"
+  fi
   SPAN_OPTS="$JAVA_OPTS $(startup_cache span use)" COL_OPTS="$JAVA_OPTS $(startup_cache col use)"
   cache_note=", each daemon with the launcher's $(startup_cache_name) (the forwarder's recorded per mode)"
 fi
@@ -176,12 +199,16 @@ forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_droppe
   # CPU: user + system seconds, the forwarder's whole run, the collector's from the forwarder's start)
   local t0 c0 w last t_last still fwd_exit=0
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1" "${2:-}"
-  collector "$COL_OPTS"
+  local mode=$1 fwd=$FWD fwd_opts col_opts=$COL_OPTS
+  [ "${2:-}" != sot2 ] || mode=sot2
+  fwd_opts=${FWD_OPTS[$mode]}
+  if [ "${side:-ours}" = base ]; then
+    fwd=$BASE_FWD fwd_opts=${BASE_FWD_OPTS[$mode]} col_opts=$BASE_COL_OPTS
+  fi
+  if [ "${side:-ours}" = base ]; then COL=$BASE_COL collector "$col_opts"; else collector "$col_opts"; fi
   c0=$(cpu "$col_pid")
   t0=$(now)
-  local mode=$1
-  [ "${2:-}" != sot2 ] || mode=sot2
-  /usr/bin/time -f "%U %S" -o "$WORK/fwd.time" "$JAVA" ${FWD_OPTS[$mode]} -jar "$FWD" -r "$input" "$WORK/fwd.yaml" \
+  /usr/bin/time -f "%U %S" -o "$WORK/fwd.time" "$JAVA" $fwd_opts -jar "$fwd" -r "$input" "$WORK/fwd.yaml" \
     > /dev/null 2> "$WORK/forwarder.log" || fwd_exit=$?
   # Then poll until the collector has written every packet, or its count stayed put for 2 s.
   last=-1; t_last=$(now); still=0
@@ -213,11 +240,13 @@ report() { # protocol run ref-seconds-or-empty "seconds stored fwd_exit forwarde
   echo
 }
 
-refs=() tcp=() tls=() sot2=()
+refs=() tcp=() tls=() sot2=() base_tcp=() base_tls=()
 for run in $(seq "$RUNS"); do
   refs+=("$(reference)")
   tcp+=("$(forward tcp)")
+  [ -z "${BASE:-}" ] || base_tcp+=("$(side=base forward tcp)")
   tls+=("$(forward tls)")
+  [ -z "${BASE:-}" ] || base_tls+=("$(side=base forward tls)")
   sot2+=("$(forward tcp sot2)")
 done
 echo "reference runs: ${refs[*]}" >&2
@@ -240,6 +269,19 @@ tcp_s=$(printf '%s\n' "${tcp[@]}" | awk '{print $1}' | median)
 tls_s=$(printf '%s\n' "${tls[@]}" | awk '{print $1}' | median)
 printf 'tls: median %.2f of the reference rate, %.2f of the plaintext tcp rate (target >= 0.8)\n' \
   "$(echo "$ref_s / $tls_s" | bc -l)" "$(echo "$tcp_s / $tls_s" | bc -l)"
+if [ -n "${BASE:-}" ]; then
+  echo "base: $BASE at $(git -C "$BASE" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  for run in $(seq "$RUNS"); do
+    report "base tcp" "$run" "${refs[$((run - 1))]%% *}" "${base_tcp[$((run - 1))]}"
+  done
+  for run in $(seq "$RUNS"); do
+    report "base tls" "$run" "${refs[$((run - 1))]%% *}" "${base_tls[$((run - 1))]}"
+  done
+  btcp_s=$(printf '%s\n' "${base_tcp[@]}" | awk '{print $1}' | median)
+  btls_s=$(printf '%s\n' "${base_tls[@]}" | awk '{print $1}' | median)
+  printf 'base tls: median %.2f of the reference rate, %.2f of base'"'"'s plaintext tcp rate\n' \
+    "$(echo "$ref_s / $btls_s" | bc -l)" "$(echo "$btcp_s / $btls_s" | bc -l)"
+fi
 for run in $(seq "$RUNS"); do
   report sot2 "$run" "${refs[$((run - 1))]%% *}" "${sot2[$((run - 1))]}"
 done
