@@ -19,13 +19,15 @@
 # labelled "xN threads"; the ratio is still to tcpdump's CPU of the same run.
 # BASE=DIR (another checkout with its jars built, e.g. a `git worktree` of main) adds, on each Java,
 # a run of DIR's sniffer-span-pcap.jar right after ours, labelled "base": an A/B of a change in
-# one run, alternating. VETH=NAME names the veth pair NAME0/NAME1 (default bnchl), so that two
+# one run, alternating. WRITERS=N adds, on each Java, a run of ours with rotation.writer_threads: N
+# right after the default one, labelled "wN". VETH=NAME names the veth pair NAME0/NAME1 (default bnchl), so that two
 # benchmarks on one machine do not collide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 PACKETS=${PACKETS:-2000000}
 THREADS=${THREADS:-1}
+WRITERS=${WRITERS:-}
 . bench/lib.sh
 BASE=${BASE:-}
 IN=${VETH:-bnchl}0   # tcpreplay injects here
@@ -72,6 +74,7 @@ metrics:
   log_interval_seconds: 0
 YAML
 sed "s/^  buffer_size_mb: 64$/  buffer_size_mb: 64\n  threads: $THREADS/" "$WORK/live.yaml" > "$WORK/live-threads.yaml"
+sed "s/^  timezone: \"UTC\"$/  timezone: \"UTC\"\n  writer_threads: ${WRITERS:-2}/" "$WORK/live.yaml" > "$WORK/live-writers.yaml"
 
 # wait_for FILE TEXT: until the log shows TEXT (the capture is open), at most 30 s
 wait_for() {
@@ -121,7 +124,7 @@ ours() { # RUN LABEL JAVA [CONFIG [JAR]]
   capture "$2" TERM "capturing on $CAP" "$WORK/live-daemon.log" "$3" $JAVA_OPTS -jar "${5:-$SPAN}" "${4:-$WORK/live.yaml}"
   grep -q "capture path: kernel packet ring" "$WORK/live-daemon.log" || {
     echo "FAILED: $2 did not capture from the packet ring" >&2; cat "$WORK/live-daemon.log" >&2; exit 1; }
-  if [ "${4:-$WORK/live.yaml}" != "$WORK/live.yaml" ]; then
+  if [ "${4:-$WORK/live.yaml}" = "$WORK/live-threads.yaml" ]; then
     grep -q "$THREADS sockets in fanout group" "$WORK/live-daemon.log" || {
       echo "FAILED: $2 did not open $THREADS fanout sockets" >&2; cat "$WORK/live-daemon.log" >&2; exit 1; }
   fi
@@ -130,7 +133,7 @@ ours() { # RUN LABEL JAVA [CONFIG [JAR]]
   local lost
   lost=$(grep "final: " "$WORK/live-daemon.log" | tail -1 | grep -o 'dropped_[a-z_]*=[1-9][0-9]*' | tr '\n' ' ' || true)
   if [ -n "$lost" ]; then echo "        not stored, counted: $lost"; fi
-  if [ "${4:-$WORK/live.yaml}" != "$WORK/live.yaml" ]; then
+  if [ "${4:-$WORK/live.yaml}" = "$WORK/live-threads.yaml" ]; then
     echo "        frames read per socket (warm-up in): $(sed -n 's/.*frames read by the [0-9]* sockets on [^:]*: //p' "$WORK/live-daemon.log")"
   fi
 }
@@ -157,9 +160,11 @@ for run in $(seq "$RUNS"); do
   ours "$run" "ours Java $java_major" "$JAVA"
   if [ -n "$BASE" ]; then ours "$run" "base Java $java_major" "$JAVA" "$WORK/live.yaml" "$BASE/$SPAN"; fi
   if [ "$THREADS" -gt 1 ]; then ours "$run" "ours Java $java_major x$THREADS" "$JAVA" "$WORK/live-threads.yaml"; fi
+  if [ -n "$WRITERS" ]; then ours "$run" "ours Java $java_major w$WRITERS" "$JAVA" "$WORK/live-writers.yaml"; fi
   ours "$run" "ours Java $j25" "$JAVA25"
   if [ -n "$BASE" ]; then ours "$run" "base Java $j25" "$JAVA25" "$WORK/live.yaml" "$BASE/$SPAN"; fi
   if [ "$THREADS" -gt 1 ]; then ours "$run" "ours Java $j25 x$THREADS" "$JAVA25" "$WORK/live-threads.yaml"; fi
+  if [ -n "$WRITERS" ]; then ours "$run" "ours Java $j25 w$WRITERS" "$JAVA25" "$WORK/live-writers.yaml"; fi
 done
 echo "medians over $RUNS runs (load at the end $(cut -d' ' -f1-3 /proc/loadavg)):"
 awk '{ k = $1; for (i = 2; i <= NF - 4; i++) k = k " " $i; print k "\t" $(NF-3) "\t" $(NF-1) "\t" $NF "\t" $(NF-2) }' \
