@@ -210,6 +210,57 @@ class PacketRingIT {
         assertEquals(fin.get("written"), (long) readAll(work.resolve("out")).size());
     }
 
+    /**
+     * The writers held up (their file system frozen with fsfreeze) while six times the queue
+     * arrives: the capture thread keeps the ring's block and waits for a free batch, the kernel's
+     * ring holds the rest, and once the file system thaws every frame is stored, none dropped.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"path", "build"})
+    void withTheWritersHeldUpTheRingHoldsWhatTheFullQueueCannot(String which) throws Exception {
+        assumeTrue(run("sh", "-c", "command -v fsfreeze && command -v mkfs.ext4") == 0, "needs fsfreeze and mkfs.ext4");
+        String java = java(which);
+        Path image = work.resolve("fs.img");
+        Path mnt = Files.createDirectories(work.resolve("mnt"));
+        assertEquals(0, run("truncate", "-s", "256M", image.toString()));
+        assertEquals(0, run("mkfs.ext4", "-q", "-F", image.toString()));
+        assertEquals(0, run("mount", "-o", "loop", image.toString(), mnt.toString()));
+        try {
+            List<Packet> injected = RingTraffic.frames(12_000, 1000); // 12 MB against a 2 MiB queue
+            Path input = TestPcaps.writePcap(work.resolve("in.pcap"), injected, false);
+            Path out = mnt.resolve("out");
+            Path config = config(out, "  buffer_size_mb: 64\n  queue_size_mb: 2\n");
+            Daemon d = Daemon.start(java, config, work.resolve("daemon.log"));
+            int exit;
+            try {
+                d.awaitLog("capturing on " + CAPTURE, 60);
+                assertEquals(0, run("fsfreeze", "-f", mnt.toString()));
+                try {
+                    assertEquals(0, run("tcpreplay", "-q", "-i", INJECT, "--topspeed", input.toString()));
+                    Thread.sleep(1000); // the writers stay blocked in write(2) or open(2) meanwhile
+                } finally {
+                    assertEquals(0, run("fsfreeze", "-u", mnt.toString()));
+                }
+                Thread.sleep(1000);
+            } finally {
+                exit = d.stop();
+            }
+            assertEquals(0, exit, d.log());
+            Map<String, Long> fin = d.finalSummary();
+            assertEquals(0, fin.get("dropped_queue_full"), d.log());
+            assertEquals(0, fin.get("kernel_dropped"), d.log());
+            assertEquals(injected.size(), fin.get("written"), d.log());
+            List<Packet> stored = readAll(out);
+            assertEquals(injected.size(), stored.size(), "frames in the files");
+            for (int i = 0; i < injected.size(); i++) {
+                assertArrayEquals(injected.get(i).data(), stored.get(i).data(), "frame " + i + " in capture order");
+            }
+        } finally {
+            run("fsfreeze", "-u", mnt.toString());
+            run("umount", "-l", mnt.toString());
+        }
+    }
+
     @Test
     void withoutCapNetRawTheDaemonSaysWhichCapabilityItNeeds() throws Exception {
         Path config = config(work.resolve("out"), "");
