@@ -11,6 +11,8 @@
 #   two settings: KAFKA_COL_B set to the same jar as KAFKA_COL_A, or to the build's)
 #   KAFKA_AOT=1 runs both collectors with the launcher's start-up cache (one training run of each first)
 #   KAFKA_THREADS=1 lists both collectors' busiest threads (CPU since their start) after each run
+#   KAFKA_DRAIN=1 also runs the Kafka client alone after each kafka run (bench/KafkaDrain.java: the
+#   collector's consumer defaults, nothing behind them), the client's and the broker's ceiling here
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java runs the broker and the daemons on that JVM
 # Starts a real single-node Kafka (KRaft, kafka_2.13 from e2e-tests' test classpath, built when
 # missing), publishes the input once with `sniffer-span-forwarder -r` (forward.protocol kafka,
@@ -246,6 +248,14 @@ for run in $(seq "$RUNS"); do
   if [ -n "${KAFKA_COL_B:-}" ]; then
     read -r rate half < <(kafka_run kafka-b "$run" "$KAFKA_COL_B" "${KAFKA_COL_B_PROPS-${KAFKA_COL_PROPS:-}}")
     b_rates+=("$rate") b_halves+=("$half")
+  fi
+  if [ "${KAFKA_DRAIN:-0}" = 1 ]; then
+    b0=$(cpu "$broker_pid")
+    "$JAVA" $JAVA_OPTS -cp "$BROKER_CP" bench/KafkaDrain.java "127.0.0.1:$KPORT" bench "bench-drain-$run-$RANDOM" \
+      "$(figure "$WORK/fwd-kafka.log" kafka_records)" > "$WORK/drain.log" 2>&1 || true
+    line=$(grep '^drain:' "$WORK/drain.log") || { echo "drain failed; log:" >&2; tail "$WORK/drain.log" >&2; exit 1; }
+    secs=${line% s}; secs=${secs##* }
+    echo "drain run $run: $(printf '%6.2f' "$secs") s $(printf '%8d' "$(echo "$PACKETS / $secs" | bc)") pkt/s (the Kafka client alone; $line), broker $(echo "$(cpu "$broker_pid") - $b0" | bc) s"
   fi
 done
 tcp_median=$(printf '%s\n' "${tcp_rates[@]}" | median)
