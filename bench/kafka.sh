@@ -11,6 +11,8 @@
 #   two settings: KAFKA_COL_B set to the same jar as KAFKA_COL_A, or to the build's)
 #   KAFKA_AOT=1 runs both collectors with the launcher's start-up cache (one training run of each first)
 #   KAFKA_THREADS=1 lists both collectors' busiest threads (CPU since their start) after each run
+#   KAFKA_DRAIN=1 also runs the Kafka client alone after each kafka run (bench/KafkaDrain.java: the
+#   collector's consumer defaults, nothing behind them), the client's and the broker's ceiling here
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java runs the broker and the daemons on that JVM
 # Starts a real single-node Kafka (KRaft, kafka_2.13 from e2e-tests' test classpath, built when
 # missing), publishes the input once with `sniffer-span-forwarder -r` (forward.protocol kafka,
@@ -20,8 +22,8 @@
 #          collector's secureot_packets_written_total reaching the input's packet count;
 #   kafka: a collector with protocol kafka in a new group (so it reads the topic from its start);
 #          time = from its first record (its log line's timestamp) to the same written count.
-# Both collectors poll-free until then except for the written counter (curl every 50 ms, the same
-# for both), write one file series (one sender, one sensor) into a fresh ext4 as root, and use the
+# Both collectors poll-free until then except for the written counter (curl every 50 ms of that
+# one series, the same for both), write one file series (one sender, one sensor) into a fresh ext4 as root, and use the
 # launcher's JVM options. Ratio = kafka rate / tcp rate (target of issue 19: >= 0.8).
 # "2nd half": the rate from the half-way mark of the written count to the end, past the start-up
 # and most of the JIT's work (the Kafka client's code is compiled during the first seconds). Only
@@ -86,7 +88,10 @@ broker_pid=$!
 for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$KPORT) 2>/dev/null && break; sleep 0.2; done
 
 now() { date +%s.%N; }
-written() { curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
+# Only the one series (the endpoint's name[] filter): the whole page, polled every 50 ms, would cost
+# each collector a CPU second per run while the JIT compiles the text writer (not what a
+# Prometheus scraping every 15 s costs).
+written() { curl -s "http://127.0.0.1:$METRICS/metrics?name[]=secureot_packets_written_total" | awk '/^secureot_packets_written_total / {printf "%d", $2}'; }
 await_written() { # count -> prints the time it was reached
   local w
   while w=$(written); [ "${w:-0}" -lt "$1" ]; do
@@ -243,6 +248,14 @@ for run in $(seq "$RUNS"); do
   if [ -n "${KAFKA_COL_B:-}" ]; then
     read -r rate half < <(kafka_run kafka-b "$run" "$KAFKA_COL_B" "${KAFKA_COL_B_PROPS-${KAFKA_COL_PROPS:-}}")
     b_rates+=("$rate") b_halves+=("$half")
+  fi
+  if [ "${KAFKA_DRAIN:-0}" = 1 ]; then
+    b0=$(cpu "$broker_pid")
+    "$JAVA" $JAVA_OPTS -cp "$BROKER_CP" bench/KafkaDrain.java "127.0.0.1:$KPORT" bench "bench-drain-$run-$RANDOM" \
+      "$(figure "$WORK/fwd-kafka.log" kafka_records)" > "$WORK/drain.log" 2>&1 || true
+    line=$(grep '^drain:' "$WORK/drain.log") || { echo "drain failed; log:" >&2; tail "$WORK/drain.log" >&2; exit 1; }
+    secs=${line% s}; secs=${secs##* }
+    echo "drain run $run: $(printf '%6.2f' "$secs") s $(printf '%8d' "$(echo "$PACKETS / $secs" | bc)") pkt/s (the Kafka client alone; $line), broker $(echo "$(cpu "$broker_pid") - $b0" | bc) s"
   fi
 done
 tcp_median=$(printf '%s\n' "${tcp_rates[@]}" | median)

@@ -38,7 +38,8 @@ drop_fs() {
   rm -f "$WORK/fs.img"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# (%.10g: awk's default %.6g would print a mean of two rates as 1.27115e+06, which bc cannot read)
+median() { sort -g | awk '{a[NR]=$1} END {printf "%.10g\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # cpu PID: user + system seconds the process has used so far (its threads included)
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"; }

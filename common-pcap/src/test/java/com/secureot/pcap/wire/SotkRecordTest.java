@@ -2,6 +2,7 @@ package com.secureot.pcap.wire;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -92,6 +93,48 @@ class SotkRecordTest {
         assertEquals("s2", reader.sensorId(), "a record of another sensor after one of s1");
         assertNull(reader.open(fetch, 17, r.length));
         assertEquals("s1", reader.sensorId());
+    }
+
+    @Test
+    void aRecordOfAMebibyteWithPacketsLargerThanTheReadAheadComesBackWholeAndABadHeaderDeepInRefusesIt() {
+        Random rnd = new Random(11);
+        SotkRecordWriter w = new SotkRecordWriter("s1", 9, 0, 1 << 20);
+        w.start(1, 262144, false);
+        List<byte[]> sent = new ArrayList<>();
+        int at = 0;
+        int deep = -1;
+        while (true) {
+            // Mostly small packets, now and then one far larger than the reader's read-ahead.
+            byte[] p = new byte[sent.size() % 97 == 50 ? 200_000 : 60 + rnd.nextInt(1400)];
+            if (!w.fits(p.length)) {
+                break;
+            }
+            rnd.nextBytes(p);
+            if (deep < 0 && at > 600_000) {
+                deep = sent.size();
+            }
+            sent.add(p);
+            w.add(1_700_000_000L, 0, p.length, p, 0, p.length);
+            at += 16 + p.length;
+        }
+        byte[] r = w.finish();
+        assertTrue(r.length > 800_000, "record of " + r.length + " bytes");
+        // The record at the very end of the array, as the last of a fetch: nothing is read past it.
+        byte[] fetch = new byte[r.length + 5];
+        System.arraycopy(r, 0, fetch, 5, r.length);
+        SotkRecordReader reader = new SotkRecordReader();
+        assertNull(reader.open(fetch, 5, r.length));
+        for (byte[] p : sent) {
+            assertTrue(reader.next());
+            assertArrayEquals(p, Arrays.copyOfRange(fetch, reader.dataOffset(), reader.dataOffset() + reader.capLen()));
+        }
+        assertFalse(reader.next());
+
+        // Packet `deep`'s cap_len (at offset 12 of its header) made one larger than its orig_len.
+        int header = 5 + r.length - (int) sent.stream().skip(deep).mapToLong(p -> 16 + p.length).sum();
+        ByteBuffer.wrap(fetch).putInt(header + 12, sent.get(deep).length + 1);
+        assertEquals("packet " + deep + ": orig_len " + sent.get(deep).length + " is less than cap_len "
+                + (sent.get(deep).length + 1), reader.open(fetch, 5, r.length));
     }
 
     @Test

@@ -119,63 +119,66 @@ class KafkaScaleOutIT {
     @ValueSource(strings = {"consumer", "classic"})
     void sigtermOfTheCollectorWritingASensorMidStreamLosesNothingAndStoresNothingTwice(String protocol)
             throws Exception {
-        String topic = "term-" + protocol;
-        broker.createTopic(topic, 4);
-        Path here = dir.resolve(topic);
-        Path capture = captures.get("s2");
-        List<Packet> input = TestPcaps.read(capture).packets();
-        try (KafkaCollector a = new KafkaCollector(here, "a", broker, topic, "g-" + topic, 1000, protocol).start();
-             KafkaCollector b = new KafkaCollector(here, "b", broker, topic, "g-" + topic, 1000, protocol).start()) {
-            a.awaitPartitions(60);
-            b.awaitPartitions(60);
-            // Paced (the capture's two hours in about 12 s), so the stop lands mid-stream.
-            try (DaemonRun f = forwarder(here, "s2", topic, capture, 600, "")) {
-                KafkaCollector writer = writerOfAQuarter(a, b, input.size());
-                KafkaCollector other = writer == a ? b : a;
-                assertEquals(0, writer.stop(), writer.log());
-                long byWriter = writer.finalFigure("kafka_packets");
-                assertTrue(byWriter < input.size(), "stopped after the end of the stream: " + byWriter);
-                assertEquals(0, f.awaitExit(180), f.log());
-                assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
-                awaitStoredBy(other, input.size() - byWriter, 120);
-                other.awaitCaughtUp(120);
-                assertEquals(0, other.stop(), other.log());
-                assertEquals(0, a.finalFigure("kafka_duplicates") + b.finalFigure("kafka_duplicates"));
-                assertSameMultiset(input, stored("s2", a, b), "s2 in the files of both collectors (" + byWriter
-                        + " stored by the stopped one, " + protocol + " protocol)");
-            }
-        }
+        TakeOver t = takeOver("term-" + protocol, protocol, "s2", writer -> {
+            assertEquals(0, writer.stop(), writer.log());
+            return writer.finalFigure("kafka_packets");
+        });
+        assertEquals(0, t.stopped().finalFigure("kafka_duplicates") + t.other().finalFigure("kafka_duplicates"));
+        assertSameMultiset(t.input(), t.stored(), "s2 in the files of both collectors (" + t.byStopped()
+                + " stored by the stopped one, " + protocol + " protocol)");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"consumer", "classic"})
     void killNineOfTheCollectorWritingASensorLosesNothingTheOtherTakesOver(String protocol) throws Exception {
-        String topic = "kill-" + protocol;
+        TakeOver t = takeOver("kill-" + protocol, protocol, "s3", writer -> {
+            long before = writer.packets();
+            writer.kill();
+            return before;
+        });
+        assertContainsAll(t.input(), t.stored(), "s3 in the files of both collectors (" + t.byStopped()
+                + " stored by the killed one)");
+        System.out.println("kill -9: " + (t.stored().size() - t.input().size()) + " packets stored twice (the killed "
+                + "collector's last commit interval)");
+    }
+
+    /** How a take-over case ends the collector writing the sensor: returns the packets it had stored. */
+    @FunctionalInterface
+    private interface Stop {
+        long apply(KafkaCollector writer) throws Exception;
+    }
+
+    /** The end of a take-over case: the sensor's input, and what the two collectors' files hold of it. */
+    private record TakeOver(List<Packet> input, long byStopped, List<Packet> stored, KafkaCollector stopped,
+                            KafkaCollector other) {
+    }
+
+    /**
+     * Two collectors in one group on a new topic; the sensor's capture is published paced (its two
+     * hours in about 12 s), so that {@code stop}, applied to the collector writing it once it has a
+     * quarter, lands mid-stream; then the other takes the partition over and catches up.
+     */
+    private static TakeOver takeOver(String topic, String protocol, String sensor, Stop stop) throws Exception {
         broker.createTopic(topic, 4);
         Path here = dir.resolve(topic);
-        Path capture = captures.get("s3");
+        Path capture = captures.get(sensor);
         List<Packet> input = TestPcaps.read(capture).packets();
         try (KafkaCollector a = new KafkaCollector(here, "a", broker, topic, "g-" + topic, 1000, protocol).start();
              KafkaCollector b = new KafkaCollector(here, "b", broker, topic, "g-" + topic, 1000, protocol).start()) {
             a.awaitPartitions(60);
             b.awaitPartitions(60);
-            // Paced: the whole capture (two hours of traffic) in about 12 s, so the kill lands mid-stream.
-            try (DaemonRun f = forwarder(here, "s3", topic, capture, 600, "")) {
+            try (DaemonRun f = forwarder(here, sensor, topic, capture, 600, "")) {
                 KafkaCollector writer = writerOfAQuarter(a, b, input.size());
                 KafkaCollector other = writer == a ? b : a;
-                long before = writer.packets();
-                writer.kill();
-                assertTrue(before < input.size(), "killed after the end of the stream: " + before);
+                long byStopped = stop.apply(writer);
+                assertTrue(byStopped < input.size(), "stopped after the end of the stream: " + byStopped);
                 assertEquals(0, f.awaitExit(180), f.log());
                 assertEquals(input.size(), f.finalFigure("forwarded"), f.lastLine("final: "));
-                // The survivor re-reads from the killed one's last commit: it is done when it has no lag left.
-                awaitStoredBy(other, input.size() - before, 120);
+                // The other re-reads from the stopped one's last commit: it is done when it has no lag left.
+                awaitStoredBy(other, input.size() - byStopped, 120);
                 other.awaitCaughtUp(120);
                 assertEquals(0, other.stop(), other.log());
-                List<Packet> all = stored("s3", a, b);
-                assertContainsAll(input, all, "s3 in the files of both collectors (" + before + " stored by the killed one)");
-                System.out.println("kill -9: " + (all.size() - input.size()) + " packets stored twice (the killed "
-                        + "collector's last commit interval)");
+                return new TakeOver(input, byStopped, stored(sensor, a, b), writer, other);
             }
         }
     }
