@@ -20,6 +20,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * {@code forward.tls}: this sensor's certificate and the CA that verifies the collector, read and
@@ -53,7 +55,14 @@ final class ForwardTls {
         this.suites = suites;
     }
 
-    static ForwardTls load(ForwardTlsConfig cfg, Instant now) throws ConfigException {
+    static ForwardTls load(ForwardTlsConfig cfg, Instant now) throws ConfigException, InterruptedException {
+        // Netty's OpenSSL initialisation (loading BoringSSL, probing the JDK's TLS, listing suites)
+        // takes about as long as reading and checking the PEM files and needs nothing from them: it
+        // runs meanwhile on a second thread, so that a forwarder's start does not pay for both.
+        FutureTask<Boolean> openSslReady = new FutureTask<>(OpenSsl::isAvailable);
+        Thread init = new Thread(openSslReady, "tls-init");
+        init.setDaemon(true);
+        init.start();
         TlsMaterial m = TlsMaterial.load("forward.tls", cfg.certificateFile(), cfg.privateKeyFile(), "ca_file",
                 cfg.caFile(), null, now);
         SSLContext ctx;
@@ -68,7 +77,7 @@ final class ForwardTls {
         String[] protocols = cfg.minVersion().equals("1.2") ? new String[] {"TLSv1.3", "TLSv1.2"}
                 : new String[] {"TLSv1.3"};
         SslContext openssl = null;
-        if (OpenSsl.isAvailable()) {
+        if (available(openSslReady)) {
             // The JDK's AES-GCM runs GHASH as Java code until the JIT compiles its intrinsic; BoringSSL
             // is at full speed from the first record (docs/performance.md, mutual TLS).
             try {
@@ -86,6 +95,15 @@ final class ForwardTls {
         ForwardTls tls = new ForwardTls(ctx, openssl, cfg.serverName(), protocols, suites.toArray(new String[0]));
         tls.warmUp();
         return tls;
+    }
+
+    /** Whether BoringSSL loaded here; an error in Netty's initialisation leaves the JDK's TLS, as unavailability does. */
+    private static boolean available(FutureTask<Boolean> openSslReady) throws InterruptedException {
+        try {
+            return openSslReady.get();
+        } catch (ExecutionException e) {
+            return false;
+        }
     }
 
     /** Builds a ClientHello once at start, so that the first connection's handshake does not pay the JDK's set-up. */
