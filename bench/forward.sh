@@ -148,36 +148,34 @@ SPAN_OPTS=$JAVA_OPTS COL_OPTS=$JAVA_OPTS
 declare -A FWD_OPTS=([tcp]=$JAVA_OPTS [tls]=$JAVA_OPTS [sot2]=$JAVA_OPTS [udp]=$JAVA_OPTS [udp-auth]=$JAVA_OPTS)
 declare -A BASE_FWD_OPTS=([tcp]=$JAVA_OPTS [tls]=$JAVA_OPTS)
 BASE_COL_OPTS=$JAVA_OPTS
+# train_caches PREFIX COL_JAR FWD_JAR ARRAY MODE...: records the start-up cache of COL_JAR's collector
+# (PREFIXcol) and, while it runs, of FWD_JAR's forwarder in each MODE (PREFIXfwd-MODE) from a training
+# replay, and sets ARRAY[MODE] to the forwarder's options that use it.
+train_caches() {
+  local prefix=$1 col=$2 fwd=$3 mode trained=0
+  local -n opts=$4
+  shift 4
+  fresh_fs
+  COL=$col collector "$JAVA_OPTS $(startup_cache "${prefix}col" record)"
+  for mode in "$@"; do
+    local_config "$WORK/fwd.yaml" "$FS/local-$mode" "$([ "$mode" = sot2 ] && echo tcp || echo "$mode")" \
+      "$([ "$mode" = sot2 ] && echo sot2 || true)"
+    "$JAVA" $JAVA_OPTS $(startup_cache "${prefix}fwd-$mode" record) -jar "$fwd" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
+    trained=$((trained + 200000))
+    for _ in $(seq 100); do [ "$(written)" = "$trained" ] && break; sleep 0.1; done
+    opts[$mode]="$JAVA_OPTS $(startup_cache "${prefix}fwd-$mode" use)"
+  done
+  stop_collector
+}
 cache_note=
 if startup_cache_enabled; then
   train=$(training_input)
   rm -f "$WORK"/*.aot "$WORK"/*.jsa
   fresh_fs; local_config "$WORK/span.yaml" "$FS/local"
   "$JAVA" $JAVA_OPTS $(startup_cache span record) -jar "$SPAN" -r "$train" "$WORK/span.yaml" > /dev/null 2>&1
-  fresh_fs
-  collector "$JAVA_OPTS $(startup_cache col record)"
-  trained=0
-  for mode in tcp tls sot2; do
-    local_config "$WORK/fwd.yaml" "$FS/local-$mode" "$([ $mode = sot2 ] && echo tcp || echo $mode)" \
-      "$([ $mode = sot2 ] && echo sot2 || true)"
-    "$JAVA" $JAVA_OPTS $(startup_cache "fwd-$mode" record) -jar "$FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
-    trained=$((trained + 200000))
-    for _ in $(seq 100); do [ "$(written)" = "$trained" ] && break; sleep 0.1; done
-    FWD_OPTS[$mode]="$JAVA_OPTS $(startup_cache "fwd-$mode" use)"
-  done
-  stop_collector
+  train_caches "" "$COL" "$FWD" FWD_OPTS tcp tls sot2
   if [ -n "${BASE:-}" ]; then
-    fresh_fs
-    COL=$BASE_COL collector "$JAVA_OPTS $(startup_cache base-col record)"
-    trained=0
-    for mode in tcp tls; do
-      local_config "$WORK/fwd.yaml" "$FS/local-$mode" "$mode"
-      "$JAVA" $JAVA_OPTS $(startup_cache "base-fwd-$mode" record) -jar "$BASE_FWD" -r "$train" "$WORK/fwd.yaml" > /dev/null 2>&1
-      trained=$((trained + 200000))
-      for _ in $(seq 100); do [ "$(written)" = "$trained" ] && break; sleep 0.1; done
-      BASE_FWD_OPTS[$mode]="$JAVA_OPTS $(startup_cache "base-fwd-$mode" use)"
-    done
-    stop_collector
+    train_caches base- "$BASE_COL" "$BASE_FWD" BASE_FWD_OPTS tcp tls
     BASE_COL_OPTS="$JAVA_OPTS $(startup_cache base-col use)"
   fi
   SPAN_OPTS="$JAVA_OPTS $(startup_cache span use)" COL_OPTS="$JAVA_OPTS $(startup_cache col use)"
@@ -199,13 +197,13 @@ forward() { # protocol [format] -> "seconds stored fwd_exit forwarded fwd_droppe
   # CPU: user + system seconds, the forwarder's whole run, the collector's from the forwarder's start)
   local t0 c0 w last t_last still fwd_exit=0
   fresh_fs; local_config "$WORK/fwd.yaml" "$FS/local" "$1" "${2:-}"
-  local mode=$1 fwd=$FWD fwd_opts col_opts=$COL_OPTS
+  local mode=$1 fwd=$FWD fwd_opts col=$COL col_opts=$COL_OPTS
   [ "${2:-}" != sot2 ] || mode=sot2
   fwd_opts=${FWD_OPTS[$mode]}
   if [ "${side:-ours}" = base ]; then
-    fwd=$BASE_FWD fwd_opts=${BASE_FWD_OPTS[$mode]} col_opts=$BASE_COL_OPTS
+    fwd=$BASE_FWD fwd_opts=${BASE_FWD_OPTS[$mode]} col=$BASE_COL col_opts=$BASE_COL_OPTS
   fi
-  if [ "${side:-ours}" = base ]; then COL=$BASE_COL collector "$col_opts"; else collector "$col_opts"; fi
+  COL=$col collector "$col_opts"
   c0=$(cpu "$col_pid")
   t0=$(now)
   /usr/bin/time -f "%U %S" -o "$WORK/fwd.time" "$JAVA" $fwd_opts -jar "$fwd" -r "$input" "$WORK/fwd.yaml" \

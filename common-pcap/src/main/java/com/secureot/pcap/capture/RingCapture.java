@@ -184,12 +184,7 @@ final class RingCapture implements PacketCapture {
         int wait = Math.min(timeoutMillis, MAX_WAIT_MILLIS);
         try {
             while (!stopping) {
-                if (reader.drain(publisher) == 0 && !reader.stalled()) {
-                    socket.await(wait, interfaceName);
-                }
-                if (reader.stalled()) {
-                    publisher.awaitBatch(wait);
-                }
+                readOrWait(publisher, wait);
                 // Hand on what the blocks held at once: a block is only handed over by the kernel when
                 // full or timed out, so what it held is as old as the batch should ever get.
                 publisher.flush();
@@ -201,10 +196,24 @@ final class RingCapture implements PacketCapture {
             }
             drainAtStop(publisher, metrics);
         } catch (InterruptedException e) {
-            // A live publisher never waits; an interrupt only ends the capture.
+            // Only the wait for a free batch can be interrupted; it ends the capture.
             Thread.currentThread().interrupt();
         } finally {
             publisher.flush();
+        }
+    }
+
+    /**
+     * Reads the blocks the kernel has handed over; then waits up to {@code millis}: for a free
+     * batch when the reader stopped for want of one (its block kept), else, with nothing read,
+     * for the kernel's next block.
+     */
+    private void readOrWait(BatchPublisher publisher, int millis) throws CaptureOpenException, InterruptedException {
+        int read = reader.drain(publisher);
+        if (reader.stalled()) {
+            publisher.awaitBatch(millis);
+        } else if (read == 0) {
+            socket.await(millis, interfaceName);
         }
     }
 
@@ -220,12 +229,7 @@ final class RingCapture implements PacketCapture {
         long deadline = System.nanoTime() + Math.max(1000L, 4L * timeoutMillis) * 1_000_000L;
         pollStats(metrics);
         while (reader.frames() + kernelDrops < kernelFrames && System.nanoTime() < deadline) {
-            if (reader.drain(publisher) == 0 && !reader.stalled()) {
-                socket.await(Math.min(timeoutMillis, 20), interfaceName);
-            }
-            if (reader.stalled()) {
-                publisher.awaitBatch(20);
-            }
+            readOrWait(publisher, Math.min(timeoutMillis, 20));
             publisher.flush();
             pollStats(metrics);
         }

@@ -56,8 +56,7 @@ public final class KafkaConsumerProperties {
                 errors.add(where + ConfigNode.quote(v) + " is not a group protocol (expected consumer or classic)");
             }
         }
-        String protocol = cfg.client().properties().get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        if (protocol != null && protocol.trim().equalsIgnoreCase(CONSUMER)) {
+        if (isConsumer(cfg.client().properties().get(ConsumerConfig.GROUP_PROTOCOL_CONFIG))) {
             for (String k : cfg.client().properties().keySet()) {
                 if (CLASSIC_ONLY.contains(k)) {
                     errors.add(PROPERTIES + "." + k + ": is a setting of the classic group protocol, not of "
@@ -73,7 +72,11 @@ public final class KafkaConsumerProperties {
 
     /** Whether {@code p} (from {@link #of}) joins the group with the consumer protocol. */
     static boolean consumerProtocol(Properties p) {
-        return p.getProperty(ConsumerConfig.GROUP_PROTOCOL_CONFIG).trim().equalsIgnoreCase(CONSUMER);
+        return isConsumer(p.getProperty(ConsumerConfig.GROUP_PROTOCOL_CONFIG));
+    }
+
+    private static boolean isConsumer(String groupProtocol) {
+        return groupProtocol != null && groupProtocol.trim().equalsIgnoreCase(CONSUMER);
     }
 
     static Properties of(KafkaIngestConfig cfg, String clientId) {
