@@ -86,7 +86,7 @@ class MutualTlsIT {
     static int sClient(TestCa.Issued cert, Path input) throws IOException, InterruptedException {
         String who = cert == null ? "" : " -cert '" + cert.cert() + "' -key '" + cert.key() + "'";
         Process p = new ProcessBuilder("bash", "-c", "tcpdump -r '" + input + "' -w - 2>/dev/null | openssl s_client "
-                + "-quiet -no_ign_eof -verify_return_error -connect 127.0.0.1:" + tlsPort + who + " -CAfile '"
+                + "-quiet -no_ign_eof -nocommands -verify_return_error -connect 127.0.0.1:" + tlsPort + who + " -CAfile '"
                 + ca.caCert + "'").redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         return p.waitFor();

@@ -93,7 +93,7 @@ class TlsSendersIT {
     }
 
     static String sClientCommand(TestCa.Issued cert) {
-        return "openssl s_client -quiet -no_ign_eof -verify_return_error -connect 127.0.0.1:" + tlsPort
+        return "openssl s_client -quiet -no_ign_eof -nocommands -verify_return_error -connect 127.0.0.1:" + tlsPort
                 + " -cert '" + cert.cert() + "' -key '" + cert.key() + "' -CAfile '" + ca.caCert + "'";
     }
 
