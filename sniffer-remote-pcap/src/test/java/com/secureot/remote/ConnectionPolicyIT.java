@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * every case (each test compares counters before and after).
  */
 class ConnectionPolicyIT {
-    static final int SLOTS = 3000;
+    static final int SLOTS = 5000;
 
     @TempDir
     static Path dir;
@@ -116,6 +116,7 @@ class ConnectionPolicyIT {
              OutputStream in = idle.getOutputStream()) {
             assertEquals("open " + SLOTS, out.readLine());
             collector.waitFor(() -> metricQuietly("secureot_connections_active") >= SLOTS, SLOTS + " connections held");
+            idleConnectionsCostNeitherMemoryNorCpu();
             // Every slot is taken: the sensor's connection evicts the oldest one that never sent a byte.
             realStreamStoredExactly(realCapture(), "127.0.9.200");
             assertEquals(evictedBefore + 1, collector.metric("secureot_connections_rejected_total{reason=\"evicted\"}"));
@@ -125,6 +126,25 @@ class ConnectionPolicyIT {
         }
         assertEquals(0, idle.waitFor());
         collector.waitFor(() -> metricQuietly("secureot_connections_active") == 0, "the idle connections to end");
+    }
+
+    /**
+     * Issue 17's bounds with every slot held: resident memory under 512 MiB, under 10 % of a core
+     * over five seconds, and a thread count that does not grow with the connections (the old front
+     * had one thread per connection, each polling).
+     */
+    private static void idleConnectionsCostNeitherMemoryNorCpu() throws Exception {
+        Thread.sleep(2_000); // the accept burst's JIT compilations are not the idle cost
+        ProcStatus before = ProcStatus.of(collector.pid());
+        Thread.sleep(5_000);
+        ProcStatus after = ProcStatus.of(collector.pid());
+        double cpuShare = (after.cpuSeconds() - before.cpuSeconds()) / 5.0;
+        System.out.printf("%d idle connections: resident %d MiB, %.1f %% of a core, %d threads%n", SLOTS,
+                after.residentBytes() >> 20, cpuShare * 100, after.threads());
+        assertTrue(cpuShare < 0.10, SLOTS + " idle connections took " + cpuShare + " of a core");
+        assertTrue(after.residentBytes() < 512L << 20, SLOTS + " idle connections: resident "
+                + (after.residentBytes() >> 20) + " MiB");
+        assertTrue(after.threads() < 100, SLOTS + " idle connections: " + after.threads() + " threads");
     }
 
     @Test
