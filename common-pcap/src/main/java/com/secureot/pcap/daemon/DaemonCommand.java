@@ -13,6 +13,7 @@ public final class DaemonCommand {
     }
 
     public static int execute(Object command, String... args) {
+        keepNettyOutOfFlightRecorder();
         CommandLine cl = new CommandLine(command);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
@@ -28,6 +29,19 @@ public final class DaemonCommand {
             return ExitCodes.SOFTWARE;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Netty 4.2 fires Flight Recorder events from its buffer allocators; with them on, the first
+     * buffer a daemon allocates (in the forwarder's TLS engine, in the collector's first
+     * connection) loads and reflects over JFR's event metadata, although no recording runs: CPU
+     * and delay on the path of a sensor's first handshake. The daemons record nothing with JFR;
+     * {@code -Dio.netty.jfr.enabled=true} on the command line still turns the events on.
+     */
+    private static void keepNettyOutOfFlightRecorder() {
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
     }
 
     /** Prints each configuration error on its own line and returns 78. */
