@@ -50,8 +50,9 @@ final class TlsChannel implements ByteChannel {
         this.ch = ch;
         this.engine = engine;
         int packet = engine.getSession().getPacketBufferSize();
-        // Room for several records per write: a 256 KiB buffer of records becomes ~16 socket writes, not 16 per record.
-        this.netOut = ByteBuffer.allocateDirect(Math.max(packet, 4 * 16_709));
+        // Room for the records of a whole sink buffer (PcapOverIpSink's 256 KiB: 16 records of 16 KiB,
+        // each with its header and tag), so that TLS makes one socket write where plaintext makes one.
+        this.netOut = ByteBuffer.allocateDirect(Math.max(packet, 17 * 16_709));
         this.netIn = ByteBuffer.allocate(packet);
         this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
     }
