@@ -232,6 +232,17 @@ class SpanPcapCommandLineIT {
         }
     }
 
+    private static boolean insideGitCheckout() throws Exception {
+        try {
+            Process git = new ProcessBuilder("git", "rev-parse", "--is-inside-work-tree")
+                    .directory(Path.of(System.getProperty("basedir", ".")).toFile()).redirectErrorStream(true).start();
+            String out = new String(git.getInputStream().readAllBytes()).strip();
+            return git.waitFor() == 0 && out.equals("true");
+        } catch (IOException e) {
+            return false; // no git installed: the build could not name a commit either
+        }
+    }
+
     @Test
     void versionAndHelpExit0() throws Exception {
         SpanDaemon.Result v = SpanDaemon.run(work, "--version");
@@ -244,6 +255,10 @@ class SpanPcapCommandLineIT {
         assertTrue(v.stdout().lines().anyMatch(l -> l.startsWith("Java ")), v.all());
         assertTrue(v.stdout().contains("capture path: kernel packet ring (TPACKET_V3)"), v.all());
         assertFalse(v.stdout().contains("development build"), v.all());
+        // Built from a git checkout (as here, unless the sources came without .git): the commit is named.
+        if (insideGitCheckout()) {
+            assertTrue(v.stdout().lines().findFirst().orElseThrow().matches(".* \\(commit \\S+\\)"), v.all());
+        }
         SpanDaemon.Result h = SpanDaemon.run(work, "--help");
         assertEquals(0, h.exit(), h.all());
         for (String code : List.of("0", "64", "69", "70", "78")) {
