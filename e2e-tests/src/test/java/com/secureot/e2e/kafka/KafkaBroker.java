@@ -81,12 +81,20 @@ final class KafkaBroker implements AutoCloseable {
         return b;
     }
 
-    /** A cluster id as StorageTool wants it: 16 random bytes, URL-safe base64 without padding. */
+    /**
+     * A cluster id as StorageTool wants it: 16 random bytes, URL-safe base64 without padding, and
+     * (as Kafka's own Uuid.randomUuid makes them) not starting with '-': StorageTool's parser would
+     * take such an id for an option and fail the format, one run in 64.
+     */
     private static String clusterId() {
-        UUID u = UUID.randomUUID();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
-                .putLong(u.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+        String id;
+        do {
+            UUID u = UUID.randomUUID();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
+                    .putLong(u.getLeastSignificantBits());
+            id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+        } while (id.startsWith("-"));
+        return id;
     }
 
     String bootstrap() {
