@@ -115,7 +115,7 @@ line() {
   case "$2" in ours*|base*) ratio=$(printf '  ours/tcpdump CPU %.2f' "$(echo "$cpu_s / $td_cpu" | bc -l)");; esac
   printf 'run %d  %-14s injected %8d  stored %8d  kernel_dropped %7d  files %4d  CPU %6.2f s (cold %5.2f)  %5.2f us/frame%s | tcpreplay %7.0f pkt/s\n' \
     "$1" "$2" "$sent" "$stored" "$4" "$5" "$cpu_s" "$cold_s" "$(echo "$cpu_s * 1000000 / $sent" | bc -l)" "$ratio" "$pps"
-  echo "$2 $cpu_s $sent $stored $4" >> "$WORK/live-runs.txt"
+  [ "$1" = 0 ] || echo "$2 $cpu_s $sent $stored $4" >> "$WORK/live-runs.txt"
 }
 
 ours() { # RUN LABEL JAVA [CONFIG [JAR]]
@@ -144,14 +144,7 @@ echo "java 25: $("$JAVA25" -version 2>&1 | head -1)"
 echo "capture.threads: 1$([ "$THREADS" -gt 1 ] && echo " and $THREADS (the runs labelled x$THREADS)")"
 echo "input: $PACKETS packets, 200 sources, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}') after $WARM of warm-up, runs: $RUNS alternating"
 : > "$WORK/live-runs.txt"
-# One untimed tcpdump capture first: on the VMs measured here the first capture of a series came out
-# up to 50 % dearer than the next (page-cache memory the hypervisor had not backed yet), and
-# tcpdump, the reference, runs first in every round. WARMUP=0 leaves it out.
-if [ "${WARMUP:-1}" != 0 ]; then
-  rm -f "$WORK/live-td.pcap"
-  capture tcpdump INT "listening on $CAP" "$WORK/live-td.log" tcpdump -i "$CAP" -n -w "$WORK/live-td.pcap" -B 65536
-fi
-for run in $(seq "$RUNS"); do
+round() { # RUN: one capture by each capturer, in the same order every round
   rm -f "$WORK/live-td.pcap"
   capture tcpdump INT "listening on $CAP" "$WORK/live-td.log" tcpdump -i "$CAP" -n -w "$WORK/live-td.pcap" -B 65536
   line "$run" tcpdump "$(awk '/packets captured/ {print $1}' "$WORK/live-td.log")" \
@@ -172,6 +165,13 @@ for run in $(seq "$RUNS"); do
   if [ -n "$BASE" ]; then ours "$run" "base Java $j25" "$JAVA25" "$WORK/live.yaml" "$BASE/$SPAN"; fi
   if [ "$THREADS" -gt 1 ]; then ours "$run" "ours Java $j25 x$THREADS" "$JAVA25" "$WORK/live-threads.yaml"; fi
   if [ -n "$WRITERS" ]; then ours "$run" "ours Java $j25 w$WRITERS" "$JAVA25" "$WORK/live-writers.yaml"; fi
+}
+# One untimed round first (run 0, not printed): on the VMs measured here each capturer's first
+# capture came out dearer than its next ones, up to three times for ours on Java 17 and twice for
+# dumpcap (memory, huge pages among it, that the hypervisor had not backed yet). WARMUP=0 leaves it out.
+if [ "${WARMUP:-1}" != 0 ]; then run=0; round > /dev/null; fi
+for run in $(seq "$RUNS"); do
+  round
 done
 echo "medians over $RUNS runs (load at the end $(cut -d' ' -f1-3 /proc/loadavg)):"
 awk '{ k = $1; for (i = 2; i <= NF - 4; i++) k = k " " $i; print k "\t" $(NF-3) "\t" $(NF-1) "\t" $NF "\t" $(NF-2) }' \
