@@ -73,12 +73,8 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
-# (not starting with '-', as Kafka's own ids: StorageTool would take it for an option)
-cluster=$(python3 -c 'import uuid,base64
-while True:
-    c = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    if not c.startswith("-"): break
-print(c)')
+# Kafka's own id: never starting with '-', which StorageTool would take for an option
+cluster=$("$JAVA" -cp "$BROKER_CP" kafka.tools.StorageTool random-uuid 2> /dev/null | tail -1)
 "$JAVA" -cp "$BROKER_CP" kafka.tools.StorageTool format -t "$cluster" -c "$kdir/server.properties" > /dev/null 2>&1
 
 col_pid= broker_pid=

@@ -145,6 +145,7 @@ echo "capture.threads: 1$([ "$THREADS" -gt 1 ] && echo " and $THREADS (the runs 
 echo "input: $PACKETS packets, 200 sources, $(stat -c %s "$input" | awk '{printf "%.0f MB", $1/1e6}') after $WARM of warm-up, runs: $RUNS alternating"
 : > "$WORK/live-runs.txt"
 round() { # RUN: one capture by each capturer, in the same order every round
+  local run=$1
   rm -f "$WORK/live-td.pcap"
   capture tcpdump INT "listening on $CAP" "$WORK/live-td.log" tcpdump -i "$CAP" -n -w "$WORK/live-td.pcap" -B 65536
   line "$run" tcpdump "$(awk '/packets captured/ {print $1}' "$WORK/live-td.log")" \
@@ -169,9 +170,9 @@ round() { # RUN: one capture by each capturer, in the same order every round
 # One untimed round first (run 0, not printed): on the VMs measured here each capturer's first
 # capture came out dearer than its next ones, up to three times for ours on Java 17 and twice for
 # dumpcap (memory, huge pages among it, that the hypervisor had not backed yet). WARMUP=0 leaves it out.
-if [ "${WARMUP:-1}" != 0 ]; then run=0; round > /dev/null; fi
+if [ "${WARMUP:-1}" != 0 ]; then round 0 > /dev/null; fi
 for run in $(seq "$RUNS"); do
-  round
+  round "$run"
 done
 echo "medians over $RUNS runs (load at the end $(cut -d' ' -f1-3 /proc/loadavg)):"
 awk '{ k = $1; for (i = 2; i <= NF - 4; i++) k = k " " $i; print k "\t" $(NF-3) "\t" $(NF-1) "\t" $NF "\t" $(NF-2) }' \

@@ -44,13 +44,7 @@ class ForwarderToCollectorIT {
 
     static Stream<Arguments> sharedCapturesByProtocol() throws IOException {
         Path shared = Path.of(System.getProperty("shared.pcaps", "../../shared/pcaps"));
-        if (!Files.isDirectory(shared)) {
-            // Said where Maven's output shows it, not only in the report: the real captures are optional.
-            System.err.println("SKIPPED: the tests on real industrial captures: no folder " + shared.toAbsolutePath()
-                    + " (put them there, or pass -Dshared.pcaps=DIR; README.md, \"Test it\")");
-        }
-        assumeTrue(Files.isDirectory(shared), "no shared captures at " + shared.toAbsolutePath()
-                + " (optional real captures: -Dshared.pcaps=DIR, README.md \"Test it\")");
+        TestPcaps.assumeRealCaptures(Files.isDirectory(shared), "no folder " + shared.toAbsolutePath());
         List<Path> files;
         try (Stream<Path> s = Files.list(shared)) {
             files = s.filter(p -> p.toString().endsWith(".pcap")).sorted().toList();

@@ -18,6 +18,8 @@ import java.nio.channels.SocketChannel;
  * reads; {@link #close} may come from any thread and ends both.
  */
 final class CollectorLink implements AutoCloseable {
+    /** Plaintext per TLS socket write, as the PCAP-over-IP sink's buffer: a 1 MiB SOT2 frame takes four. */
+    private static final int TLS_SOCKET_WRITE_BYTES = 256 * 1024;
     private final SocketChannel channel;
     private final Socket socket;
     private final OutputStream out;
@@ -48,7 +50,7 @@ final class CollectorLink implements AutoCloseable {
             if (tls == null) {
                 return new CollectorLink(ch, ch.socket().getOutputStream(), ch.socket().getInputStream(), false);
             }
-            TlsChannel t = new TlsChannel(ch, tls.engine(endpoint.address().getPort()));
+            TlsChannel t = new TlsChannel(ch, tls.engine(endpoint.address().getPort()), TLS_SOCKET_WRITE_BYTES);
             t.handshake(Math.max(cfg.connectTimeoutMillis(), TlsChannel.HANDSHAKE_MIN_MILLIS),
                     Math.min(cfg.connectTimeoutMillis(), TlsChannel.SETTLE_MILLIS));
             return new CollectorLink(ch, Channels.newOutputStream(t), Channels.newInputStream(t), true);

@@ -161,7 +161,7 @@ final class PcapOverIpSink extends ForwardingSink {
             pending = ch;
             ch.socket().connect(endpoint.address(), connectTimeoutMillis);
             if (tls != null) {
-                TlsChannel t = new TlsChannel(ch, tls.engine(endpoint.address().getPort()));
+                TlsChannel t = new TlsChannel(ch, tls.engine(endpoint.address().getPort()), BUFFER_BYTES);
                 t.handshake(Math.max(connectTimeoutMillis, TlsChannel.HANDSHAKE_MIN_MILLIS),
                         Math.min(connectTimeoutMillis, TlsChannel.SETTLE_MILLIS));
                 secure = t;

@@ -31,6 +31,8 @@ final class TlsChannel implements ByteChannel {
      * a peer that did not promise an accept notice (a SecureOT collector does).
      */
     static final long SETTLE_MILLIS = 1000;
+    /** The most plaintext one TLS record carries, 2^14 bytes (RFC 8446, 5.1). */
+    private static final int MAX_RECORD_PLAINTEXT = 16_384;
     /**
      * The handshake's deadline is at least this, whatever connect_timeout_ms says: a JVM's first
      * handshake initialises the JDK's TLS (over two seconds on a loaded 2-core machine).
@@ -46,13 +48,17 @@ final class TlsChannel implements ByteChannel {
     /** The socket's stream after the handshake: its reads honour SO_TIMEOUT, the channel's do not. */
     private InputStream raw;
 
-    TlsChannel(SocketChannel ch, SSLEngine engine) {
+    /**
+     * @param bytesPerSocketWrite plaintext bytes whose records go out in one socket write (a larger
+     *     {@link #write} takes several): the owner's own write size, so that TLS makes one socket
+     *     write where plaintext makes one
+     */
+    TlsChannel(SocketChannel ch, SSLEngine engine, int bytesPerSocketWrite) {
         this.ch = ch;
         this.engine = engine;
         int packet = engine.getSession().getPacketBufferSize();
-        // Room for the records of a whole sink buffer (PcapOverIpSink's 256 KiB: 16 records of 16 KiB,
-        // each with its header and tag), so that TLS makes one socket write where plaintext makes one.
-        this.netOut = ByteBuffer.allocateDirect(Math.max(packet, 17 * 16_709));
+        int records = bytesPerSocketWrite / MAX_RECORD_PLAINTEXT + 1;
+        this.netOut = ByteBuffer.allocateDirect(records * packet);
         this.netIn = ByteBuffer.allocate(packet);
         this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
     }

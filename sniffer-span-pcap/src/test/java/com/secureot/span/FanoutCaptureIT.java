@@ -73,12 +73,8 @@ class FanoutCaptureIT {
     @CsvSource({"path, 2", "build, 4"})
     void everyFrameIsStoredAsTcpdumpStoresItWithEachFlowInOrder(String which, int threads) throws Exception {
         List<Path> inputs = REAL.stream().map(PCAPS::resolve).toList();
-        if (!inputs.stream().allMatch(Files::isReadable)) {
-            // Said where Maven's output shows it, as the other tests on the real captures do (README.md, "Test it").
-            System.err.println("SKIPPED: the tests on real industrial captures: not all of " + REAL + " in "
-                    + PCAPS.toAbsolutePath() + " (put them there, or pass -Dshared.pcaps=DIR; README.md, \"Test it\")");
-        }
-        assumeTrue(inputs.stream().allMatch(Files::isReadable), "needs the real captures in " + PCAPS);
+        TestPcaps.assumeRealCaptures(inputs.stream().allMatch(Files::isReadable),
+                "not all of " + REAL + " in " + PCAPS.toAbsolutePath());
         long injected = 0;
         for (Path p : inputs) {
             injected += TestPcaps.read(p).packets().size();

@@ -18,7 +18,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Replays captures through the built jar and compares every stored packet with the input. */
 class SpanPcapReplayIT {
@@ -102,13 +101,7 @@ class SpanPcapReplayIT {
 
     static List<Path> sharedCaptures() throws IOException {
         Path dir = Path.of(System.getProperty("shared.pcaps", "../shared/pcaps"));
-        if (!Files.isDirectory(dir)) {
-            // Said where Maven's output shows it, not only in the report: the real captures are optional.
-            System.err.println("SKIPPED: the tests on real industrial captures: no folder " + dir.toAbsolutePath()
-                    + " (put them there, or pass -Dshared.pcaps=DIR; README.md, \"Test it\")");
-        }
-        assumeTrue(Files.isDirectory(dir), "no shared captures at " + dir.toAbsolutePath()
-                + " (optional real captures: -Dshared.pcaps=DIR, README.md \"Test it\")");
+        TestPcaps.assumeRealCaptures(Files.isDirectory(dir), "no folder " + dir.toAbsolutePath());
         try (Stream<Path> l = Files.list(dir)) {
             return l.filter(p -> p.toString().endsWith(".pcap")).sorted().toList();
         }

@@ -21,6 +21,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * project's own reader, so that a test compares the project's output with an independent view.
  */
 public final class TestPcaps {
+    /**
+     * Skips the calling test when the optional real captures are not there ({@code missing} says
+     * what is not), and says so where Maven's output shows it, not only in the report (README.md,
+     * "Test it").
+     */
+    public static void assumeRealCaptures(boolean available, String missing) {
+        if (!available) {
+            System.err.println("SKIPPED: the tests on real industrial captures: " + missing
+                    + " (put them there, or pass -Dshared.pcaps=DIR; README.md, \"Test it\")");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(available,
+                missing + " (optional real captures: -Dshared.pcaps=DIR, README.md \"Test it\")");
+    }
+
     public static final int ETHERNET = 1;
     public static final int SLL = 113;
     public static final int SLL2 = 276;

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -82,19 +81,11 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /**
-     * A cluster id as StorageTool wants it: 16 random bytes, URL-safe base64 without padding, and
-     * (as Kafka's own Uuid.randomUuid makes them) not starting with '-': StorageTool's parser would
-     * take such an id for an option and fail the format, one run in 64.
+     * A cluster id as Kafka makes them: its Uuid never starts with '-', which StorageTool's parser
+     * would take for an option (a home-made base64 id failed the format one run in 64).
      */
     private static String clusterId() {
-        String id;
-        do {
-            UUID u = UUID.randomUUID();
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
-                    .putLong(u.getLeastSignificantBits());
-            id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
-        } while (id.startsWith("-"));
-        return id;
+        return org.apache.kafka.common.Uuid.randomUuid().toString();
     }
 
     String bootstrap() {
