@@ -32,13 +32,14 @@ trap drop_fs EXIT
 
 # One run of ours and one of tcpdump on the input of HOSTS (KEY names the input and its figures);
 # appends "key ours tcpdump rss files ours-cpu tcpdump-cpu". Which of the two goes first changes
-# from one call to the next: on the VMs measured here (free memory handed back to the hypervisor
-# within seconds) the first run after a pause pays for re-backing the memory it touches, up to
-# twice its CPU, and that must not fall on the same side every time.
-pairs=0
+# from one pair of a KEY to its next: on the VMs measured here (free memory handed back to the
+# hypervisor within seconds) the first run after a pause pays for re-backing the memory it
+# touches, up to twice its CPU, and that must not fall on the same side every time.
+declare -A pairs
 run_once() { # key [input]
-  local in=${2:-$WORK/replay-$1.pcap} w r c tw tc files
-  if [ $((pairs++ % 2)) = 1 ]; then
+  local in=${2:-$WORK/replay-$1.pcap} w r c tw tc files n=${pairs[$1]:-0}
+  pairs[$1]=$((n + 1))
+  if [ $((n % 2)) = 1 ]; then
     ours_once "$in"; tcpdump_once "$in"
   else
     tcpdump_once "$in"; ours_once "$in"
@@ -87,7 +88,7 @@ echo "runs: $RUNS alternating, $PACKETS packets each, medians$aot_note"
 for h in 200 10000; do cat "$WORK/replay-$h.pcap" > /dev/null; done
 # One untimed pair first, as in bench/live.sh and bench/forward.sh: the first runs after the inputs
 # are made touch memory the hypervisor has not backed yet. WARMUP=0 leaves it out.
-[ "${WARMUP:-1}" = 0 ] || run_once 200
+[ "${WARMUP:-1}" = 0 ] || run_once warm-up "$WORK/replay-200.pcap"
 : > "$WORK/offline-runs.txt"
 for _ in $(seq "$RUNS"); do
   run_once 200
